@@ -1,0 +1,69 @@
+// What the checker knows about every callable name: ops (DAG nodes), specs
+// (values built at plan time: models, layers, optimizers) and their arguments.
+// ops/ fills it at start-up (ops/registry.cpp); lang/ only reads it.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+namespace genre::lang {
+
+enum class Type {
+  Any, Number, Int, String, Bool, Path,  // Path: a file name, read as data (content hashed)
+  Symbol,  // a bare identifier from Param::symbols (e.g. `normal`, `rbf`)
+  List, Record,
+  Expr,    // an expression over free names (columns, `label`, metrics): keep(label in six)
+  Table, Split, Spec, Trained, Report, Layer, Optimizer,
+};
+const char* type_name(Type t);
+
+struct Param {
+  std::string name;
+  std::vector<Type> types;           // accepted types (any of)
+  bool required = false;
+  std::vector<std::string> symbols;  // Symbol: allowed identifiers; Expr: allowed free names (empty = any)
+  Type elem = Type::Any;             // List: element type
+  std::string doc;
+};
+
+enum class Role {
+  Op,    // becomes a node of the DAG, runs, is cached
+  Spec,  // evaluated while planning into a record (knn(k: 12), dense(256), adam(lr: 0.01))
+};
+
+struct Signature {
+  std::string name;
+  Role role = Role::Op;
+  std::vector<Param> params;  // positional arguments bind in this order
+  Type result = Type::Any;
+  // A trailing `{ ... }` block: items are calls/names of this type (Layer), or,
+  // when block_symbols is set, bare names from it (evaluate(...) { accuracy, confusion }).
+  bool block = false;
+  Type block_item = Type::Any;
+  std::vector<std::string> block_symbols;
+  bool open_options = false;  // Spec only: any extra named option is allowed (training options)
+  int version = 1;            // bump when an op's results change: invalidates its cache entries
+  std::string doc;
+
+  const Param* param(const std::string& n) const {
+    for (auto& p : params) if (p.name == n) return &p;
+    return nullptr;
+  }
+};
+
+class Catalog {
+ public:
+  void add(Signature s) { sigs_[s.name] = std::move(s); }
+  const Signature* find(const std::string& name) const {
+    auto it = sigs_.find(name);
+    return it == sigs_.end() ? nullptr : &it->second;
+  }
+  const std::map<std::string, Signature>& all() const { return sigs_; }
+
+ private:
+  std::map<std::string, Signature> sigs_;
+};
+
+Catalog& catalog();  // the process-wide catalog
+
+}  // namespace genre::lang

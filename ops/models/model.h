@@ -1,0 +1,55 @@
+// Model families behind `fit`: knn, svm, baseline, classifier (LibTorch).
+// A spec is the JSON record the planner builds from `knn(k: 12)` or
+// `classifier { ... } with { ... }`: {"spec": "knn", "k": 12, ...}.
+// No torch in this header: only ops/models/classifier.cpp includes it.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "runtime/value.h"
+
+namespace genre {
+
+// Row-major dense matrix of doubles.
+struct Matrix {
+  size_t rows = 0, cols = 0;
+  std::vector<double> v;
+  Matrix() = default;
+  Matrix(size_t r, size_t c, double fill = 0) : rows(r), cols(c), v(r * c, fill) {}
+  double& at(size_t r, size_t c) { return v[r * cols + c]; }
+  double at(size_t r, size_t c) const { return v[r * cols + c]; }
+};
+
+// The named numeric columns as a matrix; DataError naming the table, column and
+// row on a missing value ("impute first") or an unknown column.
+Matrix feature_matrix(const Table& t, const std::vector<std::string>& names);
+// The label column's values as indices into `classes`; DataError on a label
+// the model was not trained on.
+std::vector<int> label_indices(const Table& t, const std::vector<std::string>& classes);
+// Distinct labels of the table, sorted (scikit-learn's order).
+std::vector<std::string> class_names(const Table& t);
+
+struct FitContext {
+  int threads = 1;
+  std::string device = "cpu";
+  uint64_t seed = 0;
+  std::function<void(size_t done, size_t total, const std::string& what)> progress = [](size_t, size_t, const std::string&) {};
+};
+
+Model fit_model(const json& spec, const Table& train, const Table* validate, const FitContext& ctx);
+// rows x classes scores, higher = more likely (probabilities where the family has them).
+Matrix predict_scores(const Model& m, const Table& t, const FitContext& ctx);
+std::vector<int> argmax_rows(const Matrix& scores);
+
+// One family's implementation; each ops/models/<family>.cpp defines one.
+Model fit_knn(const json& spec, const Table& train, const FitContext& ctx);
+Matrix predict_knn(const Model& m, const Matrix& x, const FitContext& ctx);
+Model fit_svm(const json& spec, const Table& train, const FitContext& ctx);
+Matrix predict_svm(const Model& m, const Matrix& x, const FitContext& ctx);
+Model fit_baseline(const json& spec, const Table& train, const FitContext& ctx);
+Matrix predict_baseline(const Model& m, const Matrix& x, const FitContext& ctx);
+Model fit_classifier(const json& spec, const Table& train, const Table* validate, const FitContext& ctx);
+Matrix predict_classifier(const Model& m, const Matrix& x, const FitContext& ctx);
+
+}  // namespace genre

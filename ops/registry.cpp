@@ -1,0 +1,42 @@
+// Every op family, registered once at start-up. To add an op: write
+// ops/<domain>/<name>.cpp with a register_<name>() and list it here.
+#include <mutex>
+
+#include "ops/op.h"
+
+namespace genre {
+
+void register_csv();          // ops/io/csv.cpp
+void register_join();         // ops/tabular/join.cpp
+void register_columns();      // ops/tabular/columns.cpp: select, drop_columns, label
+void register_keep();         // ops/tabular/keep.cpp
+void register_relabel();      // ops/tabular/relabel.cpp
+void register_impute();       // ops/tabular/impute.cpp
+void register_quantile();     // ops/tabular/quantile.cpp
+void register_scale();        // ops/tabular/scale.cpp: minmax, standardize
+void register_split();        // ops/tabular/split.cpp: split, kfold
+void register_model_specs();  // ops/models/specs.cpp: knn, svm, baseline, classifier, layers, optimizers
+void register_fit();          // ops/train/fit.cpp: fit, trial
+void register_grid();         // ops/train/grid.cpp: grid's final selection + refit
+void register_evaluate();     // ops/eval/evaluate.cpp
+
+void register_all() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    register_csv();
+    register_join();
+    register_columns();
+    register_keep();
+    register_relabel();
+    register_impute();
+    register_quantile();
+    register_scale();
+    register_split();
+    register_model_specs();
+    register_fit();
+    register_grid();
+    register_evaluate();
+  });
+}
+
+}  // namespace genre

@@ -1,0 +1,80 @@
+// The values that flow between ops. Plain data: no torch here (this header is
+// included everywhere), serialisable so the cache can store any of them.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace genre {
+
+using json = nlohmann::json;
+
+inline constexpr double missing = std::numeric_limits<double>::quiet_NaN();
+inline bool is_missing(double v) { return std::isnan(v); }
+
+// A column is numeric (NaN = missing) or text (`present[i] == false` = missing).
+struct Column {
+  std::string name;
+  bool numeric = true;
+  std::vector<double> num;        // numeric == true
+  std::vector<std::string> text;  // numeric == false
+  std::vector<uint8_t> present;   // numeric == false: 0 where the field was empty
+
+  size_t size() const { return numeric ? num.size() : text.size(); }
+};
+
+// A table of rows. `label` names the column models predict ("" = none yet).
+// Features are every numeric column except the label.
+struct Table {
+  std::vector<Column> cols;
+  std::string label;
+  std::string source;  // where the rows came from, for error messages ("file.csv")
+
+  size_t rows() const { return cols.empty() ? 0 : cols[0].size(); }
+  const Column* find(const std::string& name) const;
+  Column* find(const std::string& name);
+  const Column& column(const std::string& name) const;  // throws DataError naming the choices
+  std::vector<std::string> feature_names() const;
+  Table take(const std::vector<size_t>& rows) const;    // rows in the given order
+};
+
+// Named parts of one table: train / val / test, or fold0_train / fold0_val ...
+struct Split {
+  std::vector<std::pair<std::string, Table>> parts;
+  const Table& part(const std::string& name) const;   // throws DataError naming the parts
+};
+
+// A trained model: its kind ("knn", "svm", "classifier", "baseline"), the class
+// names in output order, the spec it was fitted with, the fitted state as bytes
+// (kind-specific) and what training recorded (per-epoch history, trials).
+struct Model {
+  std::string kind;
+  std::vector<std::string> classes;
+  std::vector<std::string> features;  // feature columns, in the order fitted
+  json spec;
+  std::string state;
+  json info = json::object();
+};
+
+// Reports and anything else small and structured are JSON.
+using Value = std::variant<Table, Split, Model, json>;
+
+const char* kind_name(const Value& v);
+
+std::string serialize(const Value& v);
+Value deserialize(const std::string& bytes);  // throws std::runtime_error on malformed bytes
+
+// Errors a user can fix (bad data, missing file): exit code 2, never a crash.
+struct DataError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// Bugs: "internal error" and exit 3.
+struct InternalError : std::logic_error {
+  using std::logic_error::logic_error;
+};
+
+}  // namespace genre

@@ -1,7 +1,274 @@
+// csv(path): RFC 4180 with a header row. Quoted fields may hold the delimiter,
+// "" for a quote, and line breaks (LF or CRLF). A column is numeric when every
+// non-empty field is a number; an empty field is a missing value. Lines are
+// counted in the file as an editor shows them (the header is line 1), so a
+// record with embedded line breaks is reported at the line where it starts.
+#include "ops/io/csv.h"
+
+#include <zlib.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <map>
+
 #include "ops/op.h"
+#include "ops/tabular/common.h"
 
 namespace genre {
 
-void register_csv() {}  // TODO: not written yet
+namespace {
+
+// The whole file, decompressed when it is gzip (zlib reads plain files as is).
+std::string read_file(const std::string& path, const std::string& shown) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(path, ec))
+    throw DataError(shown + ": file not found" + (path != shown ? " (looked for " + path + ")" : ""));
+  if (fs::is_directory(path, ec)) throw DataError(shown + ": is a folder, not a CSV file");
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f) throw DataError(shown + ": cannot open: " + std::strerror(errno));
+  gzbuffer(f, 1 << 20);
+  std::string out;
+  const size_t chunk = 4 << 20;
+  for (;;) {
+    size_t old = out.size();
+    out.resize(old + chunk);
+    int n = gzread(f, out.data() + old, static_cast<unsigned>(chunk));
+    if (n < 0) {
+      int err = 0;
+      std::string msg = gzerror(f, &err);
+      gzclose(f);
+      throw DataError(shown + ": cannot read (corrupt or truncated gzip?): " + msg);
+    }
+    out.resize(old + static_cast<size_t>(n));
+    if (n == 0) break;
+  }
+  int err = 0;
+  const char* msg = gzerror(f, &err);
+  if (err != Z_OK && err != Z_STREAM_END) {
+    std::string m = msg;
+    gzclose(f);
+    throw DataError(shown + ": cannot read (corrupt or truncated gzip?): " + m);
+  }
+  gzclose(f);
+  return out;
+}
+
+// Offset of the first byte that breaks UTF-8, or npos.
+size_t invalid_utf8(const std::string& s, size_t i) {
+  const auto* b = reinterpret_cast<const unsigned char*>(s.data());
+  size_t n = s.size();
+  while (i < n) {
+    if (i + 8 <= n) {  // fast path: 8 ASCII bytes at once
+      uint64_t w;
+      std::memcpy(&w, b + i, 8);
+      if (!(w & 0x8080808080808080ull)) {
+        i += 8;
+        continue;
+      }
+    }
+    unsigned c = b[i];
+    if (c < 0x80) { ++i; continue; }
+    size_t len;
+    unsigned lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) { len = 3; if (c == 0xE0) lo = 0xA0; if (c == 0xED) hi = 0x9F; }
+    else if (c >= 0xF0 && c <= 0xF4) { len = 4; if (c == 0xF0) lo = 0x90; if (c == 0xF4) hi = 0x8F; }
+    else return i;
+    if (i + len > n) return i;
+    if (b[i + 1] < lo || b[i + 1] > hi) return i;
+    for (size_t k = 2; k < len; ++k)
+      if (b[i + k] < 0x80 || b[i + k] > 0xBF) return i;
+    i += len;
+  }
+  return std::string::npos;
+}
+
+struct Parser {
+  const std::string& shown;
+  const char* p;
+  const char* end;
+  char delim;
+  size_t line = 1;
+
+  [[noreturn]] void fail(size_t at_line, const std::string& what) const {
+    throw DataError(shown + ":" + std::to_string(at_line) + ": " + what);
+  }
+
+  void end_of_line() {  // p is at '\r' or '\n'
+    if (*p == '\r' && p + 1 < end && p[1] == '\n') ++p;
+    ++p;
+    ++line;
+  }
+
+  // Reads one record into f[0..nf). False at the end of the input.
+  // Blank lines between records are skipped.
+  bool next(std::vector<std::string>& f, size_t& nf, size_t& rec_line) {
+    while (p < end && (*p == '\n' || *p == '\r')) end_of_line();
+    if (p >= end) return false;
+    rec_line = line;
+    nf = 0;
+    for (;;) {
+      if (nf == f.size()) f.emplace_back();
+      std::string& s = f[nf++];
+      s.clear();
+      if (p < end && *p == '"') {
+        size_t qline = line;
+        ++p;
+        for (;;) {
+          auto* q = static_cast<const char*>(std::memchr(p, '"', static_cast<size_t>(end - p)));
+          if (!q)
+            fail(qline, "a quoted field starts here but its closing quote is missing (field " +
+                            std::to_string(nf) + ")");
+          for (const char* c = p; c < q; ++c) line += (*c == '\n');
+          s.append(p, q);
+          p = q + 1;
+          if (p < end && *p == '"') {  // "" is one quote
+            s.push_back('"');
+            ++p;
+            continue;
+          }
+          break;
+        }
+        if (p >= end) return true;
+        if (*p == delim) { ++p; continue; }
+        if (*p == '\n' || *p == '\r') { end_of_line(); return true; }
+        fail(line, "unexpected text after the closing quote of field " + std::to_string(nf) +
+                       " (a quote inside a quoted field must be doubled: \"\")");
+      }
+      const char* start = p;
+      while (p < end && *p != delim && *p != '\n' && *p != '\r') ++p;
+      s.assign(start, p);
+      if (p >= end) return true;
+      if (*p == delim) { ++p; continue; }
+      end_of_line();
+      return true;
+    }
+  }
+};
+
+// A field as a number if all of it is one (surrounding spaces allowed).
+bool parse_number(const std::string& s, double& v) {
+  const char* b = s.data();
+  const char* e = b + s.size();
+  while (b < e && (*b == ' ' || *b == '\t')) ++b;
+  while (e > b && (e[-1] == ' ' || e[-1] == '\t')) --e;
+  if (b < e && *b == '+') ++b;
+  if (b == e) return false;
+  auto r = std::from_chars(b, e, v);
+  return r.ec == std::errc() && r.ptr == e;
+}
+
+}  // namespace
+
+Table read_csv(const std::string& path, const std::string& shown, const CsvOptions& opt) {
+  std::string data = read_file(path, shown);
+  size_t start = 0;
+  if (data.size() >= 3 && std::memcmp(data.data(), "\xEF\xBB\xBF", 3) == 0) start = 3;  // BOM
+  if (size_t bad = invalid_utf8(data, start); bad != std::string::npos) {
+    size_t line = 1, line_start = 0;
+    for (size_t i = 0; i < bad; ++i)
+      if (data[i] == '\n') ++line, line_start = i + 1;
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned char>(data[bad]));
+    throw DataError(shown + ":" + std::to_string(line) + ": not valid UTF-8: byte " + hex + " at byte " +
+                    std::to_string(bad - line_start + 1) + " of the line (byte offset " + std::to_string(bad) +
+                    " in the file" + (path.ends_with(".gz") ? ", decompressed" : "") +
+                    "); save the file as UTF-8");
+  }
+
+  Parser ps{shown, data.data() + start, data.data() + data.size(), opt.delimiter};
+  std::vector<std::string> f;
+  size_t nf = 0, rec_line = 0;
+  if (!ps.next(f, nf, rec_line)) throw DataError(shown + ": the file is empty (a header row is needed)");
+
+  Table t;
+  t.source = shown;
+  std::map<std::string, size_t> seen;
+  for (size_t i = 0; i < nf; ++i) {
+    Column c;
+    c.name = f[i].empty() ? "Unnamed: " + std::to_string(i) : f[i];  // as pandas names an unnamed index
+    if (auto [it, fresh] = seen.emplace(c.name, i); !fresh)
+      throw DataError(shown + ":" + std::to_string(rec_line) + ": the header names column \"" + c.name +
+                      "\" twice (columns " + std::to_string(it->second + 1) + " and " + std::to_string(i + 1) +
+                      "); column names must be unique");
+    t.cols.push_back(std::move(c));
+  }
+  const size_t ncol = nf;
+
+  std::vector<std::vector<std::string>> text(ncol);
+  while (ps.next(f, nf, rec_line)) {
+    if (nf != ncol)
+      throw DataError(shown + ":" + std::to_string(rec_line) + ": row has " + std::to_string(nf) +
+                      " fields, the header has " + std::to_string(ncol));
+    for (size_t i = 0; i < ncol; ++i) text[i].push_back(std::move(f[i]));
+  }
+
+  for (size_t i = 0; i < ncol; ++i) {
+    Column& c = t.cols[i];
+    auto& v = text[i];
+    bool numeric = opt.infer_types;
+    if (numeric) {
+      c.num.resize(v.size());
+      for (size_t r = 0; r < v.size() && numeric; ++r) {
+        if (v[r].empty()) c.num[r] = missing;
+        else if (!parse_number(v[r], c.num[r])) numeric = false;
+      }
+    }
+    c.numeric = numeric;
+    if (!numeric) {
+      c.num.clear();
+      c.num.shrink_to_fit();
+      c.present.resize(v.size());
+      for (size_t r = 0; r < v.size(); ++r) c.present[r] = !v[r].empty();
+      c.text = std::move(v);
+    }
+  }
+  return t;
+}
+
+namespace {
+
+Value run_csv(const OpContext& ctx) {
+  std::string given = ctx.params.at("path").get<std::string>();
+  CsvOptions opt;
+  std::string d = tab::str_param(ctx.params, "delimiter", ",");
+  if (d == "\\t" || d == "tab") d = "\t";
+  if (d.size() != 1 || d == "\"" || d == "\n" || d == "\r")
+    throw DataError("csv: delimiter must be one character (not a quote or line break), got \"" + d + "\"");
+  opt.delimiter = d[0];
+  Table t = read_csv(ctx.path(given), given, opt);
+  std::string label = tab::str_param(ctx.params, "label", "");
+  if (!label.empty()) {
+    if (!t.find(label))
+      throw DataError(given + ": no column \"" + label + "\" to use as the label; the columns are " +
+                      tab::name_list([&] {
+                        std::vector<std::string> n;
+                        for (auto& c : t.cols) n.push_back(c.name);
+                        return n;
+                      }(), 1000));
+    t.label = label;
+  }
+  return t;
+}
+
+}  // namespace
+
+void register_csv() {
+  using lang::Type;
+  lang::Signature s;
+  s.name = "csv";
+  s.result = Type::Table;
+  s.doc = "Read a CSV file (RFC 4180, header row, UTF-8; .csv.gz is decompressed): numeric columns where "
+          "every non-empty field is a number, text otherwise; an empty field is a missing value.";
+  s.params = {
+      {"path", {Type::Path}, true, {}, Type::Any, "the file, relative to the script"},
+      {"label", {Type::String}, false, {}, Type::Any, "the column models predict (default: none yet; see label())"},
+      {"delimiter", {Type::String}, false, {}, Type::Any, "the field separator, one character (default \",\"; \"\\t\" for tabs)"},
+  };
+  register_op(s, run_csv);
+}
 
 }  // namespace genre

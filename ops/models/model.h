@@ -42,6 +42,19 @@ Model fit_model(const json& spec, const Table& train, const Table* validate, con
 Matrix predict_scores(const Model& m, const Table& t, const FitContext& ctx);
 std::vector<int> argmax_rows(const Matrix& scores);
 
+// A spec's option, or `dflt` when the script left it out (the default its
+// Signature documents). DataError when present with the wrong type.
+double spec_number(const json& spec, const std::string& key, double dflt);
+long spec_int(const json& spec, const std::string& key, long dflt);
+std::string spec_symbol(const json& spec, const std::string& key, const std::string& dflt);
+// The training labels and matrix every family starts from.
+struct TrainData {
+  std::vector<std::string> classes, features;
+  Matrix x;
+  std::vector<int> y;
+};
+TrainData train_data(const Table& train);
+
 // One family's implementation; each ops/models/<family>.cpp defines one.
 Model fit_knn(const json& spec, const Table& train, const FitContext& ctx);
 Matrix predict_knn(const Model& m, const Matrix& x, const FitContext& ctx);

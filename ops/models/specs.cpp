@@ -1,7 +1,130 @@
+// The model, layer and optimizer specs a script can write. They never run: the
+// planner turns `knn(k: 12)` into the record {"spec": "knn", "k": 12} and
+// `fit` hands that record to ops/models/. Defaults are the ones the fitting
+// code applies when an option is left out; they are named in each doc so the
+// reference shows every number a result depends on.
 #include "ops/op.h"
 
 namespace genre {
 
-void register_model_specs() {}  // TODO: not written yet
+using lang::Param;
+using lang::Role;
+using lang::Signature;
+using lang::Type;
+
+namespace {
+
+Param num(std::string name, std::string doc, bool required = false) {
+  return {.name = std::move(name), .types = {Type::Number}, .required = required, .doc = std::move(doc)};
+}
+Param whole(std::string name, std::string doc, bool required = false) {
+  return {.name = std::move(name), .types = {Type::Int}, .required = required, .doc = std::move(doc)};
+}
+Param symbol(std::string name, std::vector<std::string> symbols, std::string doc, bool required = false) {
+  return {.name = std::move(name), .types = {Type::Symbol}, .required = required, .symbols = std::move(symbols),
+          .doc = std::move(doc)};
+}
+
+void spec(Signature s) {
+  s.role = Role::Spec;
+  register_op(std::move(s));
+}
+
+}  // namespace
+
+void register_model_specs() {
+  spec({.name = "knn",
+        .params = {whole("k", "neighbours that vote (default 5)"),
+                   symbol("metric", {"euclidean", "manhattan", "cosine"}, "distance between rows (default euclidean)")},
+        .result = Type::Spec,
+        .doc = "k-nearest-neighbour classifier as scikit-learn's KNeighborsClassifier: uniform votes, exact "
+               "distances, equal distances ordered by training row, vote ties to the first class; scores are vote "
+               "shares"});
+
+  spec({.name = "svm",
+        .params = {symbol("kernel", {"rbf", "linear"}, "kernel function (default rbf)"),
+                   num("C", "penalty of the soft margin (default 1)"),
+                   {.name = "gamma",
+                    .types = {Type::Number, Type::Symbol},
+                    .symbols = {"scale", "auto"},
+                    .doc = "rbf width: a number, scale = 1 / (features * variance of the training matrix) or auto = "
+                           "1 / features (default scale)"},
+                   symbol("multiclass", {"one_vs_one"}, "how classes are separated: libsvm's one-vs-one (the only "
+                                                        "choice; default one_vs_one)")},
+        .result = Type::Spec,
+        .doc = "support-vector classifier (libsvm C-SVC as scikit-learn's SVC: tolerance 1e-3, 200 MB cache, "
+               "shrinking); scores are one-vs-one votes with a small margin tie-break, divided by the class count"});
+
+  spec({.name = "baseline",
+        .params = {symbol("strategy", {"majority", "random", "stratified"},
+                          "majority = most frequent training class; random = uniform draw per row; stratified = draw "
+                          "with the training class shares",
+                          true),
+                   whole("seed", "seed of the random draws (default: derived from the node)")},
+        .result = Type::Spec,
+        .doc = "a reference classifier that ignores the features (scikit-learn's DummyClassifier)"});
+
+  spec({.name = "classifier",
+        .params =
+            {{.name = "optimizer", .types = {Type::Optimizer}, .doc = "how weights are updated (default adam())"},
+             whole("batch", "rows per mini-batch (default 32, as Keras)"),
+             whole("epochs", "passes over the training rows (default 1, as Keras)"),
+             {.name = "early_stop",
+              .types = {Type::Record},
+              .doc = "stop when `monitor` (val_loss | val_acc | loss | acc, default val_loss) has not improved for "
+                     "`patience` epochs and restore the best weights (`restore`, default true); `min_delta` default "
+                     "0; val_* monitors need fit's validate table"},
+             {.name = "reduce_lr",
+              .types = {Type::Record},
+              .doc = "multiply the learning rate by `factor` (default 0.1) when `monitor` (default val_loss) has not "
+                     "improved by `min_delta` (default 1e-4, Keras) for `patience` epochs (default 10), never below "
+                     "`min_lr` (default 0)"},
+             {.name = "class_weights",
+              .types = {Type::Bool, Type::Symbol},
+              .symbols = {"balanced"},
+              .doc = "weight each row's loss by its class: balanced = rows / (classes * class rows); false = all 1 "
+                     "(default false)"},
+             whole("seed", "seed of weight initialisation, dropout and shuffling (default: derived from the node)"),
+             symbol("loss", {"cross_entropy"}, "training loss (default cross_entropy)")},
+        .result = Type::Spec,
+        .block = true,
+        .block_item = Type::Layer,
+        .doc = "a neural network of the layers in its block, trained with mini-batches shuffled every epoch; dense "
+               "weights start Glorot-uniform with zero biases (Keras); per-epoch loss/accuracy history is kept"});
+
+  spec({.name = "dense",
+        .params = {whole("units", "output width; leave it out on the last layer to get one unit per class"),
+                   symbol("act", {"relu", "leaky_relu", "tanh", "sigmoid", "softmax", "linear"},
+                          "activation (default linear); softmax on the last layer = class probabilities"),
+                   num("slope", "leaky_relu's slope for negative inputs (default 0.3, Keras's LeakyReLU)")},
+        .result = Type::Layer,
+        .doc = "a fully connected layer followed by its activation"});
+
+  spec({.name = "dropout",
+        .params = {num("p", "share of inputs zeroed while training (scaled by 1/(1-p))", true)},
+        .result = Type::Layer,
+        .doc = "randomly zero inputs while training; does nothing when predicting"});
+
+  spec({.name = "adam",
+        .params = {num("lr", "learning rate (default 0.001, Keras)"), num("beta1", "first-moment decay (default 0.9)"),
+                   num("beta2", "second-moment decay (default 0.999)"),
+                   num("eps", "denominator guard (default 1e-7, Keras; PyTorch uses 1e-8)")},
+        .result = Type::Optimizer,
+        .doc = "Adam optimizer"});
+
+  spec({.name = "nadam",
+        .params = {num("lr", "learning rate (default 0.001, Keras)"), num("beta1", "first-moment decay (default 0.9)"),
+                   num("beta2", "second-moment decay (default 0.999)"),
+                   num("eps", "denominator guard (default 1e-7, Keras; PyTorch uses 1e-8)"),
+                   num("momentum_decay", "momentum schedule mu_t = beta1 * (1 - 0.5 * 0.96^(t * momentum_decay)) "
+                                         "(default 0.004, Keras and PyTorch)")},
+        .result = Type::Optimizer,
+        .doc = "Adam with Nesterov momentum (Keras's Nadam, the same update as PyTorch's NAdam)"});
+
+  spec({.name = "sgd",
+        .params = {num("lr", "learning rate (default 0.01, Keras)"), num("momentum", "momentum (default 0)")},
+        .result = Type::Optimizer,
+        .doc = "stochastic gradient descent"});
+}
 
 }  // namespace genre

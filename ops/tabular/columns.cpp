@@ -1,7 +1,99 @@
+// select, drop_columns and label: choosing columns. The label column always
+// stays, because every later step (split, fit, evaluate) needs it.
 #include "ops/op.h"
+#include "ops/tabular/common.h"
 
 namespace genre {
 
-void register_columns() {}  // TODO: not written yet
+namespace {
+
+std::vector<std::string> names_of(const Table& t) {
+  std::vector<std::string> n;
+  for (auto& c : t.cols) n.push_back(c.name);
+  return n;
+}
+
+void check_known(const Table& t, const std::vector<std::string>& names, const std::string& op) {
+  for (auto& n : names)
+    if (!t.find(n)) {
+      std::string hint = tab::closest(n, names_of(t));
+      throw DataError(op + ": " + (t.source.empty() ? std::string("the table") : t.source) + " has no column \"" + n +
+                      "\"" + (hint.empty() ? "" : " (did you mean \"" + hint + "\"?)") + "; the columns are " +
+                      tab::name_list(names_of(t), 1000));
+    }
+}
+
+Value run_select(const OpContext& ctx) {
+  const Table& t = std::get<Table>(ctx.input("data"));
+  auto names = tab::string_list(ctx.params.at("columns"), "select", "columns");
+  check_known(t, names, "select");
+  Table out;
+  out.label = t.label;
+  out.source = t.source;
+  bool has_label = t.label.empty();
+  for (auto& n : names) {
+    bool dup = false;
+    for (auto& c : out.cols) dup |= c.name == n;
+    if (dup) throw DataError("select: column \"" + n + "\" is listed twice");
+    out.cols.push_back(*t.find(n));
+    has_label |= n == t.label;
+  }
+  if (!has_label) out.cols.push_back(*t.find(t.label));
+  return out;
+}
+
+Value run_drop(const OpContext& ctx) {
+  const Table& t = std::get<Table>(ctx.input("data"));
+  auto names = tab::string_list(ctx.params.at("columns"), "drop_columns", "columns");
+  check_known(t, names, "drop_columns");
+  Table out;
+  out.label = t.label;
+  out.source = t.source;
+  for (auto& n : names)
+    if (n == t.label)
+      throw DataError("drop_columns: \"" + n + "\" is the label column and cannot be dropped; choose another label first with label(...)");
+  for (auto& c : t.cols) {
+    bool drop = false;
+    for (auto& n : names) drop |= c.name == n;
+    if (!drop) out.cols.push_back(c);
+  }
+  return out;
+}
+
+Value run_label(const OpContext& ctx) {
+  Table t = std::get<Table>(ctx.input("data"));
+  std::string name = ctx.params.at("column").get<std::string>();
+  check_known(t, {name}, "label");
+  t.label = name;
+  return t;
+}
+
+}  // namespace
+
+void register_columns() {
+  using lang::Type;
+  lang::Signature s;
+  s.name = "select";
+  s.result = Type::Table;
+  s.doc = "Keep only the named columns, in the order given; the label column is always kept.";
+  s.params = {
+      {"data", {Type::Table}, true, {}, Type::Any, "the table"},
+      {"columns", {Type::List, Type::String}, true, {}, Type::String, "the column names: [\"A\", \"B\"] or one name"},
+  };
+  register_op(s, run_select);
+
+  s.name = "drop_columns";
+  s.doc = "Remove the named columns (ids, free text); the label column cannot be dropped.";
+  s.params[1].doc = "the column names to remove: [\"Track\", \"Album\"] or one name";
+  register_op(s, run_drop);
+
+  s.name = "label";
+  s.doc = "Choose the label column: the one models learn to predict.";
+  s.params = {
+      {"data", {Type::Table}, true, {}, Type::Any, "the table"},
+      {"column", {Type::String}, true, {}, Type::Any, "the name of the label column"},
+  };
+  register_op(s, run_label);
+}
 
 }  // namespace genre

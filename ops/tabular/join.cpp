@@ -1,7 +1,124 @@
+// join(other, on: key): SQL-style join. Keys are equal by value, so 5200.0 in
+// one file matches 5200 in the other; a missing key matches nothing. Each left
+// row gives one row per matching right row, in the left table's order.
+#include <unordered_map>
+
 #include "ops/op.h"
+#include "ops/tabular/common.h"
 
 namespace genre {
 
-void register_join() {}  // TODO: not written yet
+namespace {
+
+std::string name_of(const Table& t, const char* dflt) { return t.source.empty() ? dflt : t.source; }
+
+// The key of a row over several columns; nullopt when any part is missing.
+std::optional<std::string> row_key(const std::vector<const Column*>& cols, size_t r) {
+  std::string k;
+  for (auto* c : cols) {
+    auto v = tab::cell_key(*c, r);
+    if (!v) return std::nullopt;
+    k += std::to_string(v->size()) + ":" + *v;  // length prefix: no separator can clash
+  }
+  return k;
+}
+
+std::string first_keys(const std::vector<const Column*>& cols, size_t rows) {
+  std::vector<std::string> ks;
+  for (size_t r = 0; r < rows && ks.size() < 5; ++r) {
+    std::string k;
+    for (auto* c : cols) k += (k.empty() ? "" : "/") + tab::cell_key(*c, r).value_or("(missing)");
+    ks.push_back(k);
+  }
+  return tab::name_list(ks, 5);
+}
+
+Value run_join(const OpContext& ctx) {
+  const Table& a = std::get<Table>(ctx.input("data"));
+  const Table& b = std::get<Table>(ctx.input("other"));
+  auto on = tab::string_list(ctx.params.at("on"), "join", "on");
+  std::string how = tab::str_param(ctx.params, "how", "inner");
+  if (how != "inner" && how != "left") throw DataError("join: how must be inner or left, got " + how);
+  std::string an = name_of(a, "the left table"), bn = name_of(b, "the right table");
+  std::string on_text;
+  for (auto& k : on) on_text += (on_text.empty() ? "'" : ", '") + k + "'";
+
+  std::vector<const Column*> ka, kb;
+  for (auto& k : on) {
+    const Column& ca = a.column(k);  // throws DataError listing the columns
+    const Column& cb = b.column(k);
+    if (ca.numeric != cb.numeric)
+      throw DataError("join on '" + k + "': the key is " + (ca.numeric ? "numbers" : "text") + " in " + an + " but " +
+                      (cb.numeric ? "numbers" : "text") + " in " + bn);
+    ka.push_back(&ca);
+    kb.push_back(&cb);
+  }
+
+  std::unordered_map<std::string, std::vector<size_t>> index;
+  for (size_t r = 0; r < b.rows(); ++r)
+    if (auto k = row_key(kb, r)) index[*k].push_back(r);
+
+  std::vector<size_t> left, right;  // right = npos: no match (left join)
+  constexpr size_t none = static_cast<size_t>(-1);
+  size_t matched = 0;
+  for (size_t r = 0; r < a.rows(); ++r) {
+    auto k = row_key(ka, r);
+    auto it = k ? index.find(*k) : index.end();
+    if (it != index.end()) {
+      ++matched;
+      for (size_t m : it->second) left.push_back(r), right.push_back(m);
+    } else if (how == "left") {
+      left.push_back(r), right.push_back(none);
+    }
+  }
+  if (matched == 0)
+    throw DataError("join on " + on_text + ": no row of " + an + " matches any row of " + bn + "; first keys: " + an +
+                    " has " + first_keys(ka, a.rows()) + ", " + bn + " has " + first_keys(kb, b.rows()));
+
+  Table out = a.take(left);
+  out.source = an + " + " + bn;
+  std::string b_label;
+  for (auto& c : b.cols) {
+    bool key = false;
+    for (auto& k : on) key |= c.name == k;
+    if (key) continue;
+    Column n;
+    n.name = c.name;
+    for (int i = 2; out.find(n.name); ++i) n.name = c.name + "_" + std::to_string(i);  // a clash: Genre -> Genre_2
+    if (c.name == b.label) b_label = n.name;
+    n.numeric = c.numeric;
+    for (size_t m : right) {
+      if (c.numeric) {
+        n.num.push_back(m == none ? missing : c.num[m]);
+      } else {
+        n.text.push_back(m == none ? std::string() : c.text[m]);
+        n.present.push_back(m == none ? 0 : c.present[m]);
+      }
+    }
+    out.cols.push_back(std::move(n));
+  }
+  if (out.label.empty()) out.label = b_label;  // the left's label wins; else the right's
+  return out;
+}
+
+}  // namespace
+
+void register_join() {
+  using lang::Type;
+  lang::Signature s;
+  s.name = "join";
+  s.result = Type::Table;
+  s.doc = "Join two tables on key columns (SQL semantics: one row per matching pair, in the left table's order); "
+          "keys match by value (5200.0 = 5200); the other table's columns are appended, a name already taken "
+          "gets the suffix \"_2\"; the left table's label is kept.";
+  s.params = {
+      {"data", {Type::Table}, true, {}, Type::Any, "the left table"},
+      {"other", {Type::Table}, true, {}, Type::Any, "the table whose columns are added"},
+      {"on", {Type::String, Type::List}, true, {}, Type::String, "the key column, or a list of them; present in both tables"},
+      {"how", {Type::Symbol}, false, {"inner", "left"}, Type::Any,
+       "inner (default): only rows with a match; left: every left row, missing values where nothing matches"},
+  };
+  register_op(s, run_join);
+}
 
 }  // namespace genre

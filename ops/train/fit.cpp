@@ -1,7 +1,75 @@
+// fit(model, data, validate): train one model spec on a table. trial(...) is
+// the same fit scored on its training and validation rows, one per grid point
+// and fold (the planner makes them; see ops/train/grid.cpp).
+#include <cmath>
+
+#include "ops/eval/metrics.h"
+#include "ops/models/model.h"
 #include "ops/op.h"
+#include "ops/train/fit.h"
 
 namespace genre {
 
-void register_fit() {}  // TODO: not written yet
+const json& spec_param(const OpContext& ctx, const std::string& name) {
+  if (ctx.params.contains(name) && ctx.params[name].is_object()) return ctx.params[name];
+  if (const Value* v = ctx.maybe_input(name))
+    if (auto* j = std::get_if<json>(v)) return *j;
+  throw InternalError("op has no model spec bound to '" + name + "'");
+}
+
+FitContext fit_context(const OpContext& ctx) {
+  return FitContext{.threads = ctx.threads, .device = ctx.device, .seed = ctx.seed, .progress = ctx.progress};
+}
+
+json trial_metrics(const json& spec, const Table& train, const Table& val, const FitContext& fc) {
+  Model m = fit_model(spec, train, &val, fc);
+  json out;
+  auto score = [&](const Table& t, const char* suffix) {
+    std::vector<int> truth = label_indices(t, m.classes);
+    Matrix s = predict_scores(m, t, fc);
+    std::vector<int> pred = argmax_rows(s);
+    out[std::string("acc_") + suffix] = metrics::accuracy(truth, pred);
+    out[std::string("f1_") + suffix] = metrics::macro_f1(truth, pred, int(m.classes.size()));
+    if (m.kind == "classifier" && std::string(suffix) == "val") {
+      double loss = 0;  // mean cross-entropy of the predicted probabilities
+      for (size_t r = 0; r < truth.size(); r++) loss -= std::log(std::max(s.at(r, size_t(truth[r])), 1e-15));
+      out["loss_val"] = truth.empty() ? 0.0 : loss / double(truth.size());
+    }
+  };
+  score(train, "train");
+  score(val, "val");
+  out["acc_delta"] = out["acc_train"].get<double>() - out["acc_val"].get<double>();
+  return out;
+}
+
+void register_fit() {
+  using lang::Type;
+  register_op({.name = "fit",
+               .params = {{.name = "model", .types = {Type::Spec}, .required = true, .doc = "the model spec to train"},
+                          {.name = "data", .types = {Type::Table}, .required = true, .doc = "the training rows"},
+                          {.name = "validate",
+                           .types = {Type::Table},
+                           .doc = "rows scored after every epoch (classifier: history val_*, early_stop, reduce_lr)"}},
+               .result = Type::Trained,
+               .doc = "train a model spec on a table: features are its numeric columns, the target its label"},
+              [](const OpContext& ctx) -> Value {
+                const Table& data = std::get<Table>(ctx.input("data"));
+                const Value* val = ctx.maybe_input("validate");
+                return fit_model(spec_param(ctx, "model"), data, val ? &std::get<Table>(*val) : nullptr,
+                                 fit_context(ctx));
+              });
+
+  register_op({.name = "trial",
+               .params = {{.name = "model", .types = {Type::Spec}, .required = true, .doc = "the model spec to train"},
+                          {.name = "data", .types = {Type::Table}, .required = true, .doc = "the training rows"},
+                          {.name = "validate", .types = {Type::Table}, .required = true, .doc = "the held-out rows"}},
+               .result = Type::Report,
+               .doc = "(internal, made by grid) fit on data and report acc_train, acc_val, acc_delta = acc_train - "
+                      "acc_val, f1_train, f1_val (macro) and, for classifiers, loss_val"},
+              [](const OpContext& ctx) -> Value {
+                return trial_metrics(spec_param(ctx, "model"), std::get<Table>(ctx.input("data")),
+                                     std::get<Table>(ctx.input("validate")), fit_context(ctx));
+              });
+}
 
 }  // namespace genre

@@ -1,7 +1,120 @@
+// Grid search with cross-validation. The planner expands
+//   grid(model, data, cv: 3, over: { batch: [256, 512] }, score: acc_val)
+// into kfold(data), one `trial` per (point, fold), point-major, and this op,
+// grid_select, which averages each point's folds, scores the point with the
+// script's formula, and refits the best point on all of data.
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "ops/models/model.h"
 #include "ops/op.h"
+#include "ops/train/fit.h"
+#include "runtime/expr.h"
 
 namespace genre {
 
-void register_grid() {}  // TODO: not written yet
+namespace {
+
+const std::vector<std::string> metric_names = {"acc_train", "acc_val", "acc_delta", "f1_train", "f1_val", "loss_val"};
+
+Value run_grid_select(const OpContext& ctx) {
+  const Table& data = std::get<Table>(ctx.input("data"));
+  const json& specs = ctx.params.at("specs");
+  const json& points = ctx.params.at("points");
+  const json& score = ctx.params.at("score");
+  auto trials = ctx.inputs_of("trials");
+  size_t np = specs.size();
+  if (np == 0 || points.size() != np || trials.size() % np != 0)
+    throw InternalError(fmt::format("grid_select: {} specs, {} points and {} trials do not line up", np,
+                                    points.size(), trials.size()));
+  size_t folds = trials.size() / np;
+
+  json rows = json::array();
+  size_t best = 0;
+  double best_score = -std::numeric_limits<double>::infinity();
+  for (size_t p = 0; p < np; p++) {
+    json row = points[p];
+    std::map<std::string, double> mean;
+    for (auto& name : metric_names) {
+      std::vector<double> v;
+      for (size_t f = 0; f < folds; f++) {
+        const json& t = std::get<json>(*trials[p * folds + f]->value);
+        if (t.contains(name)) v.push_back(t[name].get<double>());
+      }
+      if (v.empty()) continue;
+      double m = 0, s = 0;
+      for (double x : v) m += x;
+      m /= double(v.size());
+      for (double x : v) s += (x - m) * (x - m);
+      s = std::sqrt(s / double(v.size()));  // population std, as scikit-learn's cv_results_
+      mean[name] = m;
+      row[name] = m;
+      row[name + "_std"] = s;
+    }
+    double sc = eval_scalar(
+        score,
+        [&](const std::string& n) -> std::optional<double> {
+          auto it = mean.find(n);
+          return it == mean.end() ? std::nullopt : std::optional<double>(it->second);
+        },
+        metric_names);
+    row["score"] = sc;
+    rows.push_back(row);
+    if (sc > best_score) {  // strict: the first of equal scores wins; NaN never wins
+      best_score = sc;
+      best = p;
+    }
+  }
+  if (!std::isfinite(best_score) && best_score < 0)
+    throw DataError("grid: no point got a usable score from `" + expr_text(score) + "`");
+
+  Model m = fit_model(specs[best], data, nullptr, fit_context(ctx));
+  m.info["trials"] = rows;
+  m.info["best"] = {{"index", best}, {"point", points[best]}, {"score", best_score}, {"folds", folds}};
+  return m;
+}
+
+}  // namespace
+
+void register_grid() {
+  using lang::Type;
+  register_op({.name = "grid",
+               .params = {{.name = "model", .types = {Type::Spec}, .required = true, .doc = "the model spec to tune"},
+                          {.name = "data", .types = {Type::Table}, .required = true, .doc = "rows for the folds and the final refit"},
+                          {.name = "cv", .types = {Type::Int}, .doc = "stratified folds per point (default 3)"},
+                          {.name = "over",
+                           .types = {Type::Record},
+                           .required = true,
+                           .doc = "option -> list of values; every combination is one point ({ batch: [256, 512], lr: "
+                                  "[0.001, 0.01] }; lr reaches into the optimizer)"},
+                          {.name = "score",
+                           .types = {Type::Expr},
+                           .required = true,
+                           .symbols = metric_names,
+                           .doc = "formula to maximise over fold means: acc_train, acc_val, acc_delta = acc_train - "
+                                  "acc_val, f1_train, f1_val (macro), loss_val (classifiers)"},
+                          {.name = "seed", .types = {Type::Int}, .doc = "seed of the fold assignment (default 0)"}},
+               .result = Type::Trained,
+               .doc = "grid search with cross-validation: every point is trained on each fold, the best mean score "
+                      "(first on ties) is refitted on all of data; info trials/best hold the table"},
+              [](const OpContext&) -> Value { throw InternalError("grid is expanded by the planner"); });
+
+  register_op({.name = "grid_select",
+               .params = {{.name = "data", .types = {Type::Table}, .required = true, .doc = "rows for the final refit"},
+                          {.name = "trials",
+                           .types = {Type::List},
+                           .required = true,
+                           .elem = Type::Report,
+                           .doc = "trial reports, point-major: point 0's folds, then point 1's, ..."},
+                          {.name = "specs", .types = {Type::List}, .required = true, .doc = "the spec of every point"},
+                          {.name = "points", .types = {Type::List}, .required = true, .doc = "the over-values of every point"},
+                          {.name = "score", .types = {Type::Expr}, .required = true, .symbols = metric_names,
+                           .doc = "the formula to maximise"},
+                          {.name = "cv", .types = {Type::Int}, .doc = "folds per point (informative)"}},
+               .result = Type::Trained,
+               .doc = "(internal, made by grid) average each point's folds (mean and std), score, refit the best"},
+              run_grid_select);
+}
 
 }  // namespace genre

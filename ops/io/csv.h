@@ -1,0 +1,18 @@
+// Reading CSV files (RFC 4180, optionally gzip-compressed) into a Table.
+#pragma once
+#include <string>
+
+#include "runtime/value.h"
+
+namespace genre {
+
+struct CsvOptions {
+  char delimiter = ',';
+  bool infer_types = true;  // false: every column stays text (lookup tables such as relabel maps)
+};
+
+// `path` is opened; `shown` names the file in error messages and becomes Table::source.
+// Throws DataError naming the file and line for anything malformed.
+Table read_csv(const std::string& path, const std::string& shown, const CsvOptions& opt = {});
+
+}  // namespace genre

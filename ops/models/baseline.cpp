@@ -1,0 +1,53 @@
+// Reference points every study reports next to its models (scikit-learn's
+// DummyClassifier): majority = always the most frequent training class (ties:
+// lowest class index); random = a class drawn uniformly per row; stratified = a
+// class drawn per row with the training class shares. Scores are one-hot on the
+// predicted class, so the arg-max is the prediction. Draws come from the
+// model's seed, so predicting the same table twice gives the same answer.
+#include <random>
+
+#include <fmt/format.h>
+
+#include "ops/models/model.h"
+
+namespace genre {
+
+Model fit_baseline(const json& spec, const Table& train, const FitContext& ctx) {
+  TrainData d = train_data(train);
+  std::string strategy = spec_symbol(spec, "strategy", "");
+  if (strategy != "majority" && strategy != "random" && strategy != "stratified")
+    throw DataError("baseline: strategy must be majority, random or stratified, got \"" + strategy + "\"");
+  std::vector<double> prior(d.classes.size(), 0);
+  for (int y : d.y) prior[size_t(y)] += 1.0 / double(d.y.size());
+  Model m;
+  m.kind = "baseline";
+  m.classes = d.classes;
+  m.features = d.features;
+  m.spec = spec;
+  uint64_t seed = spec.contains("seed") ? uint64_t(spec_int(spec, "seed", 0)) : ctx.seed;
+  m.state = json{{"prior", prior}, {"seed", seed}}.dump();
+  m.info["prior"] = prior;
+  m.info["seed"] = seed;
+  return m;
+}
+
+Matrix predict_baseline(const Model& m, const Matrix& x, const FitContext&) {
+  json st = json::parse(m.state);
+  auto prior = st["prior"].get<std::vector<double>>();
+  std::mt19937_64 rng(st["seed"].get<uint64_t>());
+  std::string strategy = spec_symbol(m.spec, "strategy", "");
+  size_t k = prior.size();
+  size_t major = 0;
+  for (size_t c = 1; c < k; c++)
+    if (prior[c] > prior[major]) major = c;
+  std::uniform_int_distribution<size_t> uniform(0, k - 1);
+  std::discrete_distribution<size_t> stratified(prior.begin(), prior.end());
+  Matrix out(x.rows, k);
+  for (size_t r = 0; r < x.rows; r++) {
+    size_t c = strategy == "majority" ? major : strategy == "random" ? uniform(rng) : stratified(rng);
+    out.at(r, c) = 1;
+  }
+  return out;
+}
+
+}  // namespace genre

@@ -1,0 +1,200 @@
+#include "ops/report/report.h"
+
+#include <fmt/format.h>
+#include <fstream>
+#include <unistd.h>
+
+#include "ops/report/table_text.h"
+
+namespace genre {
+
+namespace fs = std::filesystem;
+
+std::string num(double v, int digits) {
+  if (std::isnan(v)) return "-";
+  return fmt::format("{:.{}f}", v, digits);
+}
+
+static size_t display_width(const std::string& s) {
+  size_t w = 0;
+  for (unsigned char c : s) w += (c & 0xC0) != 0x80;  // count UTF-8 lead bytes
+  return w;
+}
+
+std::string TextTable::render() const {
+  std::vector<size_t> w(header.size(), 0);
+  auto widen = [&](const std::vector<std::string>& r) {
+    for (size_t i = 0; i < r.size() && i < w.size(); ++i) w[i] = std::max(w[i], display_width(r[i]));
+  };
+  widen(header);
+  for (auto& r : rows) widen(r);
+  auto line = [&](const std::vector<std::string>& r) {
+    std::string s = " ";
+    for (size_t i = 0; i < w.size(); ++i) {
+      std::string cell = i < r.size() ? r[i] : "";
+      std::string pad(w[i] - display_width(cell), ' ');
+      s += i == 0 ? cell + pad : "  " + pad + cell;
+    }
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+    return s + "\n";
+  };
+  std::string out = line(header);
+  size_t total = 1;
+  for (size_t x : w) total += x + 2;
+  out += " " + std::string(total - 3, '-') + "\n";
+  for (auto& r : rows) out += line(r);
+  return out;
+}
+
+std::string TextTable::csv() const {
+  auto field = [](const std::string& f) {
+    if (f.find_first_of(",\"\n\r") == std::string::npos) return f;
+    std::string q = "\"";
+    for (char c : f) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  };
+  auto line = [&](const std::vector<std::string>& r) {
+    std::string s;
+    for (size_t i = 0; i < r.size(); ++i) s += (i ? "," : "") + field(r[i]);
+    return s + "\n";
+  };
+  std::string out = line(header);
+  for (auto& r : rows) out += line(r);
+  return out;
+}
+
+namespace {
+
+double get(const json& j, const char* k) {
+  return j.contains(k) && j[k].is_number() ? j[k].get<double>() : NAN;
+}
+
+std::string cell(const json& v) {
+  if (v.is_number_float()) return num(v.get<double>());
+  if (v.is_string()) return v.get<std::string>();
+  return v.dump();
+}
+
+// The tables of an `evaluate` report, in the order a reader wants them.
+std::vector<std::pair<std::string, TextTable>> report_tables(const json& r) {
+  std::vector<std::pair<std::string, TextTable>> out;
+  const json& models = r["models"];
+  std::vector<std::string> classes = r.value("classes", std::vector<std::string>{});
+
+  TextTable summary{{"model", "accuracy", "macro-F1"}, {}};
+  for (auto& [name, m] : models.items())
+    summary.rows.push_back({name, num(get(m, "accuracy")), num(get(m, "macro_f1"))});
+  out.push_back({"summary", summary});
+
+  for (auto& [name, m] : models.items()) {
+    if (m.contains("per_class")) {
+      TextTable t{{"class", "precision", "recall", "F1", "support"}, {}};
+      bool auc = m.contains("pr_auc");
+      if (auc) t.header.push_back("PR-AUC");
+      for (auto& c : classes) {
+        if (!m["per_class"].contains(c)) continue;
+        const json& pc = m["per_class"][c];
+        std::vector<std::string> row{c, num(get(pc, "precision")), num(get(pc, "recall")), num(get(pc, "f1")),
+                                     fmt::format("{}", (long)get(pc, "support"))};
+        if (auc) row.push_back(num(get(m["pr_auc"], c.c_str())));
+        t.rows.push_back(row);
+      }
+      out.push_back({name + "_per_class", t});
+    }
+    if (m.contains("confusion")) {
+      TextTable t{{"true \\ predicted"}, {}};
+      for (auto& c : classes) t.header.push_back(c);
+      for (size_t i = 0; i < classes.size() && i < m["confusion"].size(); ++i) {
+        std::vector<std::string> row{classes[i]};
+        for (auto& x : m["confusion"][i]) row.push_back(cell(x));
+        t.rows.push_back(row);
+      }
+      out.push_back({name + "_confusion", t});
+    }
+    if (m.contains("trials") && m["trials"].is_array() && !m["trials"].empty()) {
+      TextTable t;
+      for (auto& [k, v] : m["trials"][0].items()) t.header.push_back(k);
+      for (auto& row : m["trials"]) {
+        std::vector<std::string> cells;
+        for (auto& k : t.header) cells.push_back(row.contains(k) ? cell(row[k]) : "");
+        t.rows.push_back(cells);
+      }
+      out.push_back({name + "_trials", t});
+    }
+    if (m.contains("history") && m["history"].is_array() && !m["history"].empty()) {
+      TextTable t;
+      for (auto& [k, v] : m["history"][0].items()) t.header.push_back(k);
+      for (auto& row : m["history"]) {
+        std::vector<std::string> cells;
+        for (auto& k : t.header) cells.push_back(row.contains(k) ? cell(row[k]) : "");
+        t.rows.push_back(cells);
+      }
+      out.push_back({name + "_history", t});
+    }
+  }
+  return out;
+}
+
+bool is_report(const json& j) { return j.is_object() && j.contains("models") && j["models"].is_object(); }
+
+std::string describe_table(const Table& t, size_t head) {
+  TextTable tt;
+  for (auto& c : t.cols) tt.header.push_back(c.name == t.label ? c.name + " (label)" : c.name);
+  for (size_t r = 0; r < std::min(head, t.rows()); ++r) {
+    std::vector<std::string> row;
+    for (auto& c : t.cols)
+      row.push_back(c.numeric ? (std::isnan(c.num[r]) ? "" : fmt::format("{:g}", c.num[r]))
+                              : (c.present[r] ? c.text[r] : ""));
+    tt.rows.push_back(row);
+  }
+  return fmt::format("{} rows x {} columns\n", t.rows(), t.cols.size()) + tt.render();
+}
+
+void write_atomic(const fs::path& p, const std::string& text) {
+  fs::path tmp = p;
+  tmp += fmt::format(".tmp{}", ::getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    f << text;
+    if (!f) throw DataError("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, p);
+}
+
+}  // namespace
+
+std::string describe(const std::string& name, const Value& v) {
+  std::string out = "== " + name + " ==\n";
+  if (auto* t = std::get_if<Table>(&v)) return out + describe_table(*t, 5);
+  if (auto* s = std::get_if<Split>(&v)) {
+    for (auto& [p, t] : s->parts) out += fmt::format("{}: {} rows\n", p, t.rows());
+    return out;
+  }
+  if (auto* m = std::get_if<Model>(&v)) {
+    out += fmt::format("{} model, {} classes, {} features\n", m->kind, m->classes.size(), m->features.size());
+    if (m->info.contains("best")) out += "best: " + m->info["best"].dump() + "\n";
+    return out;
+  }
+  const json& j = std::get<json>(v);
+  if (!is_report(j)) return out + j.dump(2) + "\n";
+  out += fmt::format("{} test rows\n", j.value("rows", 0));
+  for (auto& [title, t] : report_tables(j)) {
+    if (title.ends_with("_history")) continue;  // long; it is in the CSV files
+    out += "\n" + title + "\n" + t.render();
+  }
+  return out;
+}
+
+void write_outputs(const fs::path& dir, const std::vector<std::pair<std::string, Value>>& targets) {
+  fs::create_directories(dir);
+  json results = json::object();
+  for (auto& [name, v] : targets) {
+    const json* j = std::get_if<json>(&v);
+    if (!j || !is_report(*j)) continue;
+    results[name] = (*j)["models"];
+    for (auto& [title, t] : report_tables(*j)) write_atomic(dir / (name + "_" + title + ".csv"), t.csv());
+  }
+  write_atomic(dir / "results.json", results.dump(2) + "\n");
+}
+
+}  // namespace genre

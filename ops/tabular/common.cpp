@@ -1,0 +1,121 @@
+#include "ops/tabular/common.h"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+
+namespace genre::tab {
+
+std::string fmt_num(double v) {
+  if (std::isnan(v)) return "nan";
+  if (v == 0) return "0";  // also -0
+  if (std::abs(v) < 1e15 && v == std::floor(v)) return std::to_string(static_cast<long long>(v));
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+std::optional<std::string> cell_key(const Column& c, size_t row) {
+  if (c.numeric) {
+    if (std::isnan(c.num[row])) return std::nullopt;
+    return fmt_num(c.num[row]);
+  }
+  if (!c.present[row]) return std::nullopt;
+  return c.text[row];
+}
+
+std::string name_list(const std::vector<std::string>& names, size_t max) {
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < max; ++i) out += (i ? ", \"" : "\"") + names[i] + "\"";
+  if (names.size() > max) out += " ... (" + std::to_string(names.size() - max) + " more)";
+  return out;
+}
+
+std::vector<std::pair<std::string, size_t>> value_counts(const Column& c) {
+  std::map<std::string, size_t> m;
+  for (size_t r = 0; r < c.size(); ++r)
+    if (auto k = cell_key(c, r)) ++m[*k];
+  std::vector<std::pair<std::string, size_t>> out(m.begin(), m.end());
+  std::stable_sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.second > b.second; });
+  return out;
+}
+
+namespace {
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+}  // namespace
+
+std::string closest(const std::string& s, const std::vector<std::string>& choices) {
+  std::string best;
+  size_t best_d = std::max<size_t>(2, s.size() / 3) + 1;  // only suggest near misses
+  for (auto& c : choices) {
+    size_t d = edit_distance(s, c);
+    if (d < best_d) best_d = d, best = c;
+  }
+  return best;
+}
+
+const Column& label_column(const Table& t, const std::string& op) {
+  if (t.label.empty())
+    throw DataError(op + ": " + (t.source.empty() ? std::string("the table") : t.source) +
+                    " has no label column; choose one with csv(..., label: \"Genre\") or label(\"Genre\")");
+  return t.column(t.label);
+}
+
+std::vector<std::string> string_list(const json& p, const std::string& op, const std::string& param) {
+  std::vector<std::string> out;
+  if (p.is_string()) return {p.get<std::string>()};
+  if (!p.is_array()) throw DataError(op + ": " + param + " must be a column name or a list of names");
+  for (auto& x : p) {
+    if (!x.is_string()) throw DataError(op + ": " + param + " must list column names (strings), got " + x.dump());
+    out.push_back(x.get<std::string>());
+  }
+  return out;
+}
+
+double num_param(const json& p, const char* name, double dflt) {
+  if (!p.contains(name) || p[name].is_null()) return dflt;
+  if (!p[name].is_number()) throw DataError(std::string(name) + " must be a number, got " + p[name].dump());
+  return p[name].get<double>();
+}
+
+std::string str_param(const json& p, const char* name, const std::string& dflt) {
+  if (!p.contains(name) || p[name].is_null()) return dflt;
+  if (!p[name].is_string()) throw DataError(std::string(name) + " must be a string, got " + p[name].dump());
+  return p[name].get<std::string>();
+}
+
+Split fit_apply(const OpContext& ctx, const std::string& op, const Fit& fit) {
+  auto* s = std::get_if<Split>(&ctx.input("data"));
+  if (!s) throw InternalError(op + ": data is not a split");
+  std::string fit_on = str_param(ctx.params, "fit_on", "train");
+  const Table& fit_part = s->part(fit_on);
+  if (fit_part.rows() == 0) throw DataError(op + ": the " + fit_on + " part has no rows to fit on");
+  auto features = fit_part.feature_names();
+  for (auto& [name, t] : s->parts)
+    for (auto& f : features) {
+      auto* c = t.find(f);
+      if (!c || !c->numeric)
+        throw DataError(op + ": part \"" + name + "\" has no numeric column \"" + f + "\" (the " + fit_on +
+                        " part has it); every part must have the same columns");
+    }
+  Transform apply = fit(fit_part, features);
+  Split out;
+  for (auto& [name, t] : s->parts) {
+    Table copy = t;
+    apply(copy);
+    out.parts.emplace_back(name, std::move(copy));
+  }
+  return out;
+}
+
+}  // namespace genre::tab

@@ -1,0 +1,46 @@
+// Small helpers shared by the table ops: cell keys, readable lists of names,
+// and the fit-on-train / apply-to-every-part pattern of the preprocessing ops.
+#pragma once
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ops/op.h"
+
+namespace genre::tab {
+
+// Shortest text that reads back as the same double; integers without ".0".
+std::string fmt_num(double v);
+
+// A cell as a comparable key: numbers by value (5200.0 == 5200), text as is.
+// nullopt when the cell is missing.
+std::optional<std::string> cell_key(const Column& c, size_t row);
+
+// `"a", "b", "c" ... (12 more)` for error messages.
+std::string name_list(const std::vector<std::string>& names, size_t max = 20);
+
+// The distinct values of a column with their counts, most frequent first.
+std::vector<std::pair<std::string, size_t>> value_counts(const Column& c);
+
+// The name in `choices` closest to `s` (edit distance), "" when none is close.
+std::string closest(const std::string& s, const std::vector<std::string>& choices);
+
+// The label column of `t`, or a DataError saying how to choose one.
+const Column& label_column(const Table& t, const std::string& op);
+
+// A list-of-strings parameter given as one string or a list of strings.
+std::vector<std::string> string_list(const json& p, const std::string& op, const std::string& param);
+
+// Preprocessing without leakage: `fit` sees only the part named by params
+// "fit_on" (default "train") and returns a transform that is then applied to
+// every part, the fit part included.
+using Transform = std::function<void(Table&)>;
+using Fit = std::function<Transform(const Table& fit_part, const std::vector<std::string>& features)>;
+Split fit_apply(const OpContext& ctx, const std::string& op, const Fit& fit);
+
+// Param helpers: a value if given, else the default.
+double num_param(const json& p, const char* name, double dflt);
+std::string str_param(const json& p, const char* name, const std::string& dflt);
+
+}  // namespace genre::tab

@@ -1,0 +1,248 @@
+#include "runtime/cache.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <thread>
+
+namespace genre {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Entry header: "GNRC", u32 version, u64 payload size, u64 XXH3-64 of the payload.
+constexpr char magic[4] = {'G', 'N', 'R', 'C'};
+constexpr uint32_t version = 1;
+constexpr size_t header_size = 24;
+
+std::string errno_text() { return std::strerror(errno); }
+
+void put_u64(std::string& out, uint64_t v, int bytes = 8) {
+  for (int i = 0; i < bytes; ++i) out.push_back(char(v >> (8 * i)));
+}
+uint64_t get_u64(const char* p, int bytes = 8) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v |= uint64_t(uint8_t(p[i])) << (8 * i);
+  return v;
+}
+
+// Keys become file names: keep them to characters that cannot escape the folder.
+void check_key(const std::string& key) {
+  bool ok = key.size() >= 3;
+  for (char c : key) ok = ok && (std::isalnum(uint8_t(c)) || c == '_' || c == '-');
+  if (!ok) throw InternalError("cache key \"" + key + "\" is not a plain name of 3+ letters/digits");
+}
+
+// Record names may be anything (a script path); escape what a file name cannot hold.
+std::string file_name_for(const std::string& name) {
+  static const char digits[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : name) {
+    if (std::isalnum(c) || c == '.' || c == '_' || c == '-') {
+      out.push_back(char(c));
+    } else {
+      out += '%';
+      out += digits[c >> 4];
+      out += digits[c & 15];
+    }
+  }
+  if (out.empty() || out == "." || out == "..") out = "%" + out;
+  return out;
+}
+
+// Writes to a temp file beside `target`, flushes it to disk, and renames it over
+// `target`: readers see the old file or the new one, never half of one.
+void write_atomic(const fs::path& target, std::string_view bytes) {
+  static std::atomic<uint64_t> counter{0};
+  fs::path tmp = target;
+  tmp += ".tmp." + std::to_string(::getpid()) + "." +
+         std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())) + "." +
+         std::to_string(counter++);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) throw DataError(tmp.string() + ": cannot create cache file (" + errno_text() + ")");
+  const char* p = bytes.data();
+  size_t left = bytes.size();
+  std::string failed;
+  while (left > 0 && failed.empty()) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) failed = "write: " + errno_text();
+    else p += n, left -= size_t(n);
+  }
+  if (failed.empty() && ::fsync(fd) != 0) failed = "fsync: " + errno_text();
+  ::close(fd);
+  if (failed.empty() && ::rename(tmp.c_str(), target.c_str()) != 0) failed = "rename: " + errno_text();
+  if (!failed.empty()) {
+    ::unlink(tmp.c_str());
+    throw DataError(target.string() + ": cannot write cache file (" + failed + ")");
+  }
+}
+
+// The whole file, or nullopt if it does not exist.
+std::optional<std::string> read_all(const fs::path& path, std::string* error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) *error = errno_text();
+    return std::nullopt;
+  }
+  std::string out;
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(size_t(st.st_size));
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      *error = errno_text();
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    out.append(buf, size_t(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+}  // namespace
+
+EntryLock::EntryLock(const fs::path& file) {
+  fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw DataError(file.string() + ": cannot create lock file (" + errno_text() + ")");
+  while (::flock(fd_, LOCK_EX) != 0) {
+    if (errno == EINTR) continue;
+    std::string why = errno_text();
+    ::close(fd_);
+    fd_ = -1;
+    throw DataError(file.string() + ": cannot lock (" + why + ")");
+  }
+}
+
+EntryLock& EntryLock::operator=(EntryLock&& o) noexcept {
+  if (this != &o) {
+    unlock();
+    fd_ = o.fd_;
+    o.fd_ = -1;
+  }
+  return *this;
+}
+
+void EntryLock::unlock() {
+  if (fd_ < 0) return;
+  ::flock(fd_, LOCK_UN);  // closing releases it too; this makes the intent plain
+  ::close(fd_);
+  fd_ = -1;
+}
+
+Cache::Cache(fs::path dir) : dir_(std::move(dir)) {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) throw DataError(dir_.string() + ": cannot create cache folder (" + ec.message() + ")");
+}
+
+fs::path Cache::path_of(const std::string& key) const {
+  check_key(key);
+  return dir_ / key.substr(0, 2) / (key + ".val");
+}
+
+bool Cache::contains(const std::string& key) const { return fs::exists(path_of(key)); }
+
+std::optional<Value> Cache::get(const std::string& key, std::string* problem) {
+  fs::path path = path_of(key);
+  std::string error;
+  auto bytes = read_all(path, &error);
+  auto report = [&](const std::string& msg) {
+    if (problem) *problem = msg;
+    return std::nullopt;
+  };
+  if (!bytes) {
+    if (error.empty()) return std::nullopt;  // not cached: the usual case
+    return report("cache entry " + key + " cannot be read (" + error + "): recomputing");
+  }
+  // Damaged entries are moved aside so they are never read again but can be looked at.
+  auto corrupt = [&](const std::string& why) {
+    fs::path aside = path;
+    aside.replace_extension(".corrupt");
+    ::rename(path.c_str(), aside.c_str());  // another run may have moved it first: fine
+    return report("cache entry " + key + " is corrupt (" + why + "): recomputing");
+  };
+  const std::string& b = *bytes;
+  if (b.size() < header_size || std::memcmp(b.data(), magic, 4) != 0) return corrupt("not a cache entry");
+  uint32_t ver = uint32_t(get_u64(b.data() + 4, 4));
+  if (ver != version)  // not damage: put() will replace it
+    return report("cache entry " + key + " was written by another version of genre: recomputing");
+  uint64_t size = get_u64(b.data() + 8);
+  uint64_t sum = get_u64(b.data() + 16);
+  uint64_t have = b.size() - header_size;
+  if (have < size)
+    return corrupt("truncated: " + std::to_string(have) + " of " + std::to_string(size) + " bytes");
+  if (have > size) return corrupt(std::to_string(have - size) + " extra bytes");
+  if (XXH3_64bits(b.data() + header_size, size) != sum) return corrupt("checksum mismatch");
+  try {
+    return deserialize(b.substr(header_size));
+  } catch (const std::runtime_error& e) {
+    return corrupt(e.what());
+  }
+}
+
+void Cache::put(const std::string& key, const Value& v) {
+  fs::path path = path_of(key);
+  std::string payload = serialize(v);
+  std::string out(magic, 4);
+  put_u64(out, version, 4);
+  put_u64(out, payload.size());
+  put_u64(out, XXH3_64bits(payload.data(), payload.size()));
+  out += payload;
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  write_atomic(path, out);
+}
+
+EntryLock Cache::lock(const std::string& key) {
+  fs::path path = path_of(key);
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  path.replace_extension(".lock");
+  return EntryLock(path);
+}
+
+size_t Cache::gc_temps() {
+  size_t removed = 0;
+  auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir_, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    if (it->path().filename().string().find(".tmp.") == std::string::npos) continue;
+    auto when = fs::last_write_time(it->path(), ec);
+    if (!ec && when < cutoff && fs::remove(it->path(), ec)) ++removed;
+  }
+  return removed;
+}
+
+json Cache::read_record(const std::string& name) const {
+  std::string error;
+  auto bytes = read_all(dir_ / "runs" / (file_name_for(name) + ".json"), &error);
+  if (!bytes) return nullptr;
+  json j = json::parse(*bytes, nullptr, /*allow_exceptions=*/false);
+  return j.is_discarded() ? json(nullptr) : j;
+}
+
+void Cache::write_record(const std::string& name, const json& j) {
+  fs::path runs = dir_ / "runs";
+  std::error_code ec;
+  fs::create_directories(runs, ec);
+  write_atomic(runs / (file_name_for(name) + ".json"), j.dump(2, ' ', false, json::error_handler_t::replace));
+}
+
+}  // namespace genre

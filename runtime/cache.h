@@ -1,0 +1,64 @@
+// The on-disk cache: every node's result stored under its content key.
+//
+//   dir/ab/<key>.val      an entry: header + serialize(value)
+//   dir/ab/<key>.lock     taken (flock) while a node is being computed
+//   dir/ab/<key>.corrupt  an entry that failed its checksum, kept for inspection
+//   dir/runs/<name>.json  run records: what the planner saw last time
+//
+// Entries are written to a temp file and renamed into place, so a reader sees
+// a whole entry or none, even if the writer is killed.
+#pragma once
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "runtime/value.h"
+
+namespace genre {
+
+// An exclusive lock on one key, held until destroyed. Works between threads
+// and between processes (flock on its own open file).
+class EntryLock {
+ public:
+  EntryLock() = default;
+  explicit EntryLock(const std::filesystem::path& file);  // blocks until the lock is ours
+  EntryLock(EntryLock&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  EntryLock& operator=(EntryLock&& o) noexcept;
+  ~EntryLock() { unlock(); }
+  void unlock();
+  bool owns_lock() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+class Cache {
+ public:
+  explicit Cache(std::filesystem::path dir);  // creates dir if needed
+
+  // The value stored under key, or nullopt. A damaged entry also gives nullopt,
+  // is moved aside to <key>.corrupt, and *problem says so (for the user).
+  std::optional<Value> get(const std::string& key, std::string* problem = nullptr);
+  void put(const std::string& key, const Value& v);
+  bool contains(const std::string& key) const;  // the file exists; get() still verifies it
+
+  // Hold this around check-compute-put so two runs computing the same node
+  // serialise: the second waits, then finds the entry.
+  EntryLock lock(const std::string& key);
+
+  std::filesystem::path path_of(const std::string& key) const;
+  const std::filesystem::path& dir() const { return dir_; }
+
+  // Removes temp files older than an hour (left by killed runs). Returns how many.
+  size_t gc_temps();
+
+  // Run records: small JSON the planner keeps between runs. A missing or
+  // unreadable record reads as null.
+  json read_record(const std::string& name) const;
+  void write_record(const std::string& name, const json& j);
+
+ private:
+  std::filesystem::path dir_;
+};
+
+}  // namespace genre

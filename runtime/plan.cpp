@@ -1,0 +1,581 @@
+#include "runtime/plan.h"
+
+#include <filesystem>
+#include <fmt/format.h>
+#include <functional>
+#include <set>
+
+#include "lang/diagnostics.h"
+#include "ops/op.h"
+#include "runtime/hash.h"
+
+namespace genre {
+
+using lang::Expr;
+using lang::Signature;
+using lang::Type;
+using K = lang::Expr::Kind;
+
+namespace {
+
+// A value while planning: a constant (literal, spec record, expression), a
+// node's output (optionally one part of a Split), or a list mixing them.
+struct PVal {
+  enum class Kind { Const, Node, List } kind = Kind::Const;
+  json value;                // Const
+  size_t node = 0;           // Node
+  std::string part;          // Node: Split part
+  std::vector<PVal> items;   // List
+  std::string name;          // how the script names it
+  Type type = Type::Any;     // Table, Split, Trained, Report, Spec, ...
+};
+
+bool is_data(Type t) {
+  return t == Type::Table || t == Type::Split || t == Type::Trained || t == Type::Report;
+}
+
+bool accepts(const lang::Param& p, Type t) {
+  for (Type a : p.types) {
+    if (a == t || a == Type::Any) return true;
+    if (a == Type::Int && t == Type::Number) return true;
+    if (a == Type::Path && t == Type::String) return true;
+    if (a == Type::Number && t == Type::Int) return true;
+  }
+  return false;
+}
+
+bool param_has(const lang::Param& p, Type t) {
+  for (Type a : p.types)
+    if (a == t) return true;
+  return false;
+}
+
+std::string point_label(const json& point) {
+  std::string s;
+  for (auto& [k, v] : point.items()) s += (s.empty() ? "" : " ") + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+  return s;
+}
+
+class Lowerer {
+ public:
+  explicit Lowerer(const lang::Script& s) : script_(s) {
+    for (auto& d : s.defs) defs_[d.name] = &d;
+    plan_.script_dir = std::filesystem::absolute(s.file).parent_path().string();
+  }
+
+  Plan run(std::vector<std::string> targets) {
+    if (targets.empty())
+      for (auto& d : script_.defs)
+        if (d.kind == "report") targets.push_back(d.name);
+    for (auto& t : targets) {
+      auto it = defs_.find(t);
+      if (it == defs_.end())
+        throw lang::ScriptError({script_.file, {}, "no definition named '" + t + "' to run", ""});
+      PVal v = definition(*it->second);
+      collect_targets(t, v);
+    }
+    return std::move(plan_);
+  }
+
+ private:
+  const lang::Script& script_;
+  std::map<std::string, const lang::Definition*> defs_;
+  std::map<std::string, PVal> done_;
+  std::set<std::string> active_;
+  std::vector<std::map<std::string, PVal>> scopes_;  // for-bindings
+  std::map<std::string, size_t> by_key_;             // identical calls share one node
+  std::map<std::string, int> label_count_;
+  std::string cur_def_;
+  Plan plan_;
+
+  [[noreturn]] void fail(const lang::Range& r, std::string msg, std::string hint = "") {
+    throw lang::ScriptError({script_.file, r, std::move(msg), std::move(hint)});
+  }
+
+  void collect_targets(const std::string& name, const PVal& v) {
+    if (v.kind == PVal::Kind::Node) plan_.targets.push_back({name, v.node});
+    for (auto& it : v.items) collect_targets(it.name.empty() ? name : it.name, it);
+  }
+
+  PVal definition(const lang::Definition& d) {
+    if (auto it = done_.find(d.name); it != done_.end()) return it->second;
+    if (active_.count(d.name)) fail(d.name_range, "definition '" + d.name + "' depends on itself");
+    active_.insert(d.name);
+    std::string saved = cur_def_;
+    cur_def_ = d.name;
+    PVal v = eval(*d.value);
+    cur_def_ = saved;
+    active_.erase(d.name);
+    v.name = d.name;
+    return done_[d.name] = v;
+  }
+
+  // --- expressions ------------------------------------------------------------
+  PVal constant(json j, Type t) {
+    PVal v;
+    v.value = std::move(j);
+    v.type = t;
+    return v;
+  }
+
+  PVal eval(const Expr& e) {
+    switch (e.kind) {
+      case K::Number: return constant(e.number, Type::Number);
+      case K::String: return constant(e.text, Type::String);
+      case K::Bool: return constant(e.boolean, Type::Bool);
+      case K::Name: return name(e);
+      case K::List: {
+        PVal l;
+        l.kind = PVal::Kind::List;
+        l.type = Type::List;
+        bool all_const = true;
+        for (auto& it : e.items) {
+          l.items.push_back(eval(*it));
+          all_const &= l.items.back().kind == PVal::Kind::Const;
+        }
+        if (!all_const) return l;
+        json arr = json::array();
+        for (auto& it : l.items) arr.push_back(it.value);
+        return constant(arr, Type::List);
+      }
+      case K::Record: {
+        json obj = json::object();
+        for (auto& f : e.fields) {
+          PVal v = eval(*f.value);
+          if (v.kind != PVal::Kind::Const) fail(f.value->range, "a record field must be a constant, not data");
+          obj[f.name] = v.value;
+        }
+        return constant(obj, Type::Record);
+      }
+      case K::Member: {
+        PVal base = eval(*e.lhs);
+        if (base.kind == PVal::Kind::Node && base.type == Type::Split) {
+          PVal v = base;
+          v.part = e.text;
+          v.type = Type::Table;
+          v.name = base.name + "." + e.text;
+          return v;
+        }
+        if (base.kind == PVal::Kind::Const && base.value.is_object() && base.value.contains(e.text))
+          return constant(base.value[e.text], Type::Any);
+        fail(e.range, "'." + e.text + "' does not name a part of " + (base.name.empty() ? "this value" : "'" + base.name + "'"));
+      }
+      case K::Pipe: return call(*e.rhs, e.lhs.get());
+      case K::Call: return call(e, nullptr);
+      case K::With: {
+        PVal base = eval(*e.lhs);
+        PVal rec = eval(*e.rhs);
+        if (base.kind != PVal::Kind::Const || !base.value.is_object())
+          fail(e.range, "'with' overrides the options of a model, optimizer or layer");
+        PVal v = base;
+        v.name.clear();
+        for (auto& [k, val] : rec.value.items()) v.value[k] = val;
+        return v;
+      }
+      case K::For: return sweep(e);
+      case K::Binary:
+      case K::Unary: return fold(e);
+    }
+    fail(e.range, "internal error: unknown expression kind");
+  }
+
+  PVal name(const Expr& e) {
+    for (auto it = scopes_.rbegin(); it != scopes_.rend(); ++it)
+      if (auto f = it->find(e.text); f != it->end()) return f->second;
+    if (auto it = defs_.find(e.text); it != defs_.end()) return definition(*it->second);
+    // The checker has allowed it: a symbol such as `normal` or `rbf`, or a bare
+    // spec/op name used without arguments (`classifier { ... }` is a Call).
+    if (auto* sig = lang::catalog().find(e.text)) {
+      lang::Expr c;
+      c.kind = K::Call;
+      c.text = e.text;
+      c.range = e.range;
+      c.callee_range = e.range;
+      (void)sig;
+      return call(c, nullptr);
+    }
+    return constant(e.text, Type::Symbol);
+  }
+
+  // Constant-folds arithmetic outside expression parameters: numbers, and
+  // `+` joining strings (paths) or lists (column names).
+  PVal fold(const Expr& e) {
+    auto operand = [&](const Expr& x) {
+      PVal v = eval(x);
+      if (v.kind != PVal::Kind::Const) fail(x.range, "expected a constant here, not data");
+      return v.value;
+    };
+    if (e.kind == K::Unary) {
+      json a = operand(*e.lhs);
+      if ((e.text == "-" || e.text == "neg") && a.is_number()) return constant(-a.get<double>(), Type::Number);
+      fail(e.range, "'" + e.text + "' is only allowed inside a condition or a score");
+    }
+    json a = operand(*e.lhs), b = operand(*e.rhs);
+    if (e.text == "+" && a.is_string() && b.is_string()) return constant(a.get<std::string>() + b.get<std::string>(), Type::String);
+    if (e.text == "+" && a.is_array() && b.is_array()) {
+      for (auto& x : b) a.push_back(x);
+      return constant(a, Type::List);
+    }
+    if (!a.is_number() || !b.is_number())
+      fail(e.range, "'" + e.text + "' needs two numbers here (or '+' on two strings or two lists)");
+    double x = a.get<double>(), y = b.get<double>();
+    if (e.text == "+") return constant(x + y, Type::Number);
+    if (e.text == "-") return constant(x - y, Type::Number);
+    if (e.text == "*") return constant(x * y, Type::Number);
+    if (e.text == "/") return constant(x / y, Type::Number);
+    fail(e.range, "'" + e.text + "' is only allowed inside a condition or a score");
+  }
+
+  // Expression parameters (keep's condition, grid's score) become expression
+  // JSON; names that are definitions are replaced by their constant value.
+  json expr_json(const Expr& e) {
+    switch (e.kind) {
+      case K::Number: return {{"num", e.number}};
+      case K::String: return {{"str", e.text}};
+      case K::Bool: return {{"bool", e.boolean}};
+      case K::Name: {
+        bool bound = defs_.count(e.text) != 0;
+        for (auto& s : scopes_) bound |= s.count(e.text) != 0;
+        if (!bound) return {{"name", e.text}};
+        PVal v = name(e);
+        if (v.kind != PVal::Kind::Const) fail(e.range, "'" + e.text + "' is data; a condition can only use constants and column names");
+        return literal_json(v.value);
+      }
+      case K::List: {
+        json items = json::array();
+        for (auto& it : e.items) items.push_back(expr_json(*it));
+        return {{"list", items}};
+      }
+      case K::Binary: return {{"op", e.text}, {"args", {expr_json(*e.lhs), expr_json(*e.rhs)}}};
+      case K::Unary: return {{"op", e.text == "-" ? "neg" : e.text}, {"args", {expr_json(*e.lhs)}}};
+      default: fail(e.range, "not allowed in a condition or a score");
+    }
+  }
+
+  static json literal_json(const json& v) {
+    if (v.is_number()) return {{"num", v}};
+    if (v.is_string()) return {{"str", v}};
+    if (v.is_boolean()) return {{"bool", v}};
+    if (v.is_array()) {
+      json items = json::array();
+      for (auto& x : v) items.push_back(literal_json(x));
+      return {{"list", items}};
+    }
+    return {{"str", v.dump()}};
+  }
+
+  // --- for sweeps ---------------------------------------------------------------
+  PVal sweep(const Expr& e) {
+    PVal out;
+    out.kind = PVal::Kind::List;
+    out.type = Type::List;
+    std::vector<std::pair<std::string, std::vector<PVal>>> axes;
+    for (auto& b : e.bindings) {
+      PVal vals = eval(*b.values);
+      std::vector<PVal> items;
+      if (vals.kind == PVal::Kind::List) items = vals.items;
+      else if (vals.value.is_array()) for (auto& x : vals.value) items.push_back(constant(x, Type::Any));
+      else fail(b.values->range, "'for " + b.name + " in ...' needs a list");
+      axes.push_back({b.name, items});
+    }
+    std::function<void(size_t, std::map<std::string, PVal>&, json&)> rec = [&](size_t i, auto& scope, json& point) {
+      if (i == axes.size()) {
+        scopes_.push_back(scope);
+        std::string saved = cur_def_;
+        cur_def_ = saved + "[" + point_label(point) + "]";
+        PVal v = eval(*e.lhs);
+        cur_def_ = saved;
+        scopes_.pop_back();
+        v.name = saved + "[" + point_label(point) + "]";
+        out.items.push_back(v);
+        return;
+      }
+      for (auto& val : axes[i].second) {
+        scope[axes[i].first] = val;
+        point[axes[i].first] = val.kind == PVal::Kind::Const ? val.value : json(val.name);
+        rec(i + 1, scope, point);
+      }
+      scope.erase(axes[i].first);
+      point.erase(axes[i].first);
+    };
+    std::map<std::string, PVal> scope;
+    json point = json::object();
+    rec(0, scope, point);
+    return out;
+  }
+
+  // --- calls --------------------------------------------------------------------
+  // Binds the arguments (piped value first) to the signature's parameters:
+  // named by name, positional to the next parameter that accepts the type.
+  std::map<std::string, const Expr*> bind(const Signature& sig, const Expr& call, const Expr* piped) {
+    std::map<std::string, const Expr*> bound;
+    std::vector<const Expr*> positional;
+    if (piped) positional.push_back(piped);
+    for (auto& a : call.args)
+      if (a.name.empty()) positional.push_back(a.value.get());
+    size_t next = 0;
+    for (const Expr* a : positional) {
+      Type t = static_type(*a);
+      while (next < sig.params.size() &&
+             (bound.count(sig.params[next].name) || !(accepts(sig.params[next], t) ||
+                                                      param_has(sig.params[next], Type::Expr))))
+        ++next;
+      if (next == sig.params.size()) fail(a->range, "too many arguments to '" + sig.name + "'");
+      const auto& p = sig.params[next++];
+      bound[p.name] = a;
+    }
+    for (auto& a : call.args)
+      if (!a.name.empty()) bound[a.name] = a.value.get();
+    return bound;
+  }
+
+  // The type of an argument before evaluating it: enough to bind positionals.
+  Type static_type(const Expr& e) {
+    switch (e.kind) {
+      case K::Number: return Type::Number;
+      case K::String: return Type::String;
+      case K::Bool: return Type::Bool;
+      case K::List: case K::For: return Type::List;
+      case K::Record: return Type::Record;
+      case K::Member: return Type::Table;
+      case K::Binary: {
+        // `+` of strings or lists is a constant (a path, a column list); the
+        // rest only means something as a condition or score.
+        bool arith = e.text == "+" || e.text == "-" || e.text == "*" || e.text == "/";
+        return arith ? static_type(*e.lhs) : Type::Expr;
+      }
+      case K::Unary: return e.text == "-" ? Type::Number : Type::Expr;
+      case K::With: return static_type(*e.lhs);
+      case K::Pipe: return static_type(*e.rhs);
+      case K::Call:
+        if (auto* s = lang::catalog().find(e.text)) return s->result;
+        return Type::Any;
+      case K::Name: {
+        for (auto& s : scopes_)
+          if (auto f = s.find(e.text); f != s.end()) return f->second.type;
+        if (auto it = defs_.find(e.text); it != defs_.end()) return definition(*it->second).type;
+        if (auto* s = lang::catalog().find(e.text)) return s->result;
+        return Type::Symbol;
+      }
+    }
+    return Type::Any;
+  }
+
+  PVal call(const Expr& e, const Expr* piped) {
+    if (e.kind == K::Name) {  // `x |> quantile` with no parentheses
+      lang::Expr c;
+      c.kind = K::Call;
+      c.text = e.text;
+      c.range = e.range;
+      c.callee_range = e.range;
+      return call(c, piped);
+    }
+    if (e.kind != K::Call) fail(e.range, "the right side of '|>' must be a call");
+    const Signature* sig = lang::catalog().find(e.text);
+    if (!sig) fail(e.callee_range, "unknown op '" + e.text + "'");
+    auto bound = bind(*sig, e, piped);
+
+    if (sig->name == "grid") return grid(*sig, e, bound);
+
+    json params = json::object();
+    std::vector<std::pair<const lang::Param*, PVal>> data;
+    std::vector<std::string> paths;
+    for (auto& [pname, arg] : bound) {
+      const lang::Param* p = sig->param(pname);
+      if (!p) fail(arg->range, "'" + sig->name + "' has no argument '" + pname + "'");
+      if (param_has(*p, Type::Expr) && (p->types.size() == 1 || !accepts(*p, static_type(*arg)))) {
+        params[pname] = expr_json(*arg);
+        continue;
+      }
+      PVal v = eval(*arg);
+      bool takes_data = false;
+      for (Type t : p->types) takes_data |= is_data(t);
+      takes_data |= p->elem != Type::Any && is_data(p->elem);
+      if (takes_data && v.kind != PVal::Kind::Const) {
+        data.push_back({p, v});
+        continue;
+      }
+      if (v.kind != PVal::Kind::Const) fail(arg->range, "argument '" + pname + "' of '" + sig->name + "' cannot be data");
+      if (param_has(*p, Type::Path) && v.value.is_string()) paths.push_back(v.value.get<std::string>());
+      params[pname] = v.value;
+    }
+    if (e.has_block) {
+      json items = json::array();
+      for (auto& it : e.items) {
+        if (!sig->block_symbols.empty() && it->kind == K::Name) {
+          items.push_back(it->text);
+          continue;
+        }
+        PVal v = eval(*it);
+        if (v.kind != PVal::Kind::Const) fail(it->range, "a block item must be a layer or a name");
+        items.push_back(v.value);
+      }
+      params[sig->block_symbols.empty() ? "layers" : "metrics"] = items;
+    }
+
+    if (sig->role == lang::Role::Spec) {
+      const char* tag = sig->result == Type::Layer ? "layer" : sig->result == Type::Optimizer ? "optimizer" : "spec";
+      params[tag] = sig->name;
+      return constant(params, sig->result);
+    }
+
+    Node n;
+    n.op = sig->name;
+    n.version = sig->version;
+    n.params = params;
+    n.file = script_.file;
+    n.range = e.range;
+    for (auto& path : paths) {
+      std::string full = resolve(path);
+      if (!std::filesystem::is_regular_file(full))
+        throw PlanDataError({script_.file, e.range, "file not found: " + full, "paths are relative to the script's folder"});
+      try {
+        n.files.push_back({full, hash_file(full)});
+      } catch (const DataError& err) {
+        throw PlanDataError({script_.file, e.range, err.what(), ""});
+      }
+    }
+    for (auto& [p, v] : data) add_inputs(n, *p, v);
+    PVal out;
+    out.kind = PVal::Kind::Node;
+    out.node = add(std::move(n));
+    out.type = sig->result;
+    return out;
+  }
+
+  void add_inputs(Node& n, const lang::Param& p, const PVal& v) {
+    if (v.kind == PVal::Kind::Node) {
+      n.inputs.push_back({v.node, v.part, p.name, v.name.empty() ? plan_.nodes[v.node].def : v.name});
+      return;
+    }
+    for (auto& it : v.items) {
+      if (it.kind == PVal::Kind::Const)
+        fail(n.range, "argument '" + p.name + "' of '" + n.op + "' takes data, but an item is a constant",
+             "train a model spec with fit(...) before evaluating it");
+      add_inputs(n, p, it);
+    }
+  }
+
+  std::string resolve(const std::string& p) {
+    std::filesystem::path fp(p);
+    if (fp.is_absolute()) return p;
+    return (std::filesystem::path(plan_.script_dir) / fp).lexically_normal().string();
+  }
+
+  // Hashes and appends a node, or returns the identical node already planned.
+  size_t add(Node n) {
+    Hasher ph;
+    ph.add(n.op);
+    ph.add(std::to_string(n.version));
+    ph.add(n.params);
+    n.params_hash = ph.hex();
+    Hasher h;
+    h.add(n.params_hash);
+    for (auto& in : n.inputs) {
+      h.add(plan_.nodes[in.node].key);
+      h.add(in.part);
+      h.add(in.param);
+    }
+    for (auto& [path, hash] : n.files) h.add(hash);
+    n.key = h.hex();
+    if (auto it = by_key_.find(n.key); it != by_key_.end()) return it->second;
+    n.def = cur_def_;
+    std::string base = cur_def_ + "/" + n.op;
+    int c = ++label_count_[base];
+    n.label = c == 1 ? base : base + "#" + std::to_string(c);
+    plan_.nodes.push_back(std::move(n));
+    return by_key_[plan_.nodes.back().key] = plan_.nodes.size() - 1;
+  }
+
+  // grid(model, data, cv:, over:, score:) -> kfold, one `trial` per (point,
+  // fold), and `grid_select`, which refits the best point on all of data.
+  PVal grid(const Signature& sig, const Expr& e, std::map<std::string, const Expr*>& bound) {
+    auto need = [&](const char* p) -> const Expr& {
+      if (!bound.count(p)) fail(e.range, std::string("grid needs '") + p + "'");
+      return *bound[p];
+    };
+    PVal spec = eval(need("model"));
+    PVal data = eval(need("data"));
+    PVal over = eval(need("over"));
+    json score = expr_json(need("score"));
+    int k = bound.count("cv") ? eval(*bound["cv"]).value.get<int>() : 3;
+    json seed = bound.count("seed") ? eval(*bound["seed"]).value : json(0);
+    if (spec.kind != PVal::Kind::Const || !spec.value.is_object()) fail(need("model").range, "grid needs a model spec");
+    if (!over.value.is_object() || over.value.empty()) fail(need("over").range, "grid's 'over' is a record of lists: { k: [5, 12] }");
+
+    Node folds;
+    folds.op = "kfold";
+    folds.version = lang::catalog().find("kfold")->version;
+    folds.params = {{"k", k}, {"stratified", true}, {"seed", seed}};
+    folds.file = script_.file;
+    folds.range = e.range;
+    add_inputs(folds, *lang::catalog().find("kfold")->param("data"), data);
+    size_t fold_node = add(std::move(folds));
+
+    std::vector<json> points{json::object()};
+    for (auto& [key, vals] : over.value.items()) {
+      if (!vals.is_array()) fail(need("over").range, "'" + key + "' in 'over' must be a list of values");
+      std::vector<json> next;
+      for (auto& p : points)
+        for (auto& v : vals) {
+          json q = p;
+          q[key] = v;
+          next.push_back(q);
+        }
+      points = next;
+    }
+    json specs = json::array();
+    PVal trials;
+    trials.kind = PVal::Kind::List;
+    const Signature* trial_sig = lang::catalog().find("trial");
+    for (auto& point : points) {
+      json s = spec.value;
+      for (auto& [key, v] : point.items()) {
+        // `lr` reaches into the optimizer record: over: { lr: [0.001, 0.01] }
+        if (!s.contains(key) && s.contains("optimizer") && s["optimizer"].is_object() && key == "lr") s["optimizer"][key] = v;
+        else s[key] = v;
+      }
+      specs.push_back(s);
+      for (int f = 1; f <= k; ++f) {
+        Node t;
+        t.op = "trial";
+        t.version = trial_sig->version;
+        t.params = {{"model", s}};
+        t.file = script_.file;
+        t.range = e.range;
+        t.inputs.push_back({fold_node, fmt::format("fold{}_train", f), "data", "fold"});
+        t.inputs.push_back({fold_node, fmt::format("fold{}_val", f), "validate", "fold"});
+        std::string saved = cur_def_;
+        cur_def_ = fmt::format("{}[{} fold={}]", saved, point_label(point), f);
+        PVal tv;
+        tv.kind = PVal::Kind::Node;
+        tv.node = add(std::move(t));
+        tv.name = cur_def_;
+        cur_def_ = saved;
+        trials.items.push_back(tv);
+      }
+    }
+    Node sel;
+    sel.op = "grid_select";
+    const Signature* sel_sig = lang::catalog().find("grid_select");
+    sel.version = sel_sig->version;
+    sel.params = {{"specs", specs}, {"points", points}, {"score", score}, {"cv", k}};
+    sel.file = script_.file;
+    sel.range = e.range;
+    add_inputs(sel, *sel_sig->param("data"), data);
+    add_inputs(sel, *sel_sig->param("trials"), trials);
+    PVal out;
+    out.kind = PVal::Kind::Node;
+    out.node = add(std::move(sel));
+    out.type = sig.result;
+    return out;
+  }
+};
+
+}  // namespace
+
+Plan lower(const lang::Script& script, const std::vector<std::string>& targets) {
+  return Lowerer(script).run(targets);
+}
+
+}  // namespace genre

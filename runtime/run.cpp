@@ -1,0 +1,197 @@
+#include "runtime/run.h"
+
+#include <chrono>
+#include <fmt/format.h>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "lang/diagnostics.h"
+#include "ops/op.h"
+#include "runtime/cache.h"
+#include "runtime/scheduler.h"
+#include "runtime/threads.h"
+
+namespace genre {
+
+namespace {
+
+json record_of(const Plan& plan) {
+  json r = json::object();
+  for (auto& n : plan.nodes) {
+    json inputs = json::array();
+    for (auto& in : n.inputs) inputs.push_back(plan.nodes[in.node].label);
+    json files = json::object();
+    for (auto& [path, hash] : n.files) files[path] = hash;
+    r[n.label] = {{"key", n.key}, {"params", n.params_hash}, {"inputs", inputs}, {"files", files}};
+  }
+  return r;
+}
+
+// Why a node's key differs from the one the last run recorded under its label.
+std::string why(const Plan& plan, const Node& n, const json& last, const std::vector<NodeStatus>& done) {
+  if (!last.is_object() || !last.contains(n.label)) return "new";
+  const json& prev = last[n.label];
+  if (prev.value("key", "") == n.key) return "not in cache";
+  if (prev.value("params", "") != n.params_hash) return "parameter changed";
+  for (auto& [path, hash] : n.files)
+    if (!prev.contains("files") || prev["files"].value(path, "") != hash) return "file changed: " + path;
+  for (auto& in : n.inputs) {
+    size_t i = in.node;
+    if (!done[i].cached && done[i].why != "not in cache") return "input changed (" + plan.nodes[i].label + ")";
+  }
+  return "input changed";
+}
+
+}  // namespace
+
+std::vector<NodeStatus> status(const Plan& plan, const std::string& cache_dir, const std::string& record_name) {
+  Cache cache(cache_dir);
+  json last = cache.read_record(record_name);
+  std::vector<NodeStatus> out(plan.nodes.size());
+  for (size_t i = 0; i < plan.nodes.size(); ++i) {
+    out[i].cached = cache.contains(plan.nodes[i].key);
+    if (!out[i].cached) out[i].why = why(plan, plan.nodes[i], last, out);
+  }
+  return out;
+}
+
+namespace {
+
+// Gives each node's value once: from memory, else the cache, else its op.
+class Runner {
+ public:
+  Runner(const Plan& p, const RunOptions& o, const std::function<void(const std::string&)>& log)
+      : plan_(p), opt_(o), cache_(o.cache_dir), log_(log), slots_(p.nodes.size()) {
+    jobs_ = opt_.jobs > 0 ? opt_.jobs : hardware_threads();
+    device_ = pick_device(opt_.device);
+  }
+
+  const Value& obtain(size_t i) {
+    Slot& s = slots_[i];
+    std::lock_guard<std::mutex> g(s.m);
+    if (s.value) return *s.value;
+    const Node& n = plan_.nodes[i];
+    std::string problem;
+    if (auto v = cache_.get(n.key, &problem)) {
+      s.value = std::make_shared<Value>(std::move(*v));
+      ++reused_;
+      return *s.value;
+    }
+    if (!problem.empty()) note(n.label + ": " + problem);
+    // Another run may be computing the same node: wait for it, then look again.
+    EntryLock lock = cache_.lock(n.key);
+    if (auto v = cache_.get(n.key, &problem)) {
+      s.value = std::make_shared<Value>(std::move(*v));
+      ++reused_;
+      return *s.value;
+    }
+    s.value = std::make_shared<Value>(compute(n));
+    cache_.put(n.key, *s.value);
+    return *s.value;
+  }
+
+  bool cached(size_t i) { return cache_.contains(plan_.nodes[i].key); }
+
+  RunResult result;
+  size_t reused_ = 0;
+
+ private:
+  struct Slot {
+    std::mutex m;
+    std::shared_ptr<Value> value;
+  };
+  const Plan& plan_;
+  const RunOptions& opt_;
+  Cache cache_;
+  const std::function<void(const std::string&)>& log_;
+  std::vector<Slot> slots_;
+  std::mutex log_m_;
+  int jobs_ = 1;
+  std::string device_;
+
+  void note(const std::string& s) {
+    std::lock_guard<std::mutex> g(log_m_);
+    result.problems.push_back(s);
+    log_("warning: " + s);
+  }
+
+  Value compute(const Node& n) {
+    OpContext ctx;
+    ctx.params = n.params;
+    ctx.script_dir = plan_.script_dir;
+    ctx.device = device_;
+    ctx.threads = torch_threads_per_op(jobs_);
+    ctx.seed = n.params.contains("seed") && n.params["seed"].is_number() ? n.params["seed"].get<uint64_t>() : 0;
+    std::vector<std::shared_ptr<Value>> parts;  // keeps Split parts alive while the op runs
+    for (auto& in : n.inputs) {
+      const Value& v = obtain(in.node);
+      const Value* p = &v;
+      if (!in.part.empty()) {
+        const Split* sp = std::get_if<Split>(&v);
+        if (!sp) throw InternalError(n.label + ": input '" + in.name + "' is not a split");
+        parts.push_back(std::make_shared<Value>(sp->part(in.part)));
+        p = parts.back().get();
+      }
+      ctx.inputs.push_back({in.param, in.name, p});
+    }
+    const OpFn* fn = find_op(n.op);
+    if (!fn) throw InternalError("no run function for op '" + n.op + "'");
+    std::string label = n.label;
+    ctx.progress = [this, label](size_t done, size_t total, const std::string& what) {
+      if (total && (done == total || done % std::max<size_t>(1, total / 10) == 0)) {
+        std::lock_guard<std::mutex> g(log_m_);
+        log_(fmt::format("  {} {} {}/{}", label, what, done, total));
+      }
+    };
+    cap_torch_threads(ctx.threads);
+    {
+      std::lock_guard<std::mutex> g(log_m_);
+      log_("run   " + n.label);
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    Value v;
+    try {
+      v = (*fn)(ctx);
+    } catch (DataError& e) {
+      // Name the script position that asked for this op.
+      throw DataError(fmt::format("{}:{}:{}: in {}: {}", n.file, n.range.begin.line, n.range.begin.col, n.label, e.what()));
+    }
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::lock_guard<std::mutex> g(log_m_);
+    log_(fmt::format("done  {} ({:.2f} s)", n.label, secs));
+    result.timings.push_back({n.label, secs});
+    ++result.ran;
+    return v;
+  }
+};
+
+}  // namespace
+
+RunResult execute(const Plan& plan, const RunOptions& opt, const std::string& record_name,
+                  const std::function<void(const std::string& line)>& log) {
+  Runner r(plan, opt, log);
+  // One task per node not in the cache; cached nodes are loaded only when a
+  // node that runs, or a target, needs them.
+  std::vector<Task> tasks;
+  std::map<size_t, size_t> task_of;
+  for (size_t i = 0; i < plan.nodes.size(); ++i) {
+    if (r.cached(i)) continue;
+    Task t;
+    for (auto& in : plan.nodes[i].inputs)
+      if (auto it = task_of.find(in.node); it != task_of.end()) t.deps.push_back(it->second);
+    t.run = [&r, i] { r.obtain(i); };
+    t.name = plan.nodes[i].label;
+    task_of[i] = tasks.size();
+    tasks.push_back(std::move(t));
+  }
+  int jobs = opt.jobs > 0 ? opt.jobs : hardware_threads();
+  run_dag(tasks, jobs, opt.keep_going);
+  for (auto& [def, node] : plan.targets) r.result.targets.push_back({def, r.obtain(node)});
+  r.result.reused = r.reused_;
+  Cache(opt.cache_dir).write_record(record_name, record_of(plan));
+  return std::move(r.result);
+}
+
+}  // namespace genre

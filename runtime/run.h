@@ -1,0 +1,38 @@
+// Running a plan: each node's value comes from memory, the cache, or its op.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "runtime/plan.h"
+
+namespace genre {
+
+struct RunOptions {
+  std::string cache_dir;
+  int jobs = 0;                 // 0 = hardware threads
+  std::string device = "auto";  // auto | cpu | cuda
+  bool keep_going = false;
+};
+
+// What `genre plan` shows for one node.
+struct NodeStatus {
+  bool cached = false;
+  std::string why;  // "new", "parameter changed", "input changed (songs/csv)", "file changed: x.csv", "not in cache"
+};
+
+// Status of every node, compared with the previous run's record.
+std::vector<NodeStatus> status(const Plan& plan, const std::string& cache_dir, const std::string& record_name);
+
+struct RunResult {
+  std::vector<std::pair<std::string, Value>> targets;  // (definition, value) in plan order
+  size_t ran = 0, reused = 0;
+  std::vector<std::string> problems;  // e.g. corrupt cache entries found and recomputed
+  std::vector<std::pair<std::string, double>> timings;  // (label, seconds) of nodes that ran
+};
+
+// Runs what is not cached, in parallel, then writes the run record.
+RunResult execute(const Plan& plan, const RunOptions& opt, const std::string& record_name,
+                  const std::function<void(const std::string& line)>& log);
+
+}  // namespace genre

@@ -1,0 +1,24 @@
+// Runs a DAG of tasks in parallel on oneTBB: each task after its deps, at most
+// `jobs` at once.
+#pragma once
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace genre {
+
+struct Task {
+  std::vector<size_t> deps;  // indices of tasks that must finish first
+  std::function<void()> run;
+  std::string name = {};     // for error messages ("task 3" if empty)
+};
+
+// Runs every task whose deps all succeeded. If a task throws, tasks that
+// depend on it (directly or not) are skipped; without keep_going no new task
+// starts either. Tasks already running always finish, then the first
+// exception is rethrown. A bad dep index or a cycle throws InternalError
+// before anything runs.
+void run_dag(std::vector<Task>& tasks, int jobs, bool keep_going = false);
+
+}  // namespace genre

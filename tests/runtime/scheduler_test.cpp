@@ -1,0 +1,186 @@
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "runtime/scheduler.h"
+#include "runtime/value.h"
+
+using namespace genre;
+
+namespace {
+
+// Counts how many tasks run at the same moment.
+struct Gauge {
+  std::atomic<int> now{0}, most{0};
+  void hold(int ms) {
+    int n = ++now;
+    int m = most;
+    while (n > m && !most.compare_exchange_weak(m, n)) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    --now;
+  }
+};
+
+uint64_t rng_state = 42;
+uint32_t rnd() {
+  rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+  return uint32_t(rng_state >> 33);
+}
+
+}  // namespace
+
+TEST_CASE("scheduler: every task runs once, after all its deps, on random DAGs", "[scheduler]") {
+  for (int round = 0; round < 30; ++round) {
+    size_t n = 1 + rnd() % 60;
+    int jobs = 1 + int(rnd() % 4);
+    std::vector<Task> tasks(n);
+    std::vector<std::atomic<int>> runs(n);
+    std::vector<std::atomic<bool>> done(n);
+    std::atomic<int> violations{0};
+    for (size_t i = 0; i < n; ++i) {
+      // Edges only from lower to higher indices: acyclic by construction.
+      for (size_t j = 0; j < i; ++j)
+        if (rnd() % 5 == 0) tasks[i].deps.push_back(j);
+      bool nap = rnd() % 4 == 0;
+      tasks[i].run = [&, i, nap] {
+        for (size_t d : tasks[i].deps)
+          if (!done[d]) ++violations;
+        ++runs[i];
+        if (nap) std::this_thread::sleep_for(std::chrono::microseconds(200));
+        done[i] = true;
+      };
+    }
+    // Shuffle indices so the order of the vector says nothing about the order of the DAG.
+    std::vector<size_t> perm(n);
+    for (size_t i = 0; i < n; ++i) perm[i] = i;
+    for (size_t i = n; i > 1; --i) std::swap(perm[i - 1], perm[rnd() % i]);
+    std::vector<Task> shuffled(n);
+    std::vector<size_t> where(n);
+    for (size_t i = 0; i < n; ++i) where[perm[i]] = i;
+    for (size_t i = 0; i < n; ++i) {
+      Task t;
+      for (size_t d : tasks[perm[i]].deps) t.deps.push_back(where[d]);
+      size_t orig = perm[i];
+      t.run = [&, orig] { tasks[orig].run(); };
+      shuffled[i] = t;
+    }
+    INFO("round " << round << ", " << n << " tasks, jobs " << jobs);
+    run_dag(shuffled, jobs);
+    CHECK(violations == 0);
+    for (size_t i = 0; i < n; ++i) CHECK(runs[i] == 1);
+  }
+}
+
+TEST_CASE("scheduler: jobs=2 runs two independent tasks at once, jobs=1 never does", "[scheduler]") {
+  for (int jobs : {1, 2}) {
+    Gauge g;
+    std::vector<Task> tasks(4);
+    for (auto& t : tasks) t.run = [&] { g.hold(150); };
+    run_dag(tasks, jobs);
+    CHECK(g.most == jobs);
+  }
+}
+
+TEST_CASE("scheduler: never more than jobs at once, even above the core count", "[scheduler]") {
+  int jobs = int(std::thread::hardware_concurrency()) + 2;
+  Gauge g;
+  std::vector<Task> tasks(size_t(jobs) * 2);
+  for (auto& t : tasks) t.run = [&] { g.hold(100); };
+  run_dag(tasks, jobs);
+  CHECK(g.most == jobs);
+}
+
+TEST_CASE("scheduler: a dependent waits even when slots are free", "[scheduler]") {
+  Gauge g;
+  std::atomic<bool> a_done{false};
+  bool b_saw_a = false;
+  std::vector<Task> tasks(2);
+  tasks[0].run = [&] { g.hold(100); a_done = true; };
+  tasks[1].deps = {0};
+  tasks[1].run = [&] { b_saw_a = a_done; g.hold(1); };
+  run_dag(tasks, 4);
+  CHECK(b_saw_a);
+  CHECK(g.most == 1);
+}
+
+TEST_CASE("scheduler: a failure skips its dependents and is rethrown after running tasks finish", "[scheduler]") {
+  //   0 (fails) -> 1 -> 2      3 (slow, independent)     4 depends on 1 and 3
+  std::atomic<int> ran1{0}, ran2{0}, ran4{0};
+  std::atomic<bool> slow_finished{false};
+  std::vector<Task> tasks(5);
+  tasks[0].run = [] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    throw DataError("bad row 7");
+  };
+  tasks[1] = {{0}, [&] { ++ran1; }};
+  tasks[2] = {{1}, [&] { ++ran2; }};
+  tasks[3].run = [&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    slow_finished = true;
+  };
+  tasks[4] = {{1, 3}, [&] { ++ran4; }};
+  CHECK_THROWS_WITH(run_dag(tasks, 2), "bad row 7");
+  CHECK(slow_finished);  // already running: allowed to finish before the rethrow
+  CHECK(ran1 == 0);
+  CHECK(ran2 == 0);
+  CHECK(ran4 == 0);
+  CHECK_THROWS_AS(run_dag(tasks, 2), DataError);  // the original type survives
+}
+
+TEST_CASE("scheduler: without keep_going nothing new starts after a failure", "[scheduler]") {
+  // 0 fails at once; 1 is slow and independent; 2..7 wait on 1. Without
+  // keep_going they must not start once 1 finishes; with it they all run.
+  for (bool keep_going : {false, true}) {
+    std::atomic<int> after{0};
+    std::vector<Task> t(8);
+    t[0].run = [] { throw std::runtime_error("first"); };
+    t[1].run = [] { std::this_thread::sleep_for(std::chrono::milliseconds(100)); };
+    for (size_t i = 2; i < 8; ++i) t[i] = {{1}, [&] { ++after; }};
+    CHECK_THROWS_WITH(run_dag(t, 2, keep_going), "first");
+    CHECK(after == (keep_going ? 6 : 0));
+  }
+}
+
+TEST_CASE("scheduler: keep_going finishes independent branches", "[scheduler]") {
+  std::atomic<int> ran{0};
+  std::atomic<bool> dependent_ran{false};
+  std::vector<Task> tasks(6);
+  tasks[0].run = [] { throw DataError("first"); };
+  tasks[1] = {{0}, [&] { dependent_ran = true; }};
+  tasks[2].run = [&] { std::this_thread::sleep_for(std::chrono::milliseconds(30)); ++ran; };
+  tasks[3] = {{2}, [&] { ++ran; }};
+  tasks[4] = {{3}, [&] { ++ran; }};
+  tasks[5] = {{4}, [] { throw DataError("second"); }};
+  CHECK_THROWS_WITH(run_dag(tasks, 2, true), "first");
+  CHECK(ran == 3);
+  CHECK_FALSE(dependent_ran);
+}
+
+TEST_CASE("scheduler: cycles and bad indices are refused before anything runs", "[scheduler]") {
+  std::atomic<int> ran{0};
+  std::vector<Task> cyc(4);
+  for (auto& t : cyc) t.run = [&] { ++ran; };
+  cyc[1].deps = {3};
+  cyc[2].deps = {1};
+  cyc[3].deps = {2};
+  cyc[3].name = "train nn";
+  CHECK_THROWS_AS(run_dag(cyc, 2), InternalError);
+  CHECK_THROWS_WITH(run_dag(cyc, 2), Catch::Contains("cycle") && Catch::Contains("task 1") &&
+                                          Catch::Contains("task \"train nn\"") && !Catch::Contains("task 0"));
+  std::vector<Task> self(1);
+  self[0] = {{0}, [&] { ++ran; }};
+  CHECK_THROWS_AS(run_dag(self, 1), InternalError);
+  std::vector<Task> bad(2);
+  bad[1] = {{5}, [&] { ++ran; }};
+  bad[0].run = [&] { ++ran; };
+  CHECK_THROWS_WITH(run_dag(bad, 2), "task 1 depends on task 5, but there are only 2 tasks");
+  CHECK(ran == 0);
+  std::vector<Task> none;
+  CHECK_NOTHROW(run_dag(none, 3));
+  CHECK_THROWS_AS(run_dag(none, 0), InternalError);
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages genre needs (only those missing), then
+# configures and builds into build/. Run as root on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config
+  libtorch-dev        # LibTorch 1.13: the neural networks
+  tao-pegtl-dev       # PEGTL: the grammar
+  libtbb-dev          # oneTBB: running ops in parallel
+  libsndfile1-dev     # audio files
+  libfmt-dev          # formatting
+  catch2              # unit tests
+  libsvm-dev          # the SVM (the library scikit-learn wraps)
+  libcli11-dev        # the command line
+  nlohmann-json3-dev  # JSON: parameters, reports, results.json
+  libxxhash-dev       # XXH3: content hashes for the cache
+  zlib1g-dev          # .csv.gz
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+ninja -C build -j"$(nproc)"

@@ -1,6 +1,7 @@
 // The syntax tree. Every node keeps its source range so that the checker, the
 // planner and the runtime can point at the script when something is wrong.
 #pragma once
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -73,6 +74,7 @@ struct Expr {
 struct Definition {
   std::string kind;  // dataset genres features split model train ensemble report analysis let ...
   std::string name;
+  std::string file;  // the file it is written in: the script's, or a `use`d module's
   Range kind_range, name_range, range;
   ExprPtr value;
 };
@@ -87,6 +89,7 @@ struct Script {
   std::string source;  // the full text (diagnostics quote it)
   std::vector<Use> uses;
   std::vector<Definition> defs;  // in source order; `use`d modules' definitions come first
+  std::map<std::string, std::string> sources;  // every file read (script and modules) -> its text
 };
 
 }  // namespace genre::lang

@@ -22,8 +22,11 @@ struct Param {
   std::vector<Type> types;           // accepted types (any of)
   bool required = false;
   std::vector<std::string> symbols;  // Symbol: allowed identifiers; Expr: allowed free names (empty = any)
-  Type elem = Type::Any;             // List: element type
+  Type elem = Type::Any;             // List: element type; Record: type of every field's value
   std::string doc;
+  // Record only: its keys must be arguments of the spec bound to this other
+  // parameter, each with a list of values (grid's `over: { k: [1, 3, 5] }`).
+  std::string keys_of;
 };
 
 enum class Role {

@@ -18,6 +18,7 @@ struct Diagnostic {
 };
 
 // The full text for one diagnostic; `source` is the file's text (for the quoted line).
+// The header's column counts characters (a UTF-8 character is one column).
 std::string format(const Diagnostic& d, const std::string& source);
 
 struct Diagnostics {
@@ -26,6 +27,9 @@ struct Diagnostics {
   void warn(const std::string& file, Range r, std::string message, std::string hint = "");
   bool has_errors() const;
 };
+
+// Every diagnostic, each quoting the file it points into (the script or a module).
+std::string format(const Diagnostics& d, const Script& s);
 
 // Thrown by phases after checking (planner, runtime) when the script is at fault.
 struct ScriptError : std::runtime_error {

@@ -98,7 +98,7 @@ struct field_name : p::identifier {};
 struct field_colon : p::one<':'> {
   static constexpr const char* error = "expected ':' after the field name (records are { name: value, ... })";
 };
-struct field_value : expr {
+struct field_value : p::seq<expr> {
   static constexpr const char* error = "expected a value after ':'";
 };
 struct field : p::seq<field_name, sep, p::must<field_colon>, sep, p::must<field_value>> {};
@@ -123,10 +123,10 @@ struct record_start : p::seq<p::one<'{'>, sep, p::identifier, sep, p::one<':'>> 
 // callee = name | kind "("   (a keyword may be called: `split(by: "x")`)
 struct callee : p::sor<name, p::seq<kind_kw, p::at<p::one<'('>>>> {};
 struct arg_name : p::identifier {};
-struct arg_value : expr {
+struct arg_value : p::seq<expr> {
   static constexpr const char* error = "expected a value for the argument";
 };
-struct named_arg : p::seq<arg_name, sep, p::one<':'>, p::not_at<p::one<':'>>, sep, p::must<arg_value>> {};
+struct named_arg : p::seq<arg_name, sep, p::one<':'>, sep, p::must<arg_value>> {};
 struct arg : p::sor<named_arg, expr> {};
 struct arg_next : p::sor<arg, p::at<p::one<')'>>> {
   static constexpr const char* error = "expected an argument or ')' after ','";
@@ -156,7 +156,7 @@ struct paren_open : p::one<'('> {};
 struct paren_close : p::one<')'> {
   static constexpr const char* error = "expected ')' to close {open}";
 };
-struct paren_inner : expr {
+struct paren_inner : p::seq<expr> {
   static constexpr const char* error = "expected an expression after '('";
 };
 struct paren : p::seq<paren_open, sep, p::must<paren_inner>, sep, p::must<paren_close>> {};
@@ -178,7 +178,7 @@ struct postfix : p::seq<primary, p::star<p::sor<member, with_op>>> {};
 // ---- operators, loosest last: or < and < not < comparison < + - < * / < unary - < postfix
 struct neg;
 struct operand : p::sor<neg, postfix> {
-  static constexpr const char* error = "expected an operand";
+  static constexpr const char* error = "expected a value, found '{token}'";
 };
 struct neg : p::seq<p::one<'-'>, sep, p::must<operand>> {};
 struct mul_op : p::one<'*', '/'> {};
@@ -186,14 +186,14 @@ struct mul_tail : p::seq<sep, mul_op, sep, p::must<operand>> {};
 struct mul_expr : p::seq<operand, p::star<mul_tail>> {};
 struct add_op : p::one<'+', '-'> {};
 struct add_rhs : mul_expr {
-  static constexpr const char* error = "expected an operand";
+  static constexpr const char* error = "expected a value, found '{token}'";
 };
 struct add_tail : p::seq<sep, add_op, sep, p::must<add_rhs>> {};
 struct add_expr : p::seq<mul_expr, p::star<add_tail>> {};
 struct cmp_op : p::sor<p::string<'=', '='>, p::string<'!', '='>, p::string<'<', '='>,
                        p::string<'>', '='>, p::one<'<'>, p::one<'>'>, kw_in> {};
 struct cmp_rhs : add_expr {
-  static constexpr const char* error = "expected an operand";
+  static constexpr const char* error = "expected a value, found '{token}'";
 };
 struct cmp_tail : p::seq<sep, cmp_op, sep, p::must<cmp_rhs>> {};
 struct cmp_expr : p::seq<add_expr, p::opt<cmp_tail>> {};
@@ -235,7 +235,7 @@ struct binding : p::seq<p::must<binding_name>, sep, p::must<binding_in>, sep, p:
 struct for_colon : p::one<':'> {
   static constexpr const char* error = "expected ':' after the values of a for (for x in [...]: expr)";
 };
-struct for_body : expr {
+struct for_body : p::seq<expr> {
   static constexpr const char* error = "expected an expression after ':'";
 };
 struct for_expr : p::if_must<kw_for, sep, binding, p::star<sep, p::one<','>, sep, binding>, sep, for_colon,

@@ -18,7 +18,7 @@ std::string num_text(double v) {
   return std::string(buf, r.ptr);
 }
 
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+std::string in_quotes(const std::string& s) { return "\"" + s + "\""; }
 
 const std::string& op_of(const json& e) {
   static const std::string none;
@@ -74,7 +74,7 @@ struct RowEval {
       Val v;
       v.kind = Val::Str;
       v.str = e["str"].get<std::string>();
-      v.what = quoted(v.str);
+      v.what = in_quotes(v.str);
       return v;
     }
     if (e.contains("bool")) {
@@ -200,7 +200,7 @@ struct RowEval {
       c = &t.column(t.label);
       what = "label (column \"" + t.label + "\")";
     } else if ((c = t.find(name))) {
-      what = "column " + quoted(name);
+      what = "column " + in_quotes(name);
     } else if (name == "label") {
       throw DataError((t.source.empty() ? std::string("the table") : t.source) +
                       " has no label column; choose one with csv(..., label: \"Genre\") or label(\"Genre\")");
@@ -278,7 +278,7 @@ double eval_scalar(const json& e, const std::function<std::optional<double>(cons
 
 std::string expr_text(const json& e) {
   if (e.contains("num")) return num_text(e["num"].get<double>());
-  if (e.contains("str")) return quoted(e["str"].get<std::string>());
+  if (e.contains("str")) return in_quotes(e["str"].get<std::string>());
   if (e.contains("bool")) return e["bool"].get<bool>() ? "true" : "false";
   if (e.contains("name")) return e["name"].get<std::string>();
   if (e.contains("list")) {

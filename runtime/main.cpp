@@ -37,23 +37,24 @@ std::string read_source(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(f), {});
 }
 
-void print_diags(const lang::Diagnostics& d, const lang::Script& s) {
-  for (auto& x : d.list) std::cerr << lang::format(x, x.file == s.file || x.file.empty() ? s.source : read_source(x.file));
-}
+struct Checked {
+  lang::Script script;
+  lang::Bindings bindings;  // where each call's arguments went; the planner follows it
+};
 
 // Parse and check; exit 1 on any error, before any data is read.
-lang::Script checked(const std::string& file) {
+Checked checked(const std::string& file) {
   lang::Diagnostics d;
-  lang::Script s = lang::load(file, d);
-  if (!d.has_errors()) lang::check(s, lang::catalog(), d);
-  print_diags(d, s);
+  Checked c{lang::load(file, d), {}};
+  if (!d.has_errors()) lang::check(c.script, lang::catalog(), d, &c.bindings);
+  std::cerr << lang::format(d, c.script);
   if (d.has_errors()) {
     size_t n = 0;
     for (auto& x : d.list) n += !x.warning;
     std::cerr << fmt::format("{}: {} error{}; nothing was run\n", file, n, n == 1 ? "" : "s");
     std::exit(1);
   }
-  return s;
+  return c;
 }
 
 fs::path script_dir(const std::string& file) { return fs::absolute(file).parent_path(); }
@@ -70,14 +71,14 @@ std::string record_name(const std::string& file) {
 }
 
 int cmd_check(const Options& o) {
-  lang::Script s = checked(o.file);
-  std::cout << fmt::format("{}: ok ({} definitions)\n", o.file, s.defs.size());
+  Checked c = checked(o.file);
+  std::cout << fmt::format("{}: ok ({} definitions)\n", o.file, c.script.defs.size());
   return 0;
 }
 
 int cmd_plan(const Options& o) {
-  lang::Script s = checked(o.file);
-  Plan p = lower(s, o.targets);
+  Checked c = checked(o.file);
+  Plan p = lower(c.script, c.bindings, o.targets);
   auto st = status(p, cache_dir(o), record_name(o.file));
   size_t runs = 0;
   for (size_t i = 0; i < p.nodes.size(); ++i) {
@@ -91,8 +92,8 @@ int cmd_plan(const Options& o) {
 }
 
 int cmd_run(const Options& o) {
-  lang::Script s = checked(o.file);
-  Plan p = lower(s, o.targets);
+  Checked c = checked(o.file);
+  Plan p = lower(c.script, c.bindings, o.targets);
   RunOptions ro;
   ro.cache_dir = cache_dir(o);
   ro.jobs = o.jobs;

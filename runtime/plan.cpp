@@ -5,6 +5,7 @@
 #include <functional>
 #include <set>
 
+#include "lang/checker.h"
 #include "lang/diagnostics.h"
 #include "ops/op.h"
 #include "runtime/hash.h"
@@ -34,19 +35,18 @@ bool is_data(Type t) {
   return t == Type::Table || t == Type::Split || t == Type::Trained || t == Type::Report;
 }
 
-bool accepts(const lang::Param& p, Type t) {
-  for (Type a : p.types) {
-    if (a == t || a == Type::Any) return true;
-    if (a == Type::Int && t == Type::Number) return true;
-    if (a == Type::Path && t == Type::String) return true;
-    if (a == Type::Number && t == Type::Int) return true;
-  }
-  return false;
-}
-
 bool param_has(const lang::Param& p, Type t) {
   for (Type a : p.types)
     if (a == t) return true;
+  return false;
+}
+
+// `majority` in baseline(majority) is the symbol even when a definition or an
+// op has the same name: the parameter's symbols come first.
+bool is_symbol_of(const lang::Param& p, const lang::Expr& e) {
+  if (e.kind != lang::Expr::Kind::Name || !param_has(p, Type::Symbol)) return false;
+  for (auto& s : p.symbols)
+    if (s == e.text) return true;
   return false;
 }
 
@@ -58,7 +58,7 @@ std::string point_label(const json& point) {
 
 class Lowerer {
  public:
-  explicit Lowerer(const lang::Script& s) : script_(s) {
+  Lowerer(const lang::Script& s, const lang::Bindings& b) : script_(s), bindings_(b), cur_file_(s.file) {
     for (auto& d : s.defs) defs_[d.name] = &d;
     plan_.script_dir = std::filesystem::absolute(s.file).parent_path().string();
   }
@@ -79,6 +79,8 @@ class Lowerer {
 
  private:
   const lang::Script& script_;
+  const lang::Bindings& bindings_;
+  std::string cur_file_;  // the file of the definition being lowered (a `use`d module's, or the script's)
   std::map<std::string, const lang::Definition*> defs_;
   std::map<std::string, PVal> done_;
   std::set<std::string> active_;
@@ -89,7 +91,7 @@ class Lowerer {
   Plan plan_;
 
   [[noreturn]] void fail(const lang::Range& r, std::string msg, std::string hint = "") {
-    throw lang::ScriptError({script_.file, r, std::move(msg), std::move(hint)});
+    throw lang::ScriptError({cur_file_, r, std::move(msg), std::move(hint)});
   }
 
   void collect_targets(const std::string& name, const PVal& v) {
@@ -101,10 +103,12 @@ class Lowerer {
     if (auto it = done_.find(d.name); it != done_.end()) return it->second;
     if (active_.count(d.name)) fail(d.name_range, "definition '" + d.name + "' depends on itself");
     active_.insert(d.name);
-    std::string saved = cur_def_;
+    std::string saved = cur_def_, saved_file = cur_file_;
     cur_def_ = d.name;
+    cur_file_ = d.file.empty() ? script_.file : d.file;
     PVal v = eval(*d.value);
     cur_def_ = saved;
+    cur_file_ = saved_file;
     active_.erase(d.name);
     v.name = d.name;
     return done_[d.name] = v;
@@ -160,8 +164,8 @@ class Lowerer {
           return constant(base.value[e.text], Type::Any);
         fail(e.range, "'." + e.text + "' does not name a part of " + (base.name.empty() ? "this value" : "'" + base.name + "'"));
       }
-      case K::Pipe: return call(*e.rhs, e.lhs.get());
-      case K::Call: return call(e, nullptr);
+      case K::Pipe: return call(e, e.rhs->kind == K::Call ? e.rhs.get() : nullptr, e.rhs->text, e.rhs->range);
+      case K::Call: return call(e, &e, e.text, e.callee_range);
       case K::With: {
         PVal base = eval(*e.lhs);
         PVal rec = eval(*e.rhs);
@@ -185,15 +189,7 @@ class Lowerer {
     if (auto it = defs_.find(e.text); it != defs_.end()) return definition(*it->second);
     // The checker has allowed it: a symbol such as `normal` or `rbf`, or a bare
     // spec/op name used without arguments (`classifier { ... }` is a Call).
-    if (auto* sig = lang::catalog().find(e.text)) {
-      lang::Expr c;
-      c.kind = K::Call;
-      c.text = e.text;
-      c.range = e.range;
-      c.callee_range = e.range;
-      (void)sig;
-      return call(c, nullptr);
-    }
+    if (lang::catalog().find(e.text)) return call(e, nullptr, e.text, e.range);
     return constant(e.text, Type::Symbol);
   }
 
@@ -305,109 +301,58 @@ class Lowerer {
   }
 
   // --- calls --------------------------------------------------------------------
-  // Binds the arguments (piped value first) to the signature's parameters:
-  // named by name, positional to the next parameter that accepts the type.
-  std::map<std::string, const Expr*> bind(const Signature& sig, const Expr& call, const Expr* piped) {
-    std::map<std::string, const Expr*> bound;
-    std::vector<const Expr*> positional;
-    if (piped) positional.push_back(piped);
-    for (auto& a : call.args)
-      if (a.name.empty()) positional.push_back(a.value.get());
-    size_t next = 0;
-    for (const Expr* a : positional) {
-      Type t = static_type(*a);
-      while (next < sig.params.size() &&
-             (bound.count(sig.params[next].name) || !(accepts(sig.params[next], t) ||
-                                                      param_has(sig.params[next], Type::Expr))))
-        ++next;
-      if (next == sig.params.size()) fail(a->range, "too many arguments to '" + sig.name + "'");
-      const auto& p = sig.params[next++];
-      bound[p.name] = a;
-    }
-    for (auto& a : call.args)
-      if (!a.name.empty()) bound[a.name] = a.value.get();
-    return bound;
-  }
+  // `key` is the node the checker keyed the call's bindings by: the Call, the
+  // Pipe (`a |> f(x)`, whose lhs is then the first value), or a bare Name
+  // (`optimizer: nadam`). `call` is the Call node when there is one.
+  PVal call(const Expr& key, const Expr* call, const std::string& callee, const lang::Range& range) {
+    const Signature* sig = lang::catalog().find(callee);
+    if (!sig) fail(range, "unknown op '" + callee + "'");
+    auto it = bindings_.find(&key);
+    if (it == bindings_.end()) throw InternalError("the checker bound no arguments for the call to '" + callee + "'");
+    std::map<std::string, std::vector<const Expr*>> bound;
+    for (auto& b : it->second) bound[b.param->name] = b.values;
 
-  // The type of an argument before evaluating it: enough to bind positionals.
-  Type static_type(const Expr& e) {
-    switch (e.kind) {
-      case K::Number: return Type::Number;
-      case K::String: return Type::String;
-      case K::Bool: return Type::Bool;
-      case K::List: case K::For: return Type::List;
-      case K::Record: return Type::Record;
-      case K::Member: return Type::Table;
-      case K::Binary: {
-        // `+` of strings or lists is a constant (a path, a column list); the
-        // rest only means something as a condition or score.
-        bool arith = e.text == "+" || e.text == "-" || e.text == "*" || e.text == "/";
-        return arith ? static_type(*e.lhs) : Type::Expr;
-      }
-      case K::Unary: return e.text == "-" ? Type::Number : Type::Expr;
-      case K::With: return static_type(*e.lhs);
-      case K::Pipe: return static_type(*e.rhs);
-      case K::Call:
-        if (auto* s = lang::catalog().find(e.text)) return s->result;
-        return Type::Any;
-      case K::Name: {
-        for (auto& s : scopes_)
-          if (auto f = s.find(e.text); f != s.end()) return f->second.type;
-        if (auto it = defs_.find(e.text); it != defs_.end()) return definition(*it->second).type;
-        if (auto* s = lang::catalog().find(e.text)) return s->result;
-        return Type::Symbol;
-      }
-    }
-    return Type::Any;
-  }
-
-  PVal call(const Expr& e, const Expr* piped) {
-    if (e.kind == K::Name) {  // `x |> quantile` with no parentheses
-      lang::Expr c;
-      c.kind = K::Call;
-      c.text = e.text;
-      c.range = e.range;
-      c.callee_range = e.range;
-      return call(c, piped);
-    }
-    if (e.kind != K::Call) fail(e.range, "the right side of '|>' must be a call");
-    const Signature* sig = lang::catalog().find(e.text);
-    if (!sig) fail(e.callee_range, "unknown op '" + e.text + "'");
-    auto bound = bind(*sig, e, piped);
-
-    if (sig->name == "grid") return grid(*sig, e, bound);
+    if (sig->name == "grid") return grid(*sig, range, bound);
 
     json params = json::object();
     std::vector<std::pair<const lang::Param*, PVal>> data;
     std::vector<std::string> paths;
-    for (auto& [pname, arg] : bound) {
+    for (auto& [pname, args] : bound) {
       const lang::Param* p = sig->param(pname);
-      if (!p) fail(arg->range, "'" + sig->name + "' has no argument '" + pname + "'");
-      if (param_has(*p, Type::Expr) && (p->types.size() == 1 || !accepts(*p, static_type(*arg)))) {
-        params[pname] = expr_json(*arg);
-        continue;
-      }
-      PVal v = eval(*arg);
-      bool takes_data = false;
-      for (Type t : p->types) takes_data |= is_data(t);
-      takes_data |= p->elem != Type::Any && is_data(p->elem);
-      if (takes_data && v.kind != PVal::Kind::Const) {
-        data.push_back({p, v});
-        continue;
-      }
-      if (v.kind != PVal::Kind::Const) fail(arg->range, "argument '" + pname + "' of '" + sig->name + "' cannot be data");
-      if (param_has(*p, Type::Path) && v.value.is_string()) paths.push_back(v.value.get<std::string>());
-      params[pname] = v.value;
-    }
-    if (e.has_block) {
-      json items = json::array();
-      for (auto& it : e.items) {
-        if (!sig->block_symbols.empty() && it->kind == K::Name) {
-          items.push_back(it->text);
+      std::vector<json> consts;
+      for (const Expr* arg : args) {
+        if (param_has(*p, Type::Expr)) {
+          consts.push_back(expr_json(*arg));
           continue;
         }
-        PVal v = eval(*it);
-        if (v.kind != PVal::Kind::Const) fail(it->range, "a block item must be a layer or a name");
+        if (is_symbol_of(*p, *arg)) {
+          consts.push_back(arg->text);
+          continue;
+        }
+        PVal v = eval(*arg);
+        bool takes_data = p->elem != Type::Any && is_data(p->elem);
+        for (Type t : p->types) takes_data |= is_data(t);
+        if (takes_data && v.kind != PVal::Kind::Const) {
+          data.push_back({p, v});
+          continue;
+        }
+        if (v.kind != PVal::Kind::Const) fail(arg->range, "argument '" + pname + "' of '" + sig->name + "' cannot be data");
+        if (param_has(*p, Type::Path) && v.value.is_string()) paths.push_back(v.value.get<std::string>());
+        consts.push_back(v.value);
+      }
+      // select("A", "B"): several values given to one list parameter.
+      if (args.size() > 1 && !consts.empty()) params[pname] = consts;
+      else if (consts.size() == 1) params[pname] = consts[0];
+    }
+    if (call && call->has_block) {
+      json items = json::array();
+      for (auto& item : call->items) {
+        if (!sig->block_symbols.empty() && item->kind == K::Name) {
+          items.push_back(item->text);
+          continue;
+        }
+        PVal v = eval(*item);
+        if (v.kind != PVal::Kind::Const) fail(item->range, "a block item must be a layer or a name");
         items.push_back(v.value);
       }
       params[sig->block_symbols.empty() ? "layers" : "metrics"] = items;
@@ -423,16 +368,16 @@ class Lowerer {
     n.op = sig->name;
     n.version = sig->version;
     n.params = params;
-    n.file = script_.file;
-    n.range = e.range;
+    n.file = cur_file_;
+    n.range = key.range;
     for (auto& path : paths) {
       std::string full = resolve(path);
       if (!std::filesystem::is_regular_file(full))
-        throw PlanDataError({script_.file, e.range, "file not found: " + full, "paths are relative to the script's folder"});
+        throw PlanDataError({cur_file_, key.range, "file not found: " + full, "paths are relative to the script's folder"});
       try {
         n.files.push_back({full, hash_file(full)});
       } catch (const DataError& err) {
-        throw PlanDataError({script_.file, e.range, err.what(), ""});
+        throw PlanDataError({cur_file_, key.range, err.what(), ""});
       }
     }
     for (auto& [p, v] : data) add_inputs(n, *p, v);
@@ -489,17 +434,17 @@ class Lowerer {
 
   // grid(model, data, cv:, over:, score:) -> kfold, one `trial` per (point,
   // fold), and `grid_select`, which refits the best point on all of data.
-  PVal grid(const Signature& sig, const Expr& e, std::map<std::string, const Expr*>& bound) {
+  PVal grid(const Signature& sig, const lang::Range& range, std::map<std::string, std::vector<const Expr*>>& bound) {
     auto need = [&](const char* p) -> const Expr& {
-      if (!bound.count(p)) fail(e.range, std::string("grid needs '") + p + "'");
-      return *bound[p];
+      if (!bound.count(p)) fail(range, std::string("grid needs '") + p + "'");
+      return *bound[p][0];
     };
     PVal spec = eval(need("model"));
     PVal data = eval(need("data"));
     PVal over = eval(need("over"));
     json score = expr_json(need("score"));
-    int k = bound.count("cv") ? eval(*bound["cv"]).value.get<int>() : 3;
-    json seed = bound.count("seed") ? eval(*bound["seed"]).value : json(0);
+    int k = bound.count("cv") ? eval(*bound["cv"][0]).value.get<int>() : 3;
+    json seed = bound.count("seed") ? eval(*bound["seed"][0]).value : json(0);
     if (spec.kind != PVal::Kind::Const || !spec.value.is_object()) fail(need("model").range, "grid needs a model spec");
     if (!over.value.is_object() || over.value.empty()) fail(need("over").range, "grid's 'over' is a record of lists: { k: [5, 12] }");
 
@@ -507,8 +452,8 @@ class Lowerer {
     folds.op = "kfold";
     folds.version = lang::catalog().find("kfold")->version;
     folds.params = {{"k", k}, {"stratified", true}, {"seed", seed}};
-    folds.file = script_.file;
-    folds.range = e.range;
+    folds.file = cur_file_;
+    folds.range = range;
     add_inputs(folds, *lang::catalog().find("kfold")->param("data"), data);
     size_t fold_node = add(std::move(folds));
 
@@ -541,8 +486,8 @@ class Lowerer {
         t.op = "trial";
         t.version = trial_sig->version;
         t.params = {{"model", s}};
-        t.file = script_.file;
-        t.range = e.range;
+        t.file = cur_file_;
+        t.range = range;
         t.inputs.push_back({fold_node, fmt::format("fold{}_train", f), "data", "fold"});
         t.inputs.push_back({fold_node, fmt::format("fold{}_val", f), "validate", "fold"});
         std::string saved = cur_def_;
@@ -560,8 +505,8 @@ class Lowerer {
     const Signature* sel_sig = lang::catalog().find("grid_select");
     sel.version = sel_sig->version;
     sel.params = {{"specs", specs}, {"points", points}, {"score", score}, {"cv", k}};
-    sel.file = script_.file;
-    sel.range = e.range;
+    sel.file = cur_file_;
+    sel.range = range;
     add_inputs(sel, *sel_sig->param("data"), data);
     add_inputs(sel, *sel_sig->param("trials"), trials);
     PVal out;
@@ -574,8 +519,8 @@ class Lowerer {
 
 }  // namespace
 
-Plan lower(const lang::Script& script, const std::vector<std::string>& targets) {
-  return Lowerer(script).run(targets);
+Plan lower(const lang::Script& script, const lang::Bindings& bindings, const std::vector<std::string>& targets) {
+  return Lowerer(script, bindings).run(targets);
 }
 
 }  // namespace genre

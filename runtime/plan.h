@@ -8,6 +8,7 @@
 
 #include "lang/ast.h"
 #include "lang/catalog.h"
+#include "lang/checker.h"
 #include "lang/diagnostics.h"
 #include "runtime/value.h"
 
@@ -48,8 +49,8 @@ struct PlanDataError : DataError {
 };
 
 // Lowers the definitions that `targets` need (all `report` definitions when
-// empty). Throws lang::ScriptError for a script problem found while planning
-// and DataError for an unreadable input file.
-Plan lower(const lang::Script& script, const std::vector<std::string>& targets);
+// empty), binding arguments as the checker did. Throws lang::ScriptError for a
+// script problem found while planning, PlanDataError for a missing input file.
+Plan lower(const lang::Script& script, const lang::Bindings& bindings, const std::vector<std::string>& targets);
 
 }  // namespace genre

@@ -14,6 +14,7 @@ packages=(
   catch2              # unit tests
   libsvm-dev          # the SVM (the library scikit-learn wraps)
   libcli11-dev        # the command line
+  libopenblas0-openmp # BLAS for LibTorch: the reference BLAS makes training ~25x slower
   nlohmann-json3-dev  # JSON: parameters, reports, results.json
   libxxhash-dev       # XXH3: content hashes for the cache
   zlib1g-dev          # .csv.gz

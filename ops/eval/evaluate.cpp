@@ -77,7 +77,8 @@ Value run_evaluate(const OpContext& ctx) {
     want = {"accuracy", "macro_f1", "confusion"};
   }
   FitContext fc{.threads = ctx.threads, .device = ctx.device, .seed = ctx.seed, .progress = ctx.progress};
-  json report = {{"rows", data.rows()}, {"models", json::object()}};
+  // JSON objects sort their keys: "order" keeps the models as the script lists them.
+  json report = {{"rows", data.rows()}, {"models", json::object()}, {"order", json::array()}};
   auto models = ctx.inputs_of("models");
   if (models.empty()) throw DataError("evaluate: no models to evaluate");
   for (const Input* in : models) {
@@ -88,6 +89,7 @@ Value run_evaluate(const OpContext& ctx) {
     json one = evaluate_one(*m, data, want, fc);
     if (report["classes"] != json(m->classes)) one["classes"] = m->classes;
     report["models"][in->name] = std::move(one);
+    report["order"].push_back(in->name);
   }
   return report;
 }

@@ -29,7 +29,7 @@ std::vector<std::vector<long>> confusion(const std::vector<int>& truth, const st
 
 std::vector<ClassScores> per_class(const std::vector<int>& truth, const std::vector<int>& pred, int k) {
   auto cm = confusion(truth, pred, k);
-  std::vector<ClassScores> out(size_t(k));
+  std::vector<ClassScores> out(static_cast<size_t>(k));
   for (size_t c = 0; c < size_t(k); c++) {
     long tp = cm[c][c], predicted = 0, actual = 0;
     for (size_t o = 0; o < size_t(k); o++) {

@@ -5,6 +5,9 @@
 // record with embedded line breaks is reported at the line where it starts.
 #include "ops/io/csv.h"
 
+#include <algorithm>
+#include <fmt/format.h>
+
 #include <zlib.h>
 
 #include <cerrno>
@@ -199,23 +202,48 @@ Table read_csv(const std::string& path, const std::string& shown, const CsvOptio
   const size_t ncol = nf;
 
   std::vector<std::vector<std::string>> text(ncol);
+  std::vector<size_t> lines;  // where each row starts, for errors about a field
+  auto is_missing_marker = [&](const std::string& v) {
+    return std::find(opt.missing_values.begin(), opt.missing_values.end(), v) != opt.missing_values.end();
+  };
   while (ps.next(f, nf, rec_line)) {
     if (nf != ncol)
       throw DataError(shown + ":" + std::to_string(rec_line) + ": row has " + std::to_string(nf) +
                       " fields, the header has " + std::to_string(ncol));
-    for (size_t i = 0; i < ncol; ++i) text[i].push_back(std::move(f[i]));
+    for (size_t i = 0; i < ncol; ++i) {
+      if (is_missing_marker(f[i])) f[i].clear();
+      text[i].push_back(std::move(f[i]));
+    }
+    lines.push_back(rec_line);
   }
+  for (auto& name : opt.text_columns)
+    if (!seen.count(name)) throw DataError(shown + ": csv(text: ...) names \"" + name + "\", which is not a column");
 
   for (size_t i = 0; i < ncol; ++i) {
     Column& c = t.cols[i];
     auto& v = text[i];
-    bool numeric = opt.infer_types;
+    bool numeric = opt.infer_types &&
+                   std::find(opt.text_columns.begin(), opt.text_columns.end(), c.name) == opt.text_columns.end();
     if (numeric) {
       c.num.resize(v.size());
-      for (size_t r = 0; r < v.size() && numeric; ++r) {
-        if (v[r].empty()) c.num[r] = missing;
-        else if (!parse_number(v[r], c.num[r])) numeric = false;
+      size_t filled = 0, numbers = 0, first_bad = v.size();
+      for (size_t r = 0; r < v.size(); ++r) {
+        if (v[r].empty()) {
+          c.num[r] = missing;
+          continue;
+        }
+        ++filled;
+        if (parse_number(v[r], c.num[r])) ++numbers;
+        else if (first_bad == v.size()) first_bad = r;
       }
+      numeric = numbers == filled;
+      // A column that is nearly all numbers holds a typo or an unmarked missing
+      // value: reading it as text would silently drop a feature.
+      if (!numeric && numbers >= 0.9 * filled)
+        throw DataError(fmt::format(
+            "{}:{}: column \"{}\": \"{}\" is not a number, but {} of its {} values are; if it marks a missing "
+            "value, add it to csv(..., missing: [\"{}\"]); if the column is text, name it in csv(..., text: [\"{}\"])",
+            shown, lines[first_bad], c.name, v[first_bad], numbers, filled, v[first_bad], c.name));
     }
     c.numeric = numeric;
     if (!numeric) {
@@ -239,6 +267,8 @@ Value run_csv(const OpContext& ctx) {
   if (d.size() != 1 || d == "\"" || d == "\n" || d == "\r")
     throw DataError("csv: delimiter must be one character (not a quote or line break), got \"" + d + "\"");
   opt.delimiter = d[0];
+  if (ctx.params.contains("missing")) opt.missing_values = tab::string_list(ctx.params["missing"], "csv", "missing");
+  if (ctx.params.contains("text")) opt.text_columns = tab::string_list(ctx.params["text"], "csv", "text");
   Table t = read_csv(ctx.path(given), given, opt);
   std::string label = tab::str_param(ctx.params, "label", "");
   if (!label.empty()) {
@@ -262,11 +292,14 @@ void register_csv() {
   s.name = "csv";
   s.result = Type::Table;
   s.doc = "Read a CSV file (RFC 4180, header row, UTF-8; .csv.gz is decompressed): numeric columns where "
-          "every non-empty field is a number, text otherwise; an empty field is a missing value.";
+          "every non-empty field is a number, text otherwise (a column that is 90 % numbers is an error naming the odd "
+          "field); an empty field is a missing value.";
   s.params = {
       {"path", {Type::Path}, true, {}, Type::Any, "the file, relative to the script"},
       {"label", {Type::String}, false, {}, Type::Any, "the column models predict (default: none yet; see label())"},
       {"delimiter", {Type::String}, false, {}, Type::Any, "the field separator, one character (default \",\"; \"\\t\" for tabs)"},
+      {"missing", {Type::List, Type::String}, false, {}, Type::String, "fields that mean a missing value besides the empty one, e.g. [\"NA\", \"Not Found\"]"},
+      {"text", {Type::List, Type::String}, false, {}, Type::String, "columns to keep as text even where they look numeric"},
   };
   register_op(s, run_csv);
 }

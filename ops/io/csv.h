@@ -1,6 +1,7 @@
 // Reading CSV files (RFC 4180, optionally gzip-compressed) into a Table.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "runtime/value.h"
 
@@ -9,6 +10,8 @@ namespace genre {
 struct CsvOptions {
   char delimiter = ',';
   bool infer_types = true;  // false: every column stays text (lookup tables such as relabel maps)
+  std::vector<std::string> missing_values;  // fields that mean "missing" besides the empty one ("NA", "Not Found")
+  std::vector<std::string> text_columns;    // columns kept as text even when they look numeric
 };
 
 // `path` is opened; `shown` names the file in error messages and becomes Table::source.

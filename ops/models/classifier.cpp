@@ -151,6 +151,8 @@ struct TorchOptim : Optim {
 // has no C++ NAdam): mu_t = beta1 * (1 - 0.5 * 0.96^(t * momentum_decay)),
 // p -= lr * [(1 - mu_t) / (1 - prod mu_1..t) * g + mu_t+1 / (1 - prod mu_1..t+1) * m]
 //      / (sqrt(v / (1 - beta2^t)) + eps).
+// (PyTorch 1.13's single-tensor NAdam multiplies mu_t into the second product
+// twice; that bug was fixed in pytorch/pytorch#92699. Keras never had it.)
 struct NAdam : Optim {
   std::vector<torch::Tensor> params, m, v;
   double rate, beta1, beta2, eps, decay;
@@ -299,7 +301,8 @@ Model fit_classifier(const json& spec, const Table& train, const Table* validate
   double min_lr = rl.is_object() ? spec_number(rl, "min_lr", 0) : 0;
   if (reduce.active && !(factor > 0 && factor < 1))
     throw DataError(fmt::format("reduce_lr: factor must be between 0 and 1, got {}", factor));
-  bool restore = stop.active && spec["early_stop"].is_object() ? spec["early_stop"].value("restore", true) : true;
+  json es = spec.value("early_stop", json());
+  bool restore = es.is_object() ? es.value("restore", true) : true;
   json notes = json::array();
   for (Plateau* p : {&stop, &reduce})
     if (p->active && !validate && p->monitor.rfind("val_", 0) == 0) {

@@ -66,12 +66,12 @@ Model fit_knn(const json& spec, const Table& train, const FitContext&) {
   m.features = d.features;
   m.spec = spec;
   // The "fitted" state is the training set itself.
-  m.state = json::to_msgpack(json{{"rows", d.x.rows}, {"cols", d.x.cols}, {"x", d.x.v}, {"y", d.y}});
+  m.state = pack_state(json{{"rows", d.x.rows}, {"cols", d.x.cols}, {"x", d.x.v}, {"y", d.y}});
   return m;
 }
 
 Matrix predict_knn(const Model& m, const Matrix& x, const FitContext&) {
-  json st = json::from_msgpack(m.state);
+  json st = unpack_state(m.state);
   Matrix tx(st["rows"].get<size_t>(), st["cols"].get<size_t>());
   tx.v = st["x"].get<std::vector<double>>();
   auto ty = st["y"].get<std::vector<int>>();

@@ -148,6 +148,19 @@ std::string spec_symbol(const json& spec, const std::string& key, const std::str
   return spec[key].get<std::string>();
 }
 
+std::string pack_state(const json& j) {
+  auto b = json::to_msgpack(j);
+  return {b.begin(), b.end()};
+}
+
+json unpack_state(const std::string& bytes) {
+  try {
+    return json::from_msgpack(bytes);
+  } catch (const json::exception& e) {
+    throw InternalError(std::string("model state is unreadable: ") + e.what());
+  }
+}
+
 TrainData train_data(const Table& train) {
   TrainData d;
   d.features = train.feature_names();

@@ -47,6 +47,9 @@ std::vector<int> argmax_rows(const Matrix& scores);
 double spec_number(const json& spec, const std::string& key, double dflt);
 long spec_int(const json& spec, const std::string& key, long dflt);
 std::string spec_symbol(const json& spec, const std::string& key, const std::string& dflt);
+// A family's fitted state as compact bytes (MessagePack; doubles kept exactly).
+std::string pack_state(const json& j);
+json unpack_state(const std::string& bytes);
 // The training labels and matrix every family starts from.
 struct TrainData {
   std::vector<std::string> classes, features;

@@ -72,8 +72,9 @@ void register_model_specs() {
              {.name = "early_stop",
               .types = {Type::Record},
               .doc = "stop when `monitor` (val_loss | val_acc | loss | acc, default val_loss) has not improved for "
-                     "`patience` epochs and restore the best weights (`restore`, default true); `min_delta` default "
-                     "0; val_* monitors need fit's validate table"},
+                     "`patience` epochs and then restore the best epoch's weights (`restore`, default true; as Keras, a "
+                     "run that never stops keeps its last weights); `min_delta` default 0; val_* monitors need fit's "
+                     "validate table"},
              {.name = "reduce_lr",
               .types = {Type::Record},
               .doc = "multiply the learning rate by `factor` (default 0.1) when `monitor` (default val_loss) has not "

@@ -38,7 +38,7 @@ struct Loaded {
 };
 
 std::unique_ptr<Loaded> load(const Model& m) {
-  json st = json::from_msgpack(m.state);
+  json st = unpack_state(m.state);
   auto p = std::make_unique<Loaded>();
   size_t cols = st["cols"].get<size_t>();
   int l = st["l"].get<int>();
@@ -155,7 +155,7 @@ Model fit_svm(const json& spec, const Table& train, const FitContext&) {
   m.classes = d.classes;
   m.features = d.features;
   m.spec = spec;
-  m.state = json::to_msgpack(st);
+  m.state = pack_state(st);
   m.info["gamma"] = gamma;
   m.info["support_vectors"] = l;
   return m;

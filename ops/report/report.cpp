@@ -78,24 +78,37 @@ std::string cell(const json& v) {
 // The tables of an `evaluate` report, in the order a reader wants them.
 std::vector<std::pair<std::string, TextTable>> report_tables(const json& r) {
   std::vector<std::pair<std::string, TextTable>> out;
-  const json& models = r["models"];
   std::vector<std::string> classes = r.value("classes", std::vector<std::string>{});
+  std::vector<std::string> order = r.value("order", std::vector<std::string>{});
+  if (order.empty())
+    for (auto& [name, m] : r["models"].items()) order.push_back(name);
 
   TextTable summary{{"model", "accuracy", "macro-F1"}, {}};
-  for (auto& [name, m] : models.items())
+  for (auto& name : order) {
+    const json& m = r["models"][name];
     summary.rows.push_back({name, num(get(m, "accuracy")), num(get(m, "macro_f1"))});
+  }
   out.push_back({"summary", summary});
 
-  for (auto& [name, m] : models.items()) {
-    if (m.contains("per_class")) {
-      TextTable t{{"class", "precision", "recall", "F1", "support"}, {}};
+  for (auto& name : order) {
+    const json& m = r["models"][name];
+    if (m.contains("per_class") && !m["per_class"].empty()) {
+      // Columns for what the report asked: precision, recall, F1, PR-AUC.
+      std::vector<std::pair<std::string, std::string>> cols;
+      const json& any = m["per_class"].begin().value();
+      for (auto [key, title] : {std::pair{"precision", "precision"}, {"recall", "recall"}, {"f1", "F1"}})
+        if (any.contains(key)) cols.push_back({key, title});
+      TextTable t{{"class"}, {}};
+      for (auto& c : cols) t.header.push_back(c.second);
+      t.header.push_back("support");
       bool auc = m.contains("pr_auc");
       if (auc) t.header.push_back("PR-AUC");
       for (auto& c : classes) {
         if (!m["per_class"].contains(c)) continue;
         const json& pc = m["per_class"][c];
-        std::vector<std::string> row{c, num(get(pc, "precision")), num(get(pc, "recall")), num(get(pc, "f1")),
-                                     fmt::format("{}", (long)get(pc, "support"))};
+        std::vector<std::string> row{c};
+        for (auto& col : cols) row.push_back(num(get(pc, col.first.c_str())));
+        row.push_back(fmt::format("{}", (long)get(pc, "support")));
         if (auc) row.push_back(num(get(m["pr_auc"], c.c_str())));
         t.rows.push_back(row);
       }

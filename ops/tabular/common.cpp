@@ -94,6 +94,12 @@ std::string str_param(const json& p, const char* name, const std::string& dflt) 
   return p[name].get<std::string>();
 }
 
+std::string symbol_param(const json& p, const char* name, const std::string& dflt) {
+  if (p.contains(name) && p[name].is_object() && p[name].contains("spec") && p[name]["spec"].is_string())
+    return p[name]["spec"].get<std::string>();
+  return str_param(p, name, dflt);
+}
+
 Split fit_apply(const OpContext& ctx, const std::string& op, const Fit& fit) {
   auto* s = std::get_if<Split>(&ctx.input("data"));
   if (!s) throw InternalError(op + ": data is not a split");

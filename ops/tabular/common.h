@@ -42,5 +42,8 @@ Split fit_apply(const OpContext& ctx, const std::string& op, const Fit& fit);
 // Param helpers: a value if given, else the default.
 double num_param(const json& p, const char* name, double dflt);
 std::string str_param(const json& p, const char* name, const std::string& dflt);
+// A Symbol param: a string, or a spec record when the symbol is also a spec's
+// name (`impute(knn)` arrives as {"spec": "knn"}).
+std::string symbol_param(const json& p, const char* name, const std::string& dflt);
 
 }  // namespace genre::tab

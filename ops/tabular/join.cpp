@@ -37,7 +37,7 @@ Value run_join(const OpContext& ctx) {
   const Table& a = std::get<Table>(ctx.input("data"));
   const Table& b = std::get<Table>(ctx.input("other"));
   auto on = tab::string_list(ctx.params.at("on"), "join", "on");
-  std::string how = tab::str_param(ctx.params, "how", "inner");
+  std::string how = tab::symbol_param(ctx.params, "how", "inner");
   if (how != "inner" && how != "left") throw DataError("join: how must be inner or left, got " + how);
   std::string an = name_of(a, "the left table"), bn = name_of(b, "the right table");
   std::string on_text;

@@ -47,7 +47,7 @@ Value run_relabel(const OpContext& ctx) {
   std::string name = tab::str_param(ctx.params, "column", "");
   if (name.empty() || name == "label") name = tab::label_column(t, "relabel").name;
   const Column& c = t.column(name);
-  std::string unmapped = tab::str_param(ctx.params, "unmapped", "keep");
+  std::string unmapped = tab::symbol_param(ctx.params, "unmapped", "keep");
   if (unmapped != "keep" && unmapped != "drop" && unmapped != "error")
     throw DataError("relabel: unmapped must be keep, drop or error, got " + unmapped);
 

@@ -1,7 +1,98 @@
+// minmax and standardize: scikit-learn's MinMaxScaler and StandardScaler,
+// fitted on the training part and applied to every part. Missing values stay
+// missing and are left out of the fit.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
 #include "ops/op.h"
+#include "ops/tabular/common.h"
 
 namespace genre {
 
-void register_scale() {}  // TODO: not written yet
+namespace {
+
+constexpr double eps = std::numeric_limits<double>::epsilon();
+
+std::vector<double> present(const Table& t, const std::string& f, const char* op) {
+  std::vector<double> v;
+  for (double x : t.column(f).num)
+    if (!std::isnan(x)) v.push_back(x);
+  if (v.empty())
+    throw DataError(std::string(op) + ": column \"" + f + "\" has no values in the part it is fitted on");
+  return v;
+}
+
+// Every feature x becomes x * scale + shift.
+tab::Transform affine(std::vector<std::string> features, std::vector<double> scale, std::vector<double> shift,
+                      bool subtract_then_divide) {
+  return [=](Table& t) {
+    for (size_t i = 0; i < features.size(); ++i)
+      for (double& x : t.find(features[i])->num) {
+        if (subtract_then_divide) x = (x - shift[i]) / scale[i];  // StandardScaler's order of operations
+        else x = x * scale[i] + shift[i];                          // MinMaxScaler's
+      }
+  };
+}
+
+Value run_minmax(const OpContext& ctx) {
+  double lo = tab::num_param(ctx.params, "lo", 0), hi = tab::num_param(ctx.params, "hi", 1);
+  if (!(lo < hi)) throw DataError("minmax: lo must be less than hi, got lo " + tab::fmt_num(lo) + ", hi " + tab::fmt_num(hi));
+  return tab::fit_apply(ctx, "minmax", [&](const Table& fit, const std::vector<std::string>& features) {
+    std::vector<double> scale, shift;
+    for (auto& f : features) {
+      auto v = present(fit, f, "minmax");
+      auto [mn, mx] = std::minmax_element(v.begin(), v.end());
+      double range = *mx - *mn;
+      if (range < 10 * eps) range = 1;  // a constant column maps to lo
+      double s = (hi - lo) / range;
+      scale.push_back(s);
+      shift.push_back(lo - *mn * s);
+    }
+    return affine(features, scale, shift, false);
+  });
+}
+
+Value run_standardize(const OpContext& ctx) {
+  return tab::fit_apply(ctx, "standardize", [&](const Table& fit, const std::vector<std::string>& features) {
+    std::vector<double> scale, mean;
+    for (auto& f : features) {
+      auto v = present(fit, f, "standardize");
+      double n = static_cast<double>(v.size()), sum = 0;
+      for (double x : v) sum += x;
+      double m = sum / n, corr = 0, sq = 0;
+      for (double x : v) corr += x - m, sq += (x - m) * (x - m);
+      double var = (sq - corr * corr / n) / n;  // two-pass with correction, as scikit-learn
+      bool constant = var <= n * eps * var + (n * m * eps) * (n * m * eps);
+      mean.push_back(m);
+      scale.push_back(constant ? 1.0 : std::sqrt(var));
+    }
+    return affine(features, scale, mean, true);
+  });
+}
+
+}  // namespace
+
+void register_scale() {
+  using lang::Type;
+  lang::Signature s;
+  s.name = "minmax";
+  s.result = Type::Split;
+  s.doc = "Scale each feature linearly so that its range on the training part becomes [lo, hi] (scikit-learn's "
+          "MinMaxScaler); takes a split so that nothing is learnt from the test part.";
+  s.params = {
+      {"data", {Type::Split}, true, {}, Type::Any, "the split; fitted on one part, applied to all"},
+      {"lo", {Type::Number}, false, {}, Type::Any, "the smallest value after scaling (default 0)"},
+      {"hi", {Type::Number}, false, {}, Type::Any, "the largest value after scaling (default 1)"},
+      {"fit_on", {Type::String}, false, {}, Type::Any, "the part to fit on (default \"train\")"},
+  };
+  register_op(s, run_minmax);
+
+  s.name = "standardize";
+  s.doc = "Subtract each feature's mean and divide by its standard deviation, both from the training part "
+          "(scikit-learn's StandardScaler); takes a split so that nothing is learnt from the test part.";
+  s.params = {s.params[0], s.params[3]};
+  register_op(s, run_standardize);
+}
 
 }  // namespace genre

@@ -1,0 +1,133 @@
+// The ops around the models: fit, trial, grid_select and evaluate, called as
+// the runtime calls them (find_op + OpContext).
+#include <catch2/catch.hpp>
+
+#include "models_util.h"
+#include "ops/models/model.h"
+#include "ops/op.h"
+
+using namespace genre;
+using Catch::Matchers::Contains;
+using Catch::Matchers::WithinAbs;
+
+namespace {
+
+Value call(const std::string& op, json params, std::vector<Input> inputs) {
+  register_all();
+  const OpFn* fn = find_op(op);
+  REQUIRE(fn);
+  OpContext ctx;
+  ctx.params = std::move(params);
+  ctx.inputs = std::move(inputs);
+  ctx.seed = 17;
+  return (*fn)(ctx);
+}
+
+// Accuracy of scikit-learn's stored predictions on the test table.
+double sklearn_accuracy(const std::string& key, const Table& test) {
+  json ref = testing::read_json(testing::models_data("knn_svm_sklearn.json"));
+  auto pred = ref[key]["pred"].get<std::vector<std::string>>();
+  const Column& y = test.column("genre");
+  size_t hit = 0;
+  for (size_t i = 0; i < pred.size(); i++) hit += pred[i] == y.text[i];
+  return double(hit) / double(pred.size());
+}
+
+json name(const std::string& n) { return {{"name", n}}; }
+json op(const std::string& o, json a, json b) { return {{"op", o}, {"args", {a, b}}}; }
+json num(double v) { return {{"num", v}}; }
+
+}  // namespace
+
+TEST_CASE("fit and evaluate report scikit-learn's accuracy under the script's names", "[eval]") {
+  Value train = testing::read_table(testing::models_data("knn_svm_train.csv"), "genre");
+  Value test = testing::read_table(testing::models_data("knn_svm_test.csv"), "genre");
+  Value knn = call("fit", {{"model", {{"spec", "knn"}, {"k", 5}}}}, {{"data", "s.train", &train}});
+  Value svm = call("fit", {{"model", {{"spec", "svm"}}}}, {{"data", "s.train", &train}});
+  Value maj = call("fit", {{"model", {{"spec", "baseline"}, {"strategy", "majority"}}}}, {{"data", "s.train", &train}});
+  json r = std::get<json>(call("evaluate", {{"metrics", {"accuracy", "macro_f1", "f1", "confusion", "pr_auc", "pr_curve", "history"}}},
+                                {{"models", "knn", &knn}, {"models", "svm", &svm}, {"models", "majority", &maj},
+                                 {"data", "s.test", &test}}));
+  CHECK(r["rows"] == 100);
+  CHECK(r["classes"] == json({"blues", "jazz", "rock"}));
+  CHECK_THAT(r["models"]["knn"]["accuracy"].get<double>(), WithinAbs(sklearn_accuracy("knn_k5_euclidean", std::get<Table>(test)), 1e-12));
+  CHECK_THAT(r["models"]["svm"]["accuracy"].get<double>(), WithinAbs(sklearn_accuracy("svm_rbf_scale", std::get<Table>(test)), 1e-12));
+  // The majority baseline predicts one class: its row of the confusion holds every row of that class.
+  json cm = r["models"]["majority"]["confusion"];
+  long total = 0, predicted_cols = 0;
+  for (size_t t = 0; t < 3; t++)
+    for (size_t p = 0; p < 3; p++) total += cm[t][p].get<long>();
+  CHECK(total == 100);
+  for (size_t p = 0; p < 3; p++) {
+    long col = 0;
+    for (size_t t = 0; t < 3; t++) col += cm[t][p].get<long>();
+    predicted_cols += col > 0;
+  }
+  CHECK(predicted_cols == 1);
+  // Only the predicted class and the true classes appear per class; precision etc. not asked for.
+  CHECK(r["models"]["knn"]["per_class"]["jazz"].contains("f1"));
+  CHECK_FALSE(r["models"]["knn"]["per_class"]["jazz"].contains("precision"));
+  CHECK(r["models"]["svm"]["pr_auc"].size() == 3);
+  CHECK(r["models"]["svm"]["pr_curve"]["rock"]["recall"].back() == 0);
+  CHECK(r["models"]["knn"]["history"] == json::array());
+  CHECK_FALSE(r["models"]["knn"].contains("trials"));
+}
+
+TEST_CASE("trial reports train and validation scores", "[eval]") {
+  Value train = testing::read_table(testing::models_data("knn_svm_train.csv"), "genre");
+  Value test = testing::read_table(testing::models_data("knn_svm_test.csv"), "genre");
+  json t = std::get<json>(call("trial", {{"model", {{"spec", "knn"}, {"k", 7}, {"metric", "manhattan"}}}},
+                               {{"data", "f", &train}, {"validate", "f", &test}}));
+  CHECK_THAT(t["acc_val"].get<double>(), WithinAbs(sklearn_accuracy("knn_k7_manhattan", std::get<Table>(test)), 1e-12));
+  CHECK_THAT(t["acc_delta"].get<double>(), WithinAbs(t["acc_train"].get<double>() - t["acc_val"].get<double>(), 1e-15));
+  CHECK(t.contains("f1_train"));
+  CHECK_FALSE(t.contains("loss_val"));  // classifiers only
+}
+
+TEST_CASE("grid_select averages folds, scores with the script's formula and refits the best", "[eval]") {
+  Value train = testing::read_table(testing::models_data("knn_svm_train.csv"), "genre");
+  json points = {{{"k", 1}}, {{"k", 9}}};
+  json specs = {{{"spec", "knn"}, {"k", 1}}, {{"spec", "knn"}, {"k", 9}}};
+  // Two points x three folds, point-major. k=1 overfits: acc_train 1.
+  std::vector<Value> reports;
+  double val1[3] = {0.70, 0.74, 0.72}, val9[3] = {0.78, 0.80, 0.76}, tr9[3] = {0.84, 0.86, 0.85};
+  for (int f = 0; f < 3; f++)
+    reports.push_back(json{{"acc_train", 1.0}, {"acc_val", val1[f]}, {"acc_delta", 1.0 - val1[f]}, {"f1_train", 1.0}, {"f1_val", val1[f]}});
+  for (int f = 0; f < 3; f++)
+    reports.push_back(json{{"acc_train", tr9[f]}, {"acc_val", val9[f]}, {"acc_delta", tr9[f] - val9[f]}, {"f1_train", tr9[f]}, {"f1_val", val9[f]}});
+  std::vector<Input> in = {{"data", "x", &train}};
+  for (auto& r : reports) in.push_back({"trials", "t", &r});
+  // S4's score: 0.5 * (0.5 * (1 - acc_delta) + 1 * acc_val)
+  json score = op("*", num(0.5), op("+", op("*", num(0.5), op("-", num(1), name("acc_delta"))), op("*", num(1), name("acc_val"))));
+  Model m = std::get<Model>(call("grid_select", {{"specs", specs}, {"points", points}, {"score", score}, {"cv", 3}}, in));
+  json rows = m.info["trials"];
+  REQUIRE(rows.size() == 2);
+  // point k=1: acc_val 0.72, delta 0.28 -> 0.5 * (0.36 + 0.72) = 0.54; k=9: 0.78, delta 0.07 -> 0.5 * (0.465 + 0.78) = 0.6225
+  CHECK_THAT(rows[0]["score"].get<double>(), WithinAbs(0.54, 1e-12));
+  CHECK_THAT(rows[1]["score"].get<double>(), WithinAbs(0.6225, 1e-12));
+  CHECK_THAT(rows[1]["acc_val_std"].get<double>(), WithinAbs(std::sqrt((0.0004 + 0 + 0.0004) / 3), 1e-12));
+  CHECK(rows[1]["k"] == 9);
+  CHECK(m.info["best"]["index"] == 1);
+  CHECK(m.spec["k"] == 9);
+  CHECK(m.kind == "knn");
+
+  // Ties go to the first point.
+  Model tie = std::get<Model>(call("grid_select", {{"specs", specs}, {"points", points}, {"score", num(1)}}, in));
+  CHECK(tie.info["best"]["index"] == 0);
+  // An unknown metric in the score names the known ones.
+  CHECK_THROWS_WITH(call("grid_select", {{"specs", specs}, {"points", points}, {"score", name("acc_test")}}, in),
+                    Contains("unknown name \"acc_test\""));
+}
+
+TEST_CASE("evaluate shows a classifier's history", "[eval]") {
+  Value train = testing::read_table(testing::models_data("knn_svm_train.csv"), "genre");
+  Value test = testing::read_table(testing::models_data("knn_svm_test.csv"), "genre");
+  json spec = {{"spec", "classifier"},
+               {"layers", {{{"layer", "dense"}, {"units", 8}, {"act", "relu"}}, {{"layer", "dense"}, {"act", "softmax"}}}},
+               {"epochs", 3}, {"batch", 32}};
+  Value nn = call("fit", {{"model", spec}}, {{"data", "s.train", &train}, {"validate", "s.test", &test}});
+  json r = std::get<json>(call("evaluate", {{"metrics", {"accuracy", "history"}}}, {{"models", "nn", &nn}, {"data", "s.test", &test}}));
+  REQUIRE(r["models"]["nn"]["history"].size() == 3);
+  // The last epoch's val_acc is the accuracy evaluate measures on the same rows.
+  CHECK_THAT(r["models"]["nn"]["history"][2]["val_acc"].get<double>(), WithinAbs(r["models"]["nn"]["accuracy"].get<double>(), 1e-9));
+}

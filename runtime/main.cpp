@@ -15,6 +15,7 @@
 #include "ops/op.h"
 #include "ops/report/report.h"
 #include "runtime/hash.h"
+#include "runtime/progress.h"
 #include "runtime/run.h"
 
 namespace fs = std::filesystem;
@@ -99,12 +100,11 @@ int cmd_run(const Options& o) {
   ro.jobs = o.jobs;
   ro.device = o.device;
   ro.keep_going = o.keep_going;
-  bool tty = ::isatty(STDERR_FILENO);
-  auto log = [tty](const std::string& line) {
-    if (tty) std::cerr << "\r\033[K";
-    std::cerr << line << "\n";
-  };
-  RunResult r = execute(p, ro, record_name(o.file), log);
+  RunResult r;
+  {
+    Progress progress(stderr, ::isatty(STDERR_FILENO));
+    r = execute(p, ro, record_name(o.file), progress);
+  }
   for (auto& [name, v] : r.targets) std::cout << "\n" << describe(name, v);
   fs::path out = o.out.empty() ? script_dir(o.file) / "out" / fs::path(o.file).stem() : fs::path(o.out);
   write_outputs(out, r.targets);

@@ -52,7 +52,10 @@ bool is_symbol_of(const lang::Param& p, const lang::Expr& e) {
 
 std::string point_label(const json& point) {
   std::string s;
-  for (auto& [k, v] : point.items()) s += (s.empty() ? "" : " ") + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+  for (auto& [k, v] : point.items()) {
+    std::string val = v.is_string() ? v.get<std::string>() : v.is_number() ? fmt::format("{:g}", v.get<double>()) : v.dump();
+    s += (s.empty() ? "" : " ") + k + "=" + val;
+  }
   return s;
 }
 
@@ -311,14 +314,17 @@ class Lowerer {
     if (it == bindings_.end()) throw InternalError("the checker bound no arguments for the call to '" + callee + "'");
     std::map<std::string, std::vector<const Expr*>> bound;
     for (auto& b : it->second) bound[b.param->name] = b.values;
+    std::vector<std::pair<const lang::Param*, std::vector<const Expr*>>> in_order;  // signature order
+    for (auto& p : sig->params)
+      if (bound.count(p.name)) in_order.push_back({&p, bound[p.name]});
 
     if (sig->name == "grid") return grid(*sig, range, bound);
 
     json params = json::object();
     std::vector<std::pair<const lang::Param*, PVal>> data;
     std::vector<std::string> paths;
-    for (auto& [pname, args] : bound) {
-      const lang::Param* p = sig->param(pname);
+    for (auto& [p, args] : in_order) {
+      const std::string& pname = p->name;
       std::vector<json> consts;
       for (const Expr* arg : args) {
         if (param_has(*p, Type::Expr)) {

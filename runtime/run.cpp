@@ -10,6 +10,7 @@
 #include "lang/diagnostics.h"
 #include "ops/op.h"
 #include "runtime/cache.h"
+#include "runtime/progress.h"
 #include "runtime/scheduler.h"
 #include "runtime/threads.h"
 
@@ -62,8 +63,8 @@ namespace {
 // Gives each node's value once: from memory, else the cache, else its op.
 class Runner {
  public:
-  Runner(const Plan& p, const RunOptions& o, const std::function<void(const std::string&)>& log)
-      : plan_(p), opt_(o), cache_(o.cache_dir), log_(log), slots_(p.nodes.size()) {
+  Runner(const Plan& p, const RunOptions& o, Progress& progress)
+      : plan_(p), opt_(o), cache_(o.cache_dir), progress_(progress), slots_(p.nodes.size()) {
     jobs_ = opt_.jobs > 0 ? opt_.jobs : hardware_threads();
     device_ = pick_device(opt_.device);
   }
@@ -105,16 +106,18 @@ class Runner {
   const Plan& plan_;
   const RunOptions& opt_;
   Cache cache_;
-  const std::function<void(const std::string&)>& log_;
+  Progress& progress_;
   std::vector<Slot> slots_;
-  std::mutex log_m_;
+  std::mutex result_m_;
   int jobs_ = 1;
   std::string device_;
 
   void note(const std::string& s) {
-    std::lock_guard<std::mutex> g(log_m_);
-    result.problems.push_back(s);
-    log_("warning: " + s);
+    {
+      std::lock_guard<std::mutex> g(result_m_);
+      result.problems.push_back(s);
+    }
+    progress_.note("warning: " + s);
   }
 
   Value compute(const Node& n) {
@@ -140,27 +143,26 @@ class Runner {
     if (!fn) throw InternalError("no run function for op '" + n.op + "'");
     std::string label = n.label;
     ctx.progress = [this, label](size_t done, size_t total, const std::string& what) {
-      if (total && (done == total || done % std::max<size_t>(1, total / 10) == 0)) {
-        std::lock_guard<std::mutex> g(log_m_);
-        log_(fmt::format("  {} {} {}/{}", label, what, done, total));
-      }
+      progress_.step(label, done, total, what);
     };
     cap_torch_threads(ctx.threads);
-    {
-      std::lock_guard<std::mutex> g(log_m_);
-      log_("run   " + n.label);
-    }
+    progress_.start(n.label);
     auto t0 = std::chrono::steady_clock::now();
     Value v;
+    auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
     try {
       v = (*fn)(ctx);
     } catch (DataError& e) {
+      progress_.finish(n.label, seconds(), false);
       // Name the script position that asked for this op.
       throw DataError(fmt::format("{}:{}:{}: in {}: {}", n.file, n.range.begin.line, n.range.begin.col, n.label, e.what()));
+    } catch (...) {
+      progress_.finish(n.label, seconds(), false);
+      throw;
     }
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::lock_guard<std::mutex> g(log_m_);
-    log_(fmt::format("done  {} ({:.2f} s)", n.label, secs));
+    double secs = seconds();
+    progress_.finish(n.label, secs);
+    std::lock_guard<std::mutex> g(result_m_);
     result.timings.push_back({n.label, secs});
     ++result.ran;
     return v;
@@ -169,9 +171,8 @@ class Runner {
 
 }  // namespace
 
-RunResult execute(const Plan& plan, const RunOptions& opt, const std::string& record_name,
-                  const std::function<void(const std::string& line)>& log) {
-  Runner r(plan, opt, log);
+RunResult execute(const Plan& plan, const RunOptions& opt, const std::string& record_name, Progress& progress) {
+  Runner r(plan, opt, progress);
   // One task per node not in the cache; cached nodes are loaded only when a
   // node that runs, or a target, needs them.
   std::vector<Task> tasks;

@@ -32,7 +32,7 @@ struct RunResult {
 };
 
 // Runs what is not cached, in parallel, then writes the run record.
-RunResult execute(const Plan& plan, const RunOptions& opt, const std::string& record_name,
-                  const std::function<void(const std::string& line)>& log);
+class Progress;
+RunResult execute(const Plan& plan, const RunOptions& opt, const std::string& record_name, Progress& progress);
 
 }  // namespace genre

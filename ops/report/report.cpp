@@ -1,5 +1,6 @@
 #include "ops/report/report.h"
 
+#include <cmath>
 #include <fmt/format.h>
 #include <fstream>
 #include <unistd.h>
@@ -70,13 +71,16 @@ double get(const json& j, const char* k) {
 }
 
 std::string cell(const json& v) {
+  if (v.is_number_float() && v.get<double>() == std::floor(v.get<double>()) && std::abs(v.get<double>()) < 1e15)
+    return fmt::format("{}", static_cast<long long>(v.get<double>()));
   if (v.is_number_float()) return num(v.get<double>());
   if (v.is_string()) return v.get<std::string>();
   return v.dump();
 }
 
 // The tables of an `evaluate` report, in the order a reader wants them.
-std::vector<std::pair<std::string, TextTable>> report_tables(const json& r) {
+// `for_files`: CSV wants one value per cell (mean and std apart), full precision.
+std::vector<std::pair<std::string, TextTable>> report_tables(const json& r, bool for_files) {
   std::vector<std::pair<std::string, TextTable>> out;
   std::vector<std::string> classes = r.value("classes", std::vector<std::string>{});
   std::vector<std::string> order = r.value("order", std::vector<std::string>{});
@@ -125,11 +129,33 @@ std::vector<std::pair<std::string, TextTable>> report_tables(const json& r) {
       out.push_back({name + "_confusion", t});
     }
     if (m.contains("trials") && m["trials"].is_array() && !m["trials"].empty()) {
+      // The point's values first, then its score, then each metric as mean ± std over folds.
+      const json& first = m["trials"][0];
+      std::vector<std::string> point, metrics;
+      for (auto& [k, v] : first.items()) {
+        if (k == "score" || k.ends_with("_std")) continue;
+        (first.contains(k + "_std") ? metrics : point).push_back(k);
+      }
       TextTable t;
-      for (auto& [k, v] : m["trials"][0].items()) t.header.push_back(k);
+      t.header = point;
+      t.header.push_back("score");
+      for (auto& k : metrics) {
+        t.header.push_back(k);
+        if (for_files) t.header.push_back(k + "_std");
+      }
       for (auto& row : m["trials"]) {
         std::vector<std::string> cells;
-        for (auto& k : t.header) cells.push_back(row.contains(k) ? cell(row[k]) : "");
+        for (auto& k : point) cells.push_back(row.contains(k) ? cell(row[k]) : "");
+        cells.push_back(row.contains("score") ? cell(row["score"]) : "");
+        for (auto& k : metrics) {
+          double mean = get(row, k.c_str()), sd = get(row, (k + "_std").c_str());
+          if (for_files) {
+            cells.push_back(fmt::format("{}", mean));
+            cells.push_back(fmt::format("{}", sd));
+          } else {
+            cells.push_back(num(mean) + " ± " + num(sd));
+          }
+        }
         t.rows.push_back(cells);
       }
       out.push_back({name + "_trials", t});
@@ -191,7 +217,7 @@ std::string describe(const std::string& name, const Value& v) {
   const json& j = std::get<json>(v);
   if (!is_report(j)) return out + j.dump(2) + "\n";
   out += fmt::format("{} test rows\n", j.value("rows", 0));
-  for (auto& [title, t] : report_tables(j)) {
+  for (auto& [title, t] : report_tables(j, false)) {
     if (title.ends_with("_history")) continue;  // long; it is in the CSV files
     out += "\n" + title + "\n" + t.render();
   }
@@ -205,7 +231,7 @@ void write_outputs(const fs::path& dir, const std::vector<std::pair<std::string,
     const json* j = std::get_if<json>(&v);
     if (!j || !is_report(*j)) continue;
     results[name] = (*j)["models"];
-    for (auto& [title, t] : report_tables(*j)) write_atomic(dir / (name + "_" + title + ".csv"), t.csv());
+    for (auto& [title, t] : report_tables(*j, true)) write_atomic(dir / (name + "_" + title + ".csv"), t.csv());
   }
   write_atomic(dir / "results.json", results.dump(2) + "\n");
 }

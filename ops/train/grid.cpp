@@ -87,7 +87,8 @@ void register_grid() {
                            .types = {Type::Record},
                            .required = true,
                            .doc = "option -> list of values; every combination is one point ({ batch: [256, 512], lr: "
-                                  "[0.001, 0.01] }; lr reaches into the optimizer)"},
+                                  "[0.001, 0.01] }; lr reaches into the optimizer)",
+                           .keys_of = "model"},
                           {.name = "score",
                            .types = {Type::Expr},
                            .required = true,

@@ -252,3 +252,35 @@ TEST_CASE("S4 on the authors' data: KNN and SVM match scikit-learn, the network 
   CHECK(nn <= 0.66);
   CHECK(res["networks"]["tuned"]["trials"].size() == 4);
 }
+
+TEST_CASE("two runs sharing a cache at once both finish with the same results", "[e2e]") {
+  TempDir d;
+  auto f = d.write("study.genre", small_study(1));
+  std::string cache = " --cache " + (d.path / "cache").string();
+  std::string a = genre("run " + f.string() + cache + " --out " + (d.path / "a").string()) + " > " + (d.path / "a.log").string() + " 2>&1; echo $? > " + (d.path / "a.rc").string();
+  std::string b = genre("run " + f.string() + cache + " --out " + (d.path / "b").string()) + " > " + (d.path / "b.log").string() + " 2>&1; echo $? > " + (d.path / "b.rc").string();
+  auto r = sh("(" + a + ") & (" + b + ") & wait");
+  auto rc = [&](const char* n) {
+    std::ifstream f(d.path / n);
+    int v = -1;
+    f >> v;
+    return v;
+  };
+  CHECK(rc("a.rc") == 0);
+  CHECK(rc("b.rc") == 0);
+  CHECK(results(d.path / "a") == results(d.path / "b"));
+  // Each node was computed by one of the two runs; the other waited and reused it.
+  auto ran = [&](const char* log) {
+    std::ifstream f(d.path / log);
+    std::string s((std::istreambuf_iterator<char>(f)), {});
+    size_t n = 0;
+    for (size_t p = s.find("\ndone  "); p != std::string::npos; p = s.find("\ndone  ", p + 1)) ++n;
+    return n + (s.rfind("done  ", 0) == 0);
+  };
+  auto text = [&](const char* log) {
+    std::ifstream f(d.path / log);
+    return std::string((std::istreambuf_iterator<char>(f)), {});
+  };
+  INFO("run a:\n" << text("a.log") << "run b:\n" << text("b.log"));
+  CHECK(ran("a.log") + ran("b.log") == 7);  // csv, drop_columns, split, minmax, 2 fits, evaluate
+}

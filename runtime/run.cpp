@@ -126,7 +126,10 @@ class Runner {
     ctx.script_dir = plan_.script_dir;
     ctx.device = device_;
     ctx.threads = torch_threads_per_op(jobs_);
-    ctx.seed = n.params.contains("seed") && n.params["seed"].is_number() ? n.params["seed"].get<uint64_t>() : 0;
+    // An op without a `seed` argument still draws the same numbers on every run:
+    // its seed comes from its key.
+    ctx.seed = n.params.contains("seed") && n.params["seed"].is_number() ? n.params["seed"].get<uint64_t>()
+                                                                        : std::stoull(n.key.substr(0, 15), nullptr, 16);
     std::vector<std::shared_ptr<Value>> parts;  // keeps Split parts alive while the op runs
     for (auto& in : n.inputs) {
       const Value& v = obtain(in.node);

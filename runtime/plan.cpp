@@ -209,6 +209,23 @@ class Lowerer {
       if ((e.text == "-" || e.text == "neg") && a.is_number()) return constant(-a.get<double>(), Type::Number);
       fail(e.range, "'" + e.text + "' is only allowed inside a condition or a score");
     }
+    if (e.text == "+") {  // [nn] + sweep: lists of trained models join too
+      PVal l = eval(*e.lhs), r = eval(*e.rhs);
+      if (l.kind == PVal::Kind::List && (r.kind == PVal::Kind::List || r.value.is_array())) {
+        if (r.kind == PVal::Kind::List) l.items.insert(l.items.end(), r.items.begin(), r.items.end());
+        else for (auto& x : r.value) l.items.push_back(constant(x, Type::Any));
+        l.name.clear();
+        return l;
+      }
+      if (r.kind == PVal::Kind::List && l.value.is_array()) {
+        PVal out = r;
+        out.items.clear();
+        for (auto& x : l.value) out.items.push_back(constant(x, Type::Any));
+        out.items.insert(out.items.end(), r.items.begin(), r.items.end());
+        out.name.clear();
+        return out;
+      }
+    }
     json a = operand(*e.lhs), b = operand(*e.rhs);
     if (e.text == "+" && a.is_string() && b.is_string()) return constant(a.get<std::string>() + b.get<std::string>(), Type::String);
     if (e.text == "+" && a.is_array() && b.is_array()) {

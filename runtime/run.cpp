@@ -137,7 +137,12 @@ class Runner {
       if (!in.part.empty()) {
         const Split* sp = std::get_if<Split>(&v);
         if (!sp) throw InternalError(n.label + ": input '" + in.name + "' is not a split");
-        parts.push_back(std::make_shared<Value>(sp->part(in.part)));
+        try {
+          parts.push_back(std::make_shared<Value>(sp->part(in.part)));
+        } catch (const DataError& e) {
+          throw DataError(fmt::format("{}:{}:{}: in {}: '{}': {}", n.file, n.range.begin.line, n.range.begin.col, n.label,
+                                      in.name, e.what()));
+        }
         p = parts.back().get();
       }
       ctx.inputs.push_back({in.param, in.name, p});

@@ -190,6 +190,13 @@ struct NAdam : Optim {
 std::unique_ptr<Optim> make_optim(const json& spec, std::vector<torch::Tensor> params) {
   json o = spec.contains("optimizer") && spec["optimizer"].is_object() ? spec["optimizer"] : json{{"optimizer", "adam"}};
   std::string name = o.value("optimizer", std::string("adam"));
+  // Checked here so a bad value is the user's error, not a LibTorch assertion.
+  for (const char* key : {"lr", "eps"})
+    if (o.contains(key) && !(spec_number(o, key, 1) > 0))
+      throw DataError(fmt::format("{}: {} must be greater than 0, got {}", name, key, o[key].dump()));
+  for (const char* key : {"beta1", "beta2", "momentum"})
+    if (o.contains(key) && !(spec_number(o, key, 0) >= 0 && spec_number(o, key, 0) < 1))
+      throw DataError(fmt::format("{}: {} must be in [0, 1), got {}", name, key, o[key].dump()));
   if (name == "adam") {
     auto opts = torch::optim::AdamOptions(spec_number(o, "lr", 0.001))
                     .betas({spec_number(o, "beta1", 0.9), spec_number(o, "beta2", 0.999)})

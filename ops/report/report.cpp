@@ -87,10 +87,29 @@ std::vector<std::pair<std::string, TextTable>> report_tables(const json& r, bool
   if (order.empty())
     for (auto& [name, m] : r["models"].items()) order.push_back(name);
 
-  TextTable summary{{"model", "accuracy", "macro-F1"}, {}};
+  // One row per model: the single-number metrics the report asked for, and how training went.
+  std::vector<std::pair<std::string, std::string>> cols;
+  for (auto [key, title] : {std::pair{"accuracy", "accuracy"}, {"macro_f1", "macro-F1"}})
+    for (auto& name : order)
+      if (r["models"][name].contains(key)) {
+        cols.push_back({key, title});
+        break;
+      }
+  bool curves = false;
+  for (auto& name : order) curves |= r["models"][name].contains("history") && !r["models"][name]["history"].empty();
+  TextTable summary{{"model"}, {}};
+  for (auto& c : cols) summary.header.push_back(c.second);
+  if (curves) summary.header.insert(summary.header.end(), {"epochs", "train acc", "val acc"});
   for (auto& name : order) {
     const json& m = r["models"][name];
-    summary.rows.push_back({name, num(get(m, "accuracy")), num(get(m, "macro_f1"))});
+    std::vector<std::string> row{name};
+    for (auto& c : cols) row.push_back(num(get(m, c.first.c_str())));
+    if (curves) {
+      const json& h = m.value("history", json::array());
+      if (h.empty()) row.insert(row.end(), {"", "", ""});
+      else row.insert(row.end(), {std::to_string(h.size()), num(get(h.back(), "acc")), num(get(h.back(), "val_acc"))});
+    }
+    summary.rows.push_back(row);
   }
   out.push_back({"summary", summary});
 

@@ -125,8 +125,9 @@ void register_impute() {
           "takes a split so that nothing is learnt from the test part.";
   s.params = {
       {"data", {Type::Split}, true, {}, Type::Any, "the split; fitted on one part, applied to all"},
-      {"method", {Type::Symbol}, false, {"mean", "median", "knn"}, Type::Any,
-       "mean (default) or median of the column, or knn: the mean over the k nearest training rows (nan_euclidean)"},
+      {"method", {Type::Symbol, Type::Spec}, false, {"mean", "median", "knn"}, Type::Any,
+       "mean (default) or median of the column, or knn / knn(k): the mean over the k nearest training rows "
+       "(nan_euclidean)"},
       {"k", {Type::Int}, false, {}, Type::Any, "knn: how many neighbours (default 5)"},
       {"fit_on", {Type::String}, false, {}, Type::Any, "the part to fit on (default \"train\")"},
   };

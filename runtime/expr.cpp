@@ -207,6 +207,8 @@ struct RowEval {
     } else {
       t.column(name);  // throws, listing the columns
     }
+    if (c->is_sequence())
+      throw DataError((t.source.empty() ? std::string("table") : t.source) + ": column \"" + c->name + "\" holds sequences; a condition can only use number or text columns");
     Val v;
     v.scalar = false;
     v.what = what;

@@ -40,9 +40,17 @@ Table Table::take(const std::vector<size_t>& rows) const {
     Column n;
     n.name = c.name;
     n.numeric = c.numeric;
+    n.seq_dims = c.seq_dims;
     if (c.numeric) {
       n.num.reserve(rows.size());
       for (size_t r : rows) n.num.push_back(c.num[r]);
+    } else if (c.is_sequence()) {
+      n.seq.reserve(rows.size());
+      n.present.reserve(rows.size());
+      for (size_t r : rows) {
+        n.seq.push_back(c.seq[r]);
+        n.present.push_back(c.present[r]);
+      }
     } else {
       n.text.reserve(rows.size());
       n.present.reserve(rows.size());

@@ -5,6 +5,7 @@
 //                str name, u8 numeric, varint n,
 //                numeric: n little-endian doubles in one block (NaN kept bit for bit)
 //                text: n strs, varint m, m present bytes
+//                sequence (kind 2): varint dims, varint n, n x (varint k, k floats), varint m, m present bytes
 //   tag 1 split: varint nparts, then per part: str name, table body
 //   tag 2 model: str kind, strs classes, strs features, bytes cbor(spec),
 //                bytes state, bytes cbor(info)
@@ -63,6 +64,19 @@ struct Writer {
       }
     }
   }
+  void floats(const std::vector<float>& v) {
+    varint(v.size());
+    size_t at = out.size();
+    out.resize(at + v.size() * 4);
+    if constexpr (std::endian::native == std::endian::little) {
+      if (!v.empty()) std::memcpy(out.data() + at, v.data(), v.size() * 4);
+    } else {
+      for (float f : v) {
+        uint32_t u = std::bit_cast<uint32_t>(f);
+        for (int i = 0; i < 4; ++i) out[at++] = char(u >> (8 * i));
+      }
+    }
+  }
   void cbor(const json& j) {
     auto c = json::to_cbor(j);
     bytes(std::string_view(reinterpret_cast<const char*>(c.data()), c.size()));
@@ -74,9 +88,15 @@ struct Writer {
     bytes(t.source);
     for (auto& c : t.cols) {
       bytes(c.name);
-      byte(c.numeric ? 1 : 0);
+      byte(c.numeric ? 1 : c.is_sequence() ? 2 : 0);
       if (c.numeric) {
         doubles(c.num);
+      } else if (c.is_sequence()) {
+        varint(c.seq_dims);
+        varint(c.seq.size());
+        for (auto& row : c.seq) floats(row);
+        varint(c.present.size());
+        out.append(reinterpret_cast<const char*>(c.present.data()), c.present.size());
       } else {
         strs(c.text);
         varint(c.present.size());
@@ -145,6 +165,21 @@ struct Reader {
     }
     return v;
   }
+  std::vector<float> floats(const char* what) {
+    size_t n = count(what, 4);
+    auto block = raw(uint64_t(n) * 4, what);
+    std::vector<float> v(n);
+    if constexpr (std::endian::native == std::endian::little) {
+      if (n) std::memcpy(v.data(), block.data(), n * 4);
+    } else {
+      for (size_t k = 0; k < n; ++k) {
+        uint32_t u = 0;
+        for (int i = 0; i < 4; ++i) u |= uint32_t(uint8_t(block[k * 4 + i])) << (8 * i);
+        v[k] = std::bit_cast<float>(u);
+      }
+    }
+    return v;
+  }
   json cbor(const char* what) {
     auto b = raw(varint(what), what);
     try {
@@ -163,10 +198,21 @@ struct Reader {
     for (auto& c : t.cols) {
       c.name = bytes("column name");
       uint8_t flag = byte("column kind");
-      if (flag > 1) corrupt("column \"" + c.name + "\" has kind " + std::to_string(flag));
+      if (flag > 2) corrupt("column \"" + c.name + "\" has kind " + std::to_string(flag));
       c.numeric = flag == 1;
       if (c.numeric) {
         c.num = doubles("numeric column");
+      } else if (flag == 2) {
+        uint64_t dims = varint("sequence dims");
+        if (dims == 0 || dims > UINT32_MAX) corrupt("sequence column \"" + c.name + "\" has " + std::to_string(dims) + " dims");
+        c.seq_dims = static_cast<uint32_t>(dims);
+        c.seq.resize(count("sequence rows", 1));
+        for (auto& row : c.seq) {
+          row = floats("sequence row");
+          if (row.size() % c.seq_dims) corrupt("sequence row of \"" + c.name + "\" is not whole steps");
+        }
+        auto p = raw(count("present flags", 1), "present flags");
+        c.present.assign(p.begin(), p.end());
       } else {
         c.text = strs("text column");
         auto p = raw(count("present flags", 1), "present flags");

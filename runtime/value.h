@@ -16,15 +16,24 @@ using json = nlohmann::json;
 inline constexpr double missing = std::numeric_limits<double>::quiet_NaN();
 inline bool is_missing(double v) { return std::isnan(v); }
 
-// A column is numeric (NaN = missing) or text (`present[i] == false` = missing).
+// A column is numeric (NaN = missing), text, or a sequence column; for text
+// and sequences `present[i] == 0` marks a missing value.
 struct Column {
   std::string name;
   bool numeric = true;
   std::vector<double> num;        // numeric == true
-  std::vector<std::string> text;  // numeric == false
-  std::vector<uint8_t> present;   // numeric == false: 0 where the field was empty
+  std::vector<std::string> text;  // text
+  std::vector<uint8_t> present;   // text and sequence columns: 0 where missing
+  // A sequence column (numeric == false, seq_dims > 0): per row a block of
+  // steps x seq_dims floats, row-major: an audio clip's frames, a song's piano
+  // roll, a lyric's token ids. Rows may differ in steps.
+  uint32_t seq_dims = 0;
+  std::vector<std::vector<float>> seq;
 
-  size_t size() const { return numeric ? num.size() : text.size(); }
+  bool is_sequence() const { return seq_dims > 0; }
+  bool is_text() const { return !numeric && seq_dims == 0; }
+  size_t size() const { return numeric ? num.size() : is_sequence() ? seq.size() : text.size(); }
+  size_t steps(size_t row) const { return seq[row].size() / seq_dims; }
 };
 
 // A table of rows. `label` names the column models predict ("" = none yet).

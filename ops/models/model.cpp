@@ -25,7 +25,9 @@ std::string label_text(const Column& c, size_t r) {
 const Column& label_column(const Table& t) {
   if (t.label.empty())
     throw DataError(where(t) + ": no label column is set; mark one with label(\"<column>\") before fitting");
-  return t.column(t.label);
+  const Column& c = t.column(t.label);
+  if (c.is_sequence()) throw DataError(where(t) + ": the label column \"" + c.name + "\" holds sequences, not classes");
+  return c;
 }
 
 bool label_missing(const Column& c, size_t r) { return c.numeric ? is_missing(c.num[r]) : !c.present[r]; }

@@ -200,9 +200,12 @@ std::string describe_table(const Table& t, size_t head) {
   for (auto& c : t.cols) tt.header.push_back(c.name == t.label ? c.name + " (label)" : c.name);
   for (size_t r = 0; r < std::min(head, t.rows()); ++r) {
     std::vector<std::string> row;
-    for (auto& c : t.cols)
-      row.push_back(c.numeric ? (std::isnan(c.num[r]) ? "" : fmt::format("{:g}", c.num[r]))
-                              : (c.present[r] ? c.text[r] : ""));
+    for (auto& c : t.cols) {
+      if (c.numeric) row.push_back(std::isnan(c.num[r]) ? "" : fmt::format("{:g}", c.num[r]));
+      else if (!c.present[r]) row.push_back("");
+      else if (c.is_sequence()) row.push_back(fmt::format("[{} x {}]", c.steps(r), c.seq_dims));
+      else row.push_back(c.text[r]);
+    }
     tt.rows.push_back(row);
   }
   return fmt::format("{} rows x {} columns\n", t.rows(), t.cols.size()) + tt.render();

@@ -20,6 +20,7 @@ std::optional<std::string> cell_key(const Column& c, size_t row) {
     if (std::isnan(c.num[row])) return std::nullopt;
     return fmt_num(c.num[row]);
   }
+  if (c.is_sequence()) throw DataError("column \"" + c.name + "\" holds sequences; it cannot be a key or a label");
   if (!c.present[row]) return std::nullopt;
   return c.text[row];
 }

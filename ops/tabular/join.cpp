@@ -87,9 +87,13 @@ Value run_join(const OpContext& ctx) {
     for (int i = 2; out.find(n.name); ++i) n.name = c.name + "_" + std::to_string(i);  // a clash: Genre -> Genre_2
     if (c.name == b.label) b_label = n.name;
     n.numeric = c.numeric;
+    n.seq_dims = c.seq_dims;
     for (size_t m : right) {
       if (c.numeric) {
         n.num.push_back(m == none ? missing : c.num[m]);
+      } else if (c.is_sequence()) {
+        n.seq.push_back(m == none ? std::vector<float>() : c.seq[m]);
+        n.present.push_back(m == none ? 0 : c.present[m]);
       } else {
         n.text.push_back(m == none ? std::string() : c.text[m]);
         n.present.push_back(m == none ? 0 : c.present[m]);

@@ -16,7 +16,7 @@ const Column* text_column(const Table& t, const json& e) {
   if (!e.is_object() || !e.contains("name")) return nullptr;
   std::string n = e["name"].get<std::string>();
   const Column* c = (n == "label" && !t.label.empty()) ? t.find(t.label) : t.find(n);
-  return c && !c->numeric ? c : nullptr;
+  return c && c->is_text() ? c : nullptr;
 }
 
 void check_values(const Table& t, const json& e) {

@@ -13,7 +13,10 @@ Table sample_table() {
   t.source = "songs.csv";
   Column a{"tempo", true, {120.5, missing, -0.0, 1e308, std::numeric_limits<double>::infinity()}, {}, {}};
   Column b{"genre", false, {}, {"rock", "", "hip hop", "müsica ☃", "pop"}, {1, 0, 1, 1, 1}};
-  t.cols = {a, b};
+  // A sequence column: 2 dims per step, rows of 3, 0, 1, 0 (missing) and 2 steps.
+  Column c{"frames", false, {}, {}, {1, 1, 1, 0, 1}, 2,
+           {{1, 2, 3, 4, 5, 6}, {}, {-0.5f, 1e30f}, {}, {0, 0, 7, 8}}};
+  t.cols = {a, b, c};
   return t;
 }
 
@@ -33,6 +36,9 @@ void check_same(const Table& x, const Table& y) {
     CHECK(same_bits(a.num, b.num));
     CHECK(a.text == b.text);
     CHECK(a.present == b.present);
+    CHECK(a.seq_dims == b.seq_dims);
+    CHECK(a.seq == b.seq);
+    CHECK(a.size() == b.size());
   }
 }
 
@@ -49,6 +55,21 @@ TEST_CASE("value: a table round-trips, NaN and unicode included", "[value]") {
   CHECK(std::isnan(u.cols[0].num[1]));
   CHECK(std::signbit(u.cols[0].num[2]));
   CHECK(std::string(kind_name(back)) == "table");
+}
+
+TEST_CASE("value: a sequence column keeps its steps, and take() keeps them with their rows", "[value]") {
+  Table t = sample_table();
+  Value back = round_trip(t);
+  const Column& c = std::get<Table>(back).column("frames");
+  CHECK(c.is_sequence());
+  CHECK(c.steps(0) == 3);
+  CHECK(c.steps(4) == 2);
+  Table picked = t.take({4, 0});
+  const Column& p = picked.column("frames");
+  CHECK(p.seq_dims == 2);
+  CHECK(p.seq == std::vector<std::vector<float>>{{0, 0, 7, 8}, {1, 2, 3, 4, 5, 6}});
+  CHECK(p.present == std::vector<uint8_t>{1, 1});
+  CHECK(t.feature_names() == std::vector<std::string>{"tempo"});  // sequences are not table features
 }
 
 TEST_CASE("value: NaN payload bits survive", "[value]") {

@@ -19,6 +19,7 @@ void register_model_specs();  // ops/models/specs.cpp: knn, svm, baseline, class
 void register_fit();          // ops/train/fit.cpp: fit, trial
 void register_grid();         // ops/train/grid.cpp: grid's final selection + refit
 void register_evaluate();     // ops/eval/evaluate.cpp
+void register_midi_folder();  // ops/midi/midi_folder.cpp
 
 void register_all() {
   static std::once_flag once;
@@ -36,6 +37,7 @@ void register_all() {
     register_fit();
     register_grid();
     register_evaluate();
+    register_midi_folder();
   });
 }
 

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 
 namespace genre {
@@ -65,6 +66,25 @@ std::string hash_file(const std::filesystem::path& path) {
   // A directory opens fine on Linux but fails on the first read (EISDIR).
   if (failed) throw DataError(path.string() + ": cannot read file (" + std::strerror(err) + ")");
   return to_hex(h);
+}
+
+std::string hash_tree(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> entries;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
+  if (ec) throw DataError(dir.string() + ": cannot read folder (" + ec.message() + ")");
+  for (; it != end; it.increment(ec)) {
+    if (ec) throw DataError(dir.string() + ": cannot read folder (" + ec.message() + ")");
+    if (!it->is_regular_file(ec)) continue;
+    auto size = it->file_size(ec);
+    auto mtime = it->last_write_time(ec).time_since_epoch().count();
+    entries.push_back(fs::relative(it->path(), dir).string() + "\n" + std::to_string(size) + "\n" + std::to_string(mtime));
+  }
+  std::sort(entries.begin(), entries.end());  // directory order is not stable
+  Hasher h;
+  for (auto& e : entries) h.add(e);
+  return h.hex();
 }
 
 std::string canonical_json(const json& j) {

@@ -395,10 +395,11 @@ class Lowerer {
     n.range = key.range;
     for (auto& path : paths) {
       std::string full = resolve(path);
-      if (!std::filesystem::is_regular_file(full))
+      bool dir = std::filesystem::is_directory(full);
+      if (!dir && !std::filesystem::is_regular_file(full))
         throw PlanDataError({cur_file_, key.range, "file not found: " + full, "paths are relative to the script's folder"});
       try {
-        n.files.push_back({full, hash_file(full)});
+        n.files.push_back({full, dir ? hash_tree(full) : hash_file(full)});
       } catch (const DataError& err) {
         throw PlanDataError({cur_file_, key.range, err.what(), ""});
       }

@@ -8,6 +8,7 @@ namespace genre {
 
 void register_csv();          // ops/io/csv.cpp
 void register_join();         // ops/tabular/join.cpp
+void register_distinct();     // ops/tabular/distinct.cpp
 void register_columns();      // ops/tabular/columns.cpp: select, drop_columns, label
 void register_keep();         // ops/tabular/keep.cpp
 void register_relabel();      // ops/tabular/relabel.cpp
@@ -19,6 +20,11 @@ void register_model_specs();  // ops/models/specs.cpp: knn, svm, baseline, class
 void register_fit();          // ops/train/fit.cpp: fit, trial
 void register_grid();         // ops/train/grid.cpp: grid's final selection + refit
 void register_evaluate();     // ops/eval/evaluate.cpp
+void register_multi_value();  // ops/text/multi_value.cpp: explode, first_of
+void register_labels();       // ops/text/labels.cpp: top_labels, balance, label_counts
+void register_clean();        // ops/text/clean.cpp
+void register_tokenize();     // ops/text/tokenize.cpp: tokenize, vocabulary
+void register_embeddings();   // ops/text/embeddings.cpp: embeddings, coverage
 void register_midi_folder();  // ops/midi/midi_folder.cpp
 
 void register_all() {
@@ -26,6 +32,7 @@ void register_all() {
   std::call_once(once, [] {
     register_csv();
     register_join();
+    register_distinct();
     register_columns();
     register_keep();
     register_relabel();
@@ -37,6 +44,11 @@ void register_all() {
     register_fit();
     register_grid();
     register_evaluate();
+    register_multi_value();
+    register_labels();
+    register_clean();
+    register_tokenize();
+    register_embeddings();
     register_midi_folder();
   });
 }

@@ -1,5 +1,6 @@
 #include "runtime/plan.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
 #include <functional>
@@ -244,12 +245,15 @@ class Lowerer {
 
   // Expression parameters (keep's condition, grid's score) become expression
   // JSON; names that are definitions are replaced by their constant value.
-  json expr_json(const Expr& e) {
+  json expr_json(const Expr& e, const lang::Param* p = nullptr) {
     switch (e.kind) {
       case K::Number: return {{"num", e.number}};
       case K::String: return {{"str", e.text}};
       case K::Bool: return {{"bool", e.boolean}};
       case K::Name: {
+        // A name the parameter lists (a metric, a cleaning step) is that name,
+        // even where a definition has it too: the checker reads it so.
+        if (p && std::find(p->symbols.begin(), p->symbols.end(), e.text) != p->symbols.end()) return {{"name", e.text}};
         bool bound = defs_.count(e.text) != 0;
         for (auto& s : scopes_) bound |= s.count(e.text) != 0;
         if (!bound) return {{"name", e.text}};
@@ -259,11 +263,11 @@ class Lowerer {
       }
       case K::List: {
         json items = json::array();
-        for (auto& it : e.items) items.push_back(expr_json(*it));
+        for (auto& it : e.items) items.push_back(expr_json(*it, p));
         return {{"list", items}};
       }
-      case K::Binary: return {{"op", e.text}, {"args", {expr_json(*e.lhs), expr_json(*e.rhs)}}};
-      case K::Unary: return {{"op", e.text == "-" ? "neg" : e.text}, {"args", {expr_json(*e.lhs)}}};
+      case K::Binary: return {{"op", e.text}, {"args", {expr_json(*e.lhs, p), expr_json(*e.rhs, p)}}};
+      case K::Unary: return {{"op", e.text == "-" ? "neg" : e.text}, {"args", {expr_json(*e.lhs, p)}}};
       default: fail(e.range, "not allowed in a condition or a score");
     }
   }
@@ -345,7 +349,7 @@ class Lowerer {
       std::vector<json> consts;
       for (const Expr* arg : args) {
         if (param_has(*p, Type::Expr)) {
-          consts.push_back(expr_json(*arg));
+          consts.push_back(expr_json(*arg, p));
           continue;
         }
         if (is_symbol_of(*p, *arg)) {
@@ -466,7 +470,7 @@ class Lowerer {
     PVal spec = eval(need("model"));
     PVal data = eval(need("data"));
     PVal over = eval(need("over"));
-    json score = expr_json(need("score"));
+    json score = expr_json(need("score"), sig.param("score"));
     int k = bound.count("cv") ? eval(*bound["cv"][0]).value.get<int>() : 3;
     json seed = bound.count("seed") ? eval(*bound["seed"][0]).value : json(0);
     if (spec.kind != PVal::Kind::Const || !spec.value.is_object()) fail(need("model").range, "grid needs a model spec");

@@ -37,6 +37,11 @@ Value run_join(const OpContext& ctx) {
   const Table& a = std::get<Table>(ctx.input("data"));
   const Table& b = std::get<Table>(ctx.input("other"));
   auto on = tab::string_list(ctx.params.at("on"), "join", "on");
+  // artists.Link = lyrics.ALink: the other table's key columns may be named differently.
+  auto other_on = ctx.params.contains("other_on") ? tab::string_list(ctx.params["other_on"], "join", "other_on") : on;
+  if (other_on.size() != on.size())
+    throw DataError("join: 'on' names " + std::to_string(on.size()) + " key columns but 'other_on' names " +
+                    std::to_string(other_on.size()));
   std::string how = tab::symbol_param(ctx.params, "how", "inner");
   if (how != "inner" && how != "left") throw DataError("join: how must be inner or left, got " + how);
   std::string an = name_of(a, "the left table"), bn = name_of(b, "the right table");
@@ -44,9 +49,10 @@ Value run_join(const OpContext& ctx) {
   for (auto& k : on) on_text += (on_text.empty() ? "'" : ", '") + k + "'";
 
   std::vector<const Column*> ka, kb;
-  for (auto& k : on) {
+  for (size_t i = 0; i < on.size(); ++i) {
+    const std::string& k = on[i];
     const Column& ca = a.column(k);  // throws DataError listing the columns
-    const Column& cb = b.column(k);
+    const Column& cb = b.column(other_on[i]);
     if (ca.numeric != cb.numeric)
       throw DataError("join on '" + k + "': the key is " + (ca.numeric ? "numbers" : "text") + " in " + an + " but " +
                       (cb.numeric ? "numbers" : "text") + " in " + bn);
@@ -80,7 +86,7 @@ Value run_join(const OpContext& ctx) {
   std::string b_label;
   for (auto& c : b.cols) {
     bool key = false;
-    for (auto& k : on) key |= c.name == k;
+    for (auto& k : other_on) key |= c.name == k;
     if (key) continue;
     Column n;
     n.name = c.name;
@@ -118,7 +124,9 @@ void register_join() {
   s.params = {
       {"data", {Type::Table}, true, {}, Type::Any, "the left table"},
       {"other", {Type::Table}, true, {}, Type::Any, "the table whose columns are added"},
-      {"on", {Type::String, Type::List}, true, {}, Type::String, "the key column, or a list of them; present in both tables"},
+      {"on", {Type::String, Type::List}, true, {}, Type::String, "the key column, or a list of them; present in both tables unless other_on is given"},
+      {"other_on", {Type::String, Type::List}, false, {}, Type::String,
+       "the other table's key columns when their names differ (join(lyrics, on: \"Link\", other_on: \"ALink\"))"},
       {"how", {Type::Symbol}, false, {"inner", "left"}, Type::Any,
        "inner (default): only rows with a match; left: every left row, missing values where nothing matches"},
   };

@@ -32,6 +32,21 @@ TEST_CASE("join: keys equal by value, right columns appended, clashes get _2", "
   CHECK(l.column("split").present == std::vector<uint8_t>{1, 1, 1, 0});
 }
 
+TEST_CASE("join: other_on names the other table's key; distinct keeps the first row per key", "[tabular]") {
+  TempDir d;
+  // artists-data.csv repeats an artist; lyrics-data.csv names the key ALink.
+  Table artists = csv(d.write("artists.csv", "Link,Genres\n/a/,Rock; Pop\n/b/,Pop\n/a/,Rock\n"));
+  Table lyrics = csv(d.write("lyrics.csv", "ALink,SName\n/b/,song1\n/a/,song2\n/c/,song3\n"));
+  Table once = run_table("distinct", {{"on", "Link"}}, {{"data", artists}});
+  CHECK(text(once, "Genres") == std::vector<std::string>{"Rock; Pop", "Pop"});
+  Table j = run_table("join", {{"on", "Link"}, {"other_on", "ALink"}}, {{"data", once}, {"other", lyrics}});
+  CHECK(text(j, "Link") == std::vector<std::string>{"/a/", "/b/"});
+  CHECK(text(j, "SName") == std::vector<std::string>{"song2", "song1"});
+  CHECK(j.find("ALink") == nullptr);  // the key appears once
+  CHECK_THAT(error_of([&] { run_table("join", {{"on", "Link"}, {"other_on", {"ALink", "x"}}}, {{"data", once}, {"other", lyrics}}); }),
+             Contains("'other_on' names 2"));
+}
+
 TEST_CASE("join: no match at all, mixed key types, missing key column", "[tabular]") {
   TempDir d;
   auto ap = d.write("a.csv", "id,x\n1,2\n3,4\n");

@@ -1,0 +1,236 @@
+// clean(column, steps: [...]): a text column cleaned by steps the script
+// declares, in the order it declares them, so a paper's "we removed links,
+// punctuation and stopwords" is one readable line. Removed characters become
+// spaces (never glue two words together); at the end every run of whitespace
+// is one space and the ends are trimmed. No locale is used anywhere: the same
+// bytes give the same text on every machine.
+#include "ops/text/clean.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "ops/op.h"
+#include "ops/tabular/common.h"
+#include "ops/text/utf8.h"
+
+namespace genre {
+
+namespace text {
+
+namespace {
+
+// "http://", "https://" or "www." (ASCII, any case) starting at i.
+bool link_at(const std::u32string& s, size_t i) {
+  auto starts = [&](const char* p) {
+    size_t k = 0;
+    for (; p[k]; ++k) {
+      if (i + k >= s.size()) return false;
+      char32_t c = s[i + k];
+      if (c >= 'A' && c <= 'Z') c += 32;
+      if (c != static_cast<char32_t>(p[k])) return false;
+    }
+    return true;
+  };
+  return starts("http://") || starts("https://") || starts("www.");
+}
+
+}  // namespace
+
+std::string clean_text(std::string_view text, const CleanOptions& opt) {
+  std::u32string s = decode(text);
+  for (Step step : opt.steps) {
+    switch (step) {
+      case Step::lower:
+        for (auto& c : s) c = to_lower(c);
+        break;
+      case Step::links:
+        // A link starts a word, or follows a non-alphanumeric character ("(www.x.com)"), and runs to the next space.
+        for (size_t i = 0; i < s.size(); ++i)
+          if ((i == 0 || !is_alnum(s[i - 1])) && link_at(s, i))
+            for (; i < s.size() && !is_space(s[i]); ++i) s[i] = ' ';
+        break;
+      case Step::punctuation:
+        for (auto& c : s)
+          if (is_punctuation(c)) c = ' ';
+        break;
+      case Step::non_alnum:
+        for (auto& c : s)
+          if (!is_alnum(c) && !is_space(c)) c = ' ';
+        break;
+      case Step::digits:
+        for (auto& c : s)
+          if (c >= '0' && c <= '9') c = ' ';
+        break;
+      case Step::stopwords: {
+        std::u32string kept;
+        size_t i = 0;
+        while (i < s.size()) {
+          while (i < s.size() && is_space(s[i])) ++i;
+          size_t start = i;
+          while (i < s.size() && !is_space(s[i])) ++i;
+          if (i == start) break;
+          std::u32string_view w = std::u32string_view(s).substr(start, i - start);
+          if (opt.stopwords.count(encode(w))) continue;
+          kept.append(w);
+          kept.push_back(' ');
+        }
+        s = std::move(kept);
+        break;
+      }
+    }
+  }
+  std::u32string out;
+  out.reserve(s.size());
+  for (char32_t c : s) {
+    if (is_space(c)) {
+      if (!out.empty() && out.back() != ' ') out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  if (!out.empty() && out.back() == ' ') out.pop_back();
+  return encode(out);
+}
+
+std::vector<std::string> read_word_list(const std::string& path, const std::string& shown) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw DataError(shown + ": cannot open the word list" + (path != shown ? " (looked for " + path + ")" : ""));
+  std::vector<std::string> out;
+  std::string line;
+  for (size_t n = 1; std::getline(f, line); ++n) {
+    if (n == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // BOM
+    if (size_t bad = invalid_utf8(line); bad != std::string::npos)
+      throw DataError(fmt::format("{}:{}: not valid UTF-8: byte 0x{:02X} at byte {} of the line; save the file as UTF-8",
+                                  shown, n, static_cast<unsigned char>(line[bad]), bad + 1));
+    auto w = words(line);
+    if (w.empty() || w[0].starts_with("#")) continue;
+    if (w.size() > 1)
+      throw DataError(fmt::format("{}:{}: one word per line expected, found {} (\"{}\")", shown, n, w.size(), line));
+    out.push_back(w[0]);
+  }
+  return out;
+}
+
+}  // namespace text
+
+namespace {
+
+const std::vector<std::string> step_names = {"lower", "links", "punctuation", "non_alnum", "digits", "stopwords"};
+
+// `steps: [lower, links]` arrives as an expression: {"list": [{"name": "lower"}, ...]} or one {"name": ...}.
+std::vector<text::Step> parse_steps(const json& e) {
+  std::vector<json> items;
+  if (e.is_object() && e.contains("list")) items.assign(e["list"].begin(), e["list"].end());
+  else items.push_back(e);
+  std::vector<text::Step> out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const json& it = items[i];
+    std::string name = it.is_object() && it.contains("name") ? it["name"].get<std::string>() : "";
+    size_t k = 0;
+    while (k < step_names.size() && step_names[k] != name) ++k;
+    if (k == step_names.size())
+      throw DataError(fmt::format("clean: step {} is not one of {} (a definition with a step's name hides the step)",
+                                  i + 1, tab::name_list(step_names)));
+    out.push_back(static_cast<text::Step>(k));
+  }
+  if (out.empty()) throw DataError("clean: steps is empty; name at least one step");
+  return out;
+}
+
+Value run_clean(const OpContext& ctx) {
+  Table t = std::get<Table>(ctx.input("data"));
+  std::string col = ctx.params.at("column").get<std::string>();
+  std::string where = t.source.empty() ? std::string("the table") : t.source;
+  t.column(col);  // a DataError listing the columns when there is none
+  Column* c = t.find(col);
+  if (!c->is_text())
+    throw DataError("clean: column \"" + col + "\" of " + where + " holds " + (c->numeric ? "numbers" : "sequences") +
+                    ", not text");
+
+  text::CleanOptions opt;
+  opt.steps = parse_steps(ctx.params.at("steps"));
+  bool wants_stopwords = std::find(opt.steps.begin(), opt.steps.end(), text::Step::stopwords) != opt.steps.end();
+  if (wants_stopwords) {
+    if (!ctx.params.contains("stopwords"))
+      throw DataError("clean: the stopwords step needs a list: `use std.text` and pass stopwords: stopwords_en, "
+                      "or give your own list or a file of one word per line");
+    const json& sw = ctx.params["stopwords"];
+    std::vector<std::string> list;
+    if (sw.is_string()) list = text::read_word_list(ctx.path(sw.get<std::string>()), sw.get<std::string>());
+    else list = tab::string_list(sw, "clean", "stopwords");
+    opt.stopwords.insert(list.begin(), list.end());
+  }
+  std::string on_empty = tab::symbol_param(ctx.params, "on_empty", "drop");
+  if (on_empty != "drop" && on_empty != "keep" && on_empty != "fail")
+    throw DataError("clean: on_empty must be drop, keep or fail, got " + on_empty);
+
+  std::vector<size_t> kept;
+  for (size_t r = 0; r < c->text.size(); ++r) {
+    std::string& s = c->text[r];
+    if (!c->present[r]) s.clear();
+    if (size_t bad = text::invalid_utf8(s); bad != std::string::npos)
+      throw DataError(fmt::format("clean: {}, row {} (column \"{}\"): not valid UTF-8: byte 0x{:02X} at byte {} of the "
+                                  "text (rows count from 1 in the table clean receives)",
+                                  where, r + 1, col, static_cast<unsigned char>(s[bad]), bad + 1));
+    std::string before = on_empty == "fail" ? s : std::string();
+    s = text::clean_text(s, opt);
+    c->present[r] = 1;
+    if (s.empty()) {
+      if (on_empty == "fail")
+        throw DataError(fmt::format("clean: {}, row {} (column \"{}\"): the text is empty after cleaning (it was \"{}\"); "
+                                    "on_empty: drop removes such rows",
+                                    where, r + 1, col, before.size() > 80 ? before.substr(0, 80) + "..." : before));
+      if (on_empty == "drop") continue;
+    }
+    kept.push_back(r);
+  }
+  if (kept.size() == t.rows()) return t;
+  if (kept.empty()) throw DataError("clean: every row of " + where + " is empty after cleaning column \"" + col + "\"");
+  return t.take(kept);
+}
+
+}  // namespace
+
+void register_clean() {
+  using lang::Type;
+  lang::Signature s;
+  s.name = "clean";
+  s.result = Type::Table;
+  s.version = 1;
+  s.doc =
+      "Clean a text column in place by the steps given, in their order: each removed character becomes a space, "
+      "then runs of whitespace become one space and the ends are trimmed. Whitespace = ASCII whitespace, U+0085, "
+      "U+00A0, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000. Invalid UTF-8 is an error naming the table's "
+      "source and row (counted from 1 in the table clean receives); a missing value is empty text. How many rows "
+      "on_empty: drop removed shows in label_counts([before, after]).";
+  s.params = {
+      {"data", {Type::Table}, true, {}, Type::Any, "the table"},
+      {"column", {Type::String}, true, {}, Type::Any, "the text column to clean (replaced by its cleaned text)"},
+      {"steps", {Type::Expr}, true, step_names, Type::Any,
+       "a list of steps, e.g. [lower, links, punctuation, stopwords]. lower: A-Z, Latin-1 À-Þ (not ×), Latin "
+       "Extended-A pairs (Ÿ -> ÿ; İ ı ĸ ŉ ſ unchanged), Greek Α-Ϋ and Cyrillic Ѐ-Я to lower case; other scripts and "
+       "ß are unchanged. links: from \"http://\", \"https://\" or \"www.\" (any case) at the start of a word or after a "
+       "character that is not a letter or digit, up to the next whitespace. punctuation: the ASCII characters "
+       "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ (so \"don't\" -> \"don t\"), ¡ § « ¶ · » ¿, and U+2010-U+2027, "
+       "U+2030-U+205E (dashes, curly quotes, ellipsis, ...). non_alnum: everything but whitespace, letters, digits "
+       "and combining marks, where those are ASCII letters and digits, ª µ º, Latin-1 À-ÿ but × ÷, U+0100-U+052F "
+       "(Latin Extended, IPA, combining marks, Greek, Cyrillic) but U+037E and U+0387, and every code point above "
+       "U+052F outside the blocks of symbols and punctuation U+2000-U+2BFF, U+2E00-U+2E7F, U+3000-U+303F, "
+       "U+E000-U+F8FF, U+FE00-U+FE1F, U+FE30-U+FE6F, U+FF01-U+FF0F, U+FF1A-U+FF20, U+FF3B-U+FF40, U+FF5B-U+FF65, "
+       "U+FFF0-U+FFFF, U+1F000-U+1FAFF (emoji), U+E0000 and above; so letters of other scripts are kept, their own "
+       "punctuation (Arabic ،) too. digits: 0-9 (other scripts' digits are kept). stopwords: whole words (between "
+       "whitespace) equal to an entry of `stopwords`, compared exactly, so put lower first"},
+      {"stopwords", {Type::List, Type::Path}, false, {}, Type::String,
+       "the words the stopwords step removes: a list (`use std.text` gives stopwords_en, NLTK's English list) or a "
+       "file of one word per line (# starts a comment line); required with the stopwords step"},
+      {"on_empty", {Type::Symbol}, false, {"drop", "keep", "fail"}, Type::Any,
+       "a row whose text is empty after cleaning: drop it (default), keep it (empty text), or fail naming the row"},
+  };
+  register_op(s, run_clean);
+}
+
+}  // namespace genre

@@ -1,0 +1,140 @@
+// Choosing and balancing classes: top_labels (the k most frequent), balance
+// (up to N rows per class, seeded) and label_counts, the report that makes
+// what they did visible (how many rows each class had before and after).
+// Sampling is our own Fisher-Yates on std::mt19937_64 with our own bounded
+// draw, as split's: the same seed gives the same rows on every platform.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+
+#include "ops/op.h"
+#include "ops/tabular/common.h"
+
+namespace genre {
+
+namespace {
+
+struct Rng {
+  std::mt19937_64 g;
+  explicit Rng(uint64_t seed) : g(seed) {}
+  uint64_t below(uint64_t n) {  // uniform in [0, n), no modulo bias
+    uint64_t threshold = (0 - n) % n;
+    for (;;) {
+      uint64_t r = g();
+      if (r >= threshold) return r % n;
+    }
+  }
+};
+
+size_t whole_param(const OpContext& ctx, const char* op, const char* name, double min) {
+  double v = tab::num_param(ctx.params, name, NAN);
+  if (std::isnan(v) || v < min || v != std::floor(v))
+    throw DataError(fmt::format("{}: {} must be a whole number of at least {}, got {}", op, name, min,
+                                std::isnan(v) ? "nothing" : tab::fmt_num(v)));
+  return static_cast<size_t>(v);
+}
+
+// Row numbers per label value, labels in sorted order, rows in table order; missing labels left out.
+std::map<std::string, std::vector<size_t>> rows_by_label(const Table& t, const char* op) {
+  const Column& lc = tab::label_column(t, op);
+  std::map<std::string, std::vector<size_t>> out;
+  for (size_t r = 0; r < lc.size(); ++r)
+    if (auto k = tab::cell_key(lc, r)) out[*k].push_back(r);
+  return out;
+}
+
+Value run_top_labels(const OpContext& ctx) {
+  const Table& t = std::get<Table>(ctx.input("data"));
+  size_t k = whole_param(ctx, "top_labels", "k", 1);
+  auto counts = tab::value_counts(tab::label_column(t, "top_labels"));  // most frequent first, ties alphabetical
+  std::map<std::string, bool> keep;
+  for (size_t i = 0; i < counts.size() && i < k; ++i) keep[counts[i].first] = true;
+  const Column& lc = t.column(t.label);
+  std::vector<size_t> rows;
+  for (size_t r = 0; r < t.rows(); ++r)
+    if (auto key = tab::cell_key(lc, r); key && keep.count(*key)) rows.push_back(r);
+  return t.take(rows);
+}
+
+Value run_balance(const OpContext& ctx) {
+  const Table& t = std::get<Table>(ctx.input("data"));
+  size_t n = whole_param(ctx, "balance", "per_label", 1);
+  uint64_t seed = ctx.seed;
+  if (ctx.params.contains("seed") && !ctx.params["seed"].is_null())
+    seed = whole_param(ctx, "balance", "seed", 0);
+  Rng rng(seed);
+  std::vector<size_t> rows;
+  for (auto& [label, rs] : rows_by_label(t, "balance")) {
+    if (rs.size() > n) {  // a partial Fisher-Yates: the first n of a uniform shuffle
+      for (size_t i = 0; i < n; ++i) std::swap(rs[i], rs[i + rng.below(rs.size() - i)]);
+      rs.resize(n);
+    }
+    rows.insert(rows.end(), rs.begin(), rs.end());
+  }
+  std::sort(rows.begin(), rows.end());  // table order
+  return t.take(rows);
+}
+
+Value run_label_counts(const OpContext& ctx) {
+  json out = {{"order", json::array()}, {"tables", json::object()}};
+  for (const Input* in : ctx.inputs_of("data")) {
+    const Table* t = std::get_if<Table>(in->value);
+    if (!t) throw InternalError("label_counts: input " + in->name + " is not a table");
+    const Column& lc = tab::label_column(*t, "label_counts");
+    json counts = json::object();
+    size_t labelled = 0;
+    for (auto& [v, c] : tab::value_counts(lc)) counts[v] = c, labelled += c;
+    std::string name = in->name;
+    for (int i = 2; out["tables"].contains(name); ++i) name = in->name + "_" + std::to_string(i);
+    out["tables"][name] = {{"rows", t->rows()}, {"labels", counts.size()}, {"counts", counts},
+                           {"missing_label", t->rows() - labelled}};
+    out["order"].push_back(name);
+  }
+  if (out["order"].empty()) throw DataError("label_counts: no tables given");
+  return out;
+}
+
+}  // namespace
+
+void register_labels() {
+  using lang::Type;
+  lang::Signature top;
+  top.name = "top_labels";
+  top.result = Type::Table;
+  top.doc = "Keep the rows whose label is among the k most frequent labels (ties go in alphabetical order); rows "
+            "with a missing label are dropped; fewer than k labels keeps them all.";
+  top.params = {
+      {"data", {Type::Table}, true, {}, Type::Any, "the table, with a label column"},
+      {"k", {Type::Int}, true, {}, Type::Any, "how many labels to keep (S3: 10)"},
+  };
+  register_op(top, run_top_labels);
+
+  lang::Signature bal;
+  bal.name = "balance";
+  bal.result = Type::Table;
+  bal.doc = "Sample up to per_label rows of each label without replacement, seeded (the same seed gives the same rows "
+            "everywhere); a label with fewer rows keeps them all, so report label_counts([before, after]) to show "
+            "the counts actually available; rows with a missing label are dropped; rows keep their table order.";
+  bal.params = {
+      {"data", {Type::Table}, true, {}, Type::Any, "the table, with a label column"},
+      {"per_label", {Type::Int}, true, {}, Type::Any, "the most rows to keep per label (S3: 2000)"},
+      {"seed", {Type::Int}, false, {}, Type::Any, "the seed of the draw (default: derived from the script)"},
+  };
+  register_op(bal, run_balance);
+
+  lang::Signature lc;
+  lc.name = "label_counts";
+  lc.result = Type::Report;
+  lc.doc = "Rows per label of each table given, e.g. label_counts([songs, cleaned, sampled]) to show what clean "
+           "dropped and what balance could take: {\"order\": [names], \"tables\": {name: {\"rows\", \"labels\", "
+           "\"counts\": {label: rows}, \"missing_label\"}}}.";
+  lc.params = {
+      {"data", {Type::List, Type::Table}, true, {}, Type::Table, "a table or a list of tables, each reported under its name"},
+  };
+  register_op(lc, run_label_counts);
+}
+
+}  // namespace genre

@@ -14,6 +14,7 @@
 #include "lang/parser.h"
 #include "ops/op.h"
 #include "ops/report/report.h"
+#include "ops/report/table_text.h"
 #include "runtime/hash.h"
 #include "runtime/progress.h"
 #include "runtime/run.h"
@@ -108,6 +109,17 @@ int cmd_run(const Options& o) {
   for (auto& [name, v] : r.targets) std::cout << "\n" << describe(name, v);
   fs::path out = o.out.empty() ? script_dir(o.file) / "out" / fs::path(o.file).stem() : fs::path(o.out);
   write_outputs(out, r.targets);
+  if (!r.quarantine.empty()) {
+    TextTable q{{"node", "file", "reason"}, {}};
+    for (auto& x : r.quarantine) q.rows.push_back({x.node, x.file, x.reason});
+    write_atomic(out / "quarantine.csv", q.csv());
+    std::cerr << fmt::format("\n{} file{} set aside, the rest went on:\n", r.quarantine.size(),
+                             r.quarantine.size() == 1 ? " was" : "s were");
+    TextTable head = q;
+    if (head.rows.size() > 10) head.rows.resize(10);
+    std::cerr << head.render() << (q.rows.size() > 10 ? fmt::format(" ... and {} more in {}\n", q.rows.size() - 10,
+                                                                     (out / "quarantine.csv").string()) : "");
+  }
   std::cerr << fmt::format("\n{} nodes: {} ran, {} reused from cache; results in {}\n", p.nodes.size(), r.ran,
                            p.nodes.size() - r.ran, (out / "results.json").string());
   return 0;

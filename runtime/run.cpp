@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 
 #include "lang/diagnostics.h"
 #include "ops/op.h"
@@ -18,7 +19,21 @@ namespace genre {
 
 namespace {
 
-json record_of(const Plan& plan) {
+// Ops that read a folder return a table whose `error` column names the
+// files they set aside (midi_folder, audio_folder): collect them.
+std::vector<Quarantined> quarantined(const std::string& node, const Value& v) {
+  std::vector<Quarantined> out;
+  const Table* t = std::get_if<Table>(&v);
+  const Column* err = t ? t->find("error") : nullptr;
+  if (!err || !err->is_text()) return out;
+  const Column* file = t->find("file");
+  for (size_t r = 0; r < err->size(); ++r)
+    if (err->present[r] && !err->text[r].empty())
+      out.push_back({node, file && file->is_text() ? file->text[r] : "row " + std::to_string(r + 1), err->text[r]});
+  return out;
+}
+
+json record_of(const Plan& plan, const std::vector<Quarantined>& quarantine) {
   json r = json::object();
   for (auto& n : plan.nodes) {
     json inputs = json::array();
@@ -27,6 +42,7 @@ json record_of(const Plan& plan) {
     for (auto& [path, hash] : n.files) files[path] = hash;
     r[n.label] = {{"key", n.key}, {"params", n.params_hash}, {"inputs", inputs}, {"files", files}};
   }
+  for (auto& q : quarantine) r[q.node]["quarantine"].push_back({q.file, q.reason});
   return r;
 }
 
@@ -170,8 +186,13 @@ class Runner {
     }
     double secs = seconds();
     progress_.finish(n.label, secs);
+    auto q = quarantined(n.label, v);
+    if (!q.empty())
+      progress_.note(fmt::format("{}: {} file{} set aside (quarantine.csv in the output folder): {}: {}{}", n.label,
+                                 q.size(), q.size() == 1 ? "" : "s", q[0].file, q[0].reason, q.size() > 1 ? ", ..." : ""));
     std::lock_guard<std::mutex> g(result_m_);
     result.timings.push_back({n.label, secs});
+    result.quarantine.insert(result.quarantine.end(), q.begin(), q.end());
     ++result.ran;
     return v;
   }
@@ -199,7 +220,16 @@ RunResult execute(const Plan& plan, const RunOptions& opt, const std::string& re
   run_dag(tasks, jobs, opt.keep_going);
   for (auto& [def, node] : plan.targets) r.result.targets.push_back({def, r.obtain(node)});
   r.result.reused = r.reused_;
-  Cache(opt.cache_dir).write_record(record_name, record_of(plan));
+  // A reused node's quarantine list comes from the run that computed it.
+  Cache cache(opt.cache_dir);
+  json last = cache.read_record(record_name);
+  std::set<std::string> ran;
+  for (auto& [label, secs] : r.result.timings) ran.insert(label);
+  for (auto& n : plan.nodes)
+    if (!ran.count(n.label) && last.is_object() && last.contains(n.label) && last[n.label].value("key", "") == n.key &&
+        last[n.label].contains("quarantine"))
+      for (auto& q : last[n.label]["quarantine"]) r.result.quarantine.push_back({n.label, q[0], q[1]});
+  cache.write_record(record_name, record_of(plan, r.result.quarantine));
   return std::move(r.result);
 }
 

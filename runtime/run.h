@@ -24,11 +24,17 @@ struct NodeStatus {
 // Status of every node, compared with the previous run's record.
 std::vector<NodeStatus> status(const Plan& plan, const std::string& cache_dir, const std::string& record_name);
 
+// A file an op set aside (unreadable, damaged) while the rest went on.
+struct Quarantined {
+  std::string node, file, reason;
+};
+
 struct RunResult {
   std::vector<std::pair<std::string, Value>> targets;  // (definition, value) in plan order
   size_t ran = 0, reused = 0;
   std::vector<std::string> problems;  // e.g. corrupt cache entries found and recomputed
   std::vector<std::pair<std::string, double>> timings;  // (label, seconds) of nodes that ran
+  std::vector<Quarantined> quarantine;  // this run's and, for reused nodes, the run's that made them
 };
 
 // Runs what is not cached, in parallel, then writes the run record.

@@ -211,6 +211,8 @@ std::string describe_table(const Table& t, size_t head) {
   return fmt::format("{} rows x {} columns\n", t.rows(), t.cols.size()) + tt.render();
 }
 
+}  // namespace
+
 void write_atomic(const fs::path& p, const std::string& text) {
   fs::path tmp = p;
   tmp += fmt::format(".tmp{}", ::getpid());
@@ -221,8 +223,6 @@ void write_atomic(const fs::path& p, const std::string& text) {
   }
   fs::rename(tmp, p);
 }
-
-}  // namespace
 
 std::string describe(const std::string& name, const Value& v) {
   std::string out = "== " + name + " ==\n";

@@ -284,3 +284,31 @@ TEST_CASE("two runs sharing a cache at once both finish with the same results", 
   INFO("run a:\n" << text("a.log") << "run b:\n" << text("b.log"));
   CHECK(ran("a.log") + ran("b.log") == 7);  // csv, drop_columns, split, minmax, 2 fits, evaluate
 }
+
+TEST_CASE("a folder with damaged files: they are set aside and listed, the rest goes on, also when reused", "[e2e]") {
+  TempDir d;
+  fs::create_directories(d.path / "songs" / "rock");
+  fs::path good = fs::path(GENRE_TEST_DIR) / "data" / "midi" / "good";
+  size_t copied = 0;
+  for (auto& e : fs::directory_iterator(good))
+    if (e.path().extension() == ".mid" && copied < 2) {
+      fs::copy_file(e.path(), d.path / "songs" / "rock" / e.path().filename());
+      ++copied;
+    }
+  REQUIRE(copied == 2);
+  d.write("songs/rock/empty.mid", "");
+  d.write("songs/rock/text.mid", "not a midi file");
+  auto f = d.write("s.genre", "dataset notes = midi_folder(\"songs\", label: parent_dir)\n");
+  std::string args = " notes --cache " + (d.path / "c").string() + " --out " + (d.path / "o").string();
+  for (int run = 0; run < 2; ++run) {
+    auto r = sh(genre("run " + f.string() + args));
+    INFO(r.out);
+    CHECK(r.rc == 0);
+    CHECK_THAT(r.out, Catch::Contains("2 files were set aside"));
+    CHECK_THAT(r.out, Catch::Contains("rock/text.mid"));
+    std::ifstream q(d.path / "o" / "quarantine.csv");
+    std::string text((std::istreambuf_iterator<char>(q)), {});
+    CHECK_THAT(text, Catch::Contains("rock/empty.mid"));
+    CHECK_THAT(text, Catch::Contains("not a MIDI file"));
+  }
+}

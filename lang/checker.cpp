@@ -487,6 +487,19 @@ class Checker {
       }
       return {};
     }
+    // A list of bare names for a parameter that lists its values:
+    // audio_features(features: [mfcc, chroma]).
+    if (v.kind == Expr::Kind::List && has(p, Type::List) && !p.symbols.empty() && !v.items.empty() &&
+        std::all_of(v.items.begin(), v.items.end(),
+                    [&](auto& it) { return it->kind == Expr::Kind::Name && !resolvable(it->text); })) {
+      for (auto& it : v.items)
+        if (!contains(p.symbols, it->text)) {
+          std::string hint = did_you_mean(it->text, p.symbols);
+          hint += (hint.empty() ? "" : " ") + ("one of: " + join(p.symbols));
+          error(it->range, "'" + it->text + "' is not a value of argument '" + p.name + "' of '" + sig.name + "'", hint);
+        }
+      return {Type::List, Type::Symbol};
+    }
     Ty t = known ? *known : expr(v);
     if (!accepts(p, t, v)) {
       mismatch(p, sig, v, t);

@@ -26,6 +26,7 @@ void register_clean();        // ops/text/clean.cpp
 void register_tokenize();     // ops/text/tokenize.cpp: tokenize, vocabulary
 void register_embeddings();   // ops/text/embeddings.cpp: embeddings, coverage
 void register_midi_folder();  // ops/midi/midi_folder.cpp
+void register_audio_features();  // ops/audio/audio_features.cpp
 
 void register_all() {
   static std::once_flag once;
@@ -50,6 +51,7 @@ void register_all() {
     register_tokenize();
     register_embeddings();
     register_midi_folder();
+    register_audio_features();
   });
 }
 

@@ -356,6 +356,13 @@ class Lowerer {
           consts.push_back(arg->text);
           continue;
         }
+        if (arg->kind == K::List && !p->symbols.empty() && !arg->items.empty() &&
+            std::all_of(arg->items.begin(), arg->items.end(), [&](auto& it) { return is_symbol_of(*p, *it); })) {
+          json names = json::array();  // features: [mfcc, chroma]
+          for (auto& it : arg->items) names.push_back(it->text);
+          consts.push_back(names);
+          continue;
+        }
         PVal v = eval(*arg);
         bool takes_data = p->elem != Type::Any && is_data(p->elem);
         for (Type t : p->types) takes_data |= is_data(t);

@@ -1,0 +1,203 @@
+// audio_features(path, features): every audio file under a folder, decoded at
+// its own rate, summarised as one table row per clip: the file, its label (the
+// parent folder's name) and the mean and variance over frames of each
+// feature, named as in GTZAN's features_30_sec.csv (mfcc1_mean,
+// spectral_centroid_var, chroma_stft_mean, ...), so a study can swap that
+// table for this one.
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <filesystem>
+
+#include "ops/audio/decode.h"
+#include "ops/audio/features.h"
+#include "ops/op.h"
+#include "ops/tabular/common.h"
+
+namespace genre {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Audio files under root, relative to it, sorted so the row order never depends on the file system.
+std::vector<std::string> audio_files(const fs::path& root, const std::string& shown) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  auto opts = fs::directory_options::skip_permission_denied;
+  for (fs::recursive_directory_iterator it(root, opts, ec), end; !ec && it != end; it.increment(ec))
+    if (it->is_regular_file(ec) && audio::is_audio_file(it->path().string()))
+      out.push_back(it->path().lexically_relative(root).generic_string());
+  if (ec) throw DataError("audio_features: cannot list " + shown + ": " + ec.message());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// GTZAN's column stem for a feature row (0-based `d`).
+std::string stem(audio::Feature f, int d) {
+  switch (f) {
+    case audio::Feature::mfcc: return "mfcc" + std::to_string(d + 1);
+    case audio::Feature::centroid: return "spectral_centroid";
+    case audio::Feature::chroma: return "chroma_stft";
+    case audio::Feature::rolloff: return "rolloff";
+    case audio::Feature::zcr: return "zero_crossing_rate";
+    case audio::Feature::rms: return "rms";
+    case audio::Feature::bandwidth: return "spectral_bandwidth";
+    case audio::Feature::contrast: return "spectral_contrast" + std::to_string(d + 1);
+  }
+  return "?";
+}
+
+// GTZAN summarises chroma over all bins and frames at once; the others per row.
+bool pooled(audio::Feature f) { return f == audio::Feature::chroma; }
+
+// Mean and population variance (numpy's var) of values.
+std::pair<double, double> mean_var(const double* v, size_t n) {
+  double m = 0;
+  for (size_t i = 0; i < n; ++i) m += v[i];
+  m /= static_cast<double>(n);
+  double s = 0;
+  for (size_t i = 0; i < n; ++i) s += (v[i] - m) * (v[i] - m);
+  return {m, s / static_cast<double>(n)};
+}
+
+int int_param(const json& p, const char* name, int dflt, int lo) {
+  double v = tab::num_param(p, name, dflt);
+  if (v != std::floor(v) || v < lo || v > 1 << 24)
+    throw DataError(std::string("audio_features: ") + name + " must be a whole number of at least " +
+                    std::to_string(lo) + ", got " + tab::fmt_num(v));
+  return static_cast<int>(v);
+}
+
+Value run_audio_features(const OpContext& ctx) {
+  std::string given = ctx.params.at("path").get<std::string>();
+  fs::path root = ctx.path(given);
+  std::error_code ec;
+  if (!fs::exists(root, ec))
+    throw DataError("audio_features: folder not found: " + given +
+                    (root.string() != given ? " (looked for " + root.string() + ")" : ""));
+  if (!fs::is_directory(root, ec)) throw DataError("audio_features: " + given + " is a file, not a folder");
+
+  std::vector<audio::Feature> which;
+  for (auto& name : tab::string_list(ctx.params.at("features"), "audio_features", "features")) {
+    auto f = audio::parse_feature(name);
+    if (!f) throw DataError("audio_features: unknown feature \"" + name + "\"; expected one of " +
+                            tab::name_list(audio::feature_names()));
+    if (std::find(which.begin(), which.end(), *f) == which.end()) which.push_back(*f);
+  }
+  audio::Settings s;
+  s.n_mfcc = int_param(ctx.params, "n_mfcc", 13, 1);
+  s.n_fft = int_param(ctx.params, "n_fft", 2048, 2);
+  s.hop = int_param(ctx.params, "hop", 512, 1);
+  std::string pad = tab::symbol_param(ctx.params, "pad", "constant");
+  if (pad != "constant" && pad != "reflect") throw DataError("audio_features: pad must be constant or reflect, got " + pad);
+  s.reflect = pad == "reflect";
+  if (ctx.params.contains("tuning") && !ctx.params["tuning"].is_null()) {
+    double t = ctx.params["tuning"].get<double>();
+    if (!(t >= -0.5 && t < 0.5)) throw DataError("audio_features: tuning is a fraction of a chroma bin in [-0.5, 0.5), got " + tab::fmt_num(t));
+    s.tuning = t;
+  }
+  std::string summarize = tab::symbol_param(ctx.params, "summarize", "mean_var");
+  if (summarize != "mean_var") throw DataError("audio_features: summarize must be mean_var, got " + summarize);
+
+  auto files = audio_files(root, given);
+  if (files.empty())
+    throw DataError("audio_features: no audio file (.wav .au .aif .aiff .flac .ogg .mp3) under " + given);
+
+  // Column names, then one row per clip.
+  std::vector<std::string> names;
+  for (auto f : which) {
+    int dims = pooled(f) ? 1 : audio::feature_dims(f, s);
+    for (int d = 0; d < dims; ++d) {
+      names.push_back(stem(f, d) + "_mean");
+      names.push_back(stem(f, d) + "_var");
+    }
+  }
+  std::vector<std::vector<double>> cols(names.size());
+
+  // A chunk of clips at a time: 1000 decoded 30-s clips would take 2.6 GB.
+  const size_t chunk = 32;
+  std::atomic<size_t> done{0};
+  for (size_t first = 0; first < files.size(); first += chunk) {
+    size_t n = std::min(chunk, files.size() - first);
+    std::vector<audio::Clip> clips(n);
+    tbb::parallel_for(size_t(0), n, [&](size_t i) {
+      const std::string& rel = files[first + i];
+      auto d = audio::decode((root / rel).string(), (fs::path(given) / rel).generic_string());
+      clips[i].samples = std::move(d.samples);
+      clips[i].rate = d.rate;
+    });
+    auto feats = audio::compute(clips, which, s);
+    for (auto& cf : feats) {
+      size_t c = 0;
+      for (size_t fi = 0; fi < which.size(); ++fi) {
+        const audio::Matrix& m = cf.features[fi];
+        if (pooled(which[fi])) {
+          auto [mean, var] = mean_var(m.v.data(), m.v.size());
+          cols[c++].push_back(mean);
+          cols[c++].push_back(var);
+          continue;
+        }
+        for (int d = 0; d < m.dims; ++d) {
+          auto [mean, var] = mean_var(m.v.data() + static_cast<size_t>(d) * m.frames, static_cast<size_t>(m.frames));
+          cols[c++].push_back(mean);
+          cols[c++].push_back(var);
+        }
+      }
+      ctx.progress(++done, files.size(), "clips");
+    }
+  }
+
+  Table t;
+  t.source = given;
+  Column file, label;
+  file.name = "file", label.name = "label";
+  file.numeric = label.numeric = false;
+  for (auto& rel : files) {
+    file.text.push_back(rel);
+    file.present.push_back(1);
+    label.text.push_back((root / rel).parent_path().filename().string());
+    label.present.push_back(1);
+  }
+  t.cols.push_back(std::move(file));
+  t.cols.push_back(std::move(label));
+  for (size_t i = 0; i < names.size(); ++i) {
+    Column c;
+    c.name = names[i];
+    c.num = std::move(cols[i]);
+    t.cols.push_back(std::move(c));
+  }
+  t.label = "label";
+  return t;
+}
+
+}  // namespace
+
+void register_audio_features() {
+  using lang::Type;
+  lang::Signature s;
+  s.name = "audio_features";
+  s.result = Type::Table;
+  s.doc = "Every audio file under a folder (WAV, AU, AIFF, FLAC, OGG, MP3; at its own sample rate), one row per clip: "
+          "file, label (the parent folder's name) and <feature>_mean / <feature>_var over frames, computed as "
+          "librosa 0.11 does and named as in GTZAN's features_30_sec.csv.";
+  s.params = {
+      {"path", {Type::Path}, true, {}, Type::Any,
+       "the folder, relative to the script (its files' names, sizes and times are part of the cache key)"},
+      {"features", {Type::List, Type::Symbol}, true, audio::feature_names(), Type::String,
+       "which features: mfcc, centroid, chroma, rolloff, zcr, rms, bandwidth, contrast"},
+      {"n_mfcc", {Type::Int}, false, {}, Type::Any, "MFCC coefficients (default 13)"},
+      {"n_fft", {Type::Int}, false, {}, Type::Any, "STFT window and frame length in samples (default 2048)"},
+      {"hop", {Type::Int}, false, {}, Type::Any, "samples between frames (default 512)"},
+      {"pad", {Type::Symbol}, false, {"constant", "reflect"}, Type::Any,
+       "centre padding: constant (zeros, librosa >= 0.10; default) or reflect (older librosa, as GTZAN's CSV)"},
+      {"tuning", {Type::Number}, false, {}, Type::Any,
+       "chroma tuning in fractions of a bin (default: estimated per clip, as librosa)"},
+      {"summarize", {Type::Symbol}, false, {"mean_var"}, Type::Any, "how frames become columns (default mean_var)"},
+  };
+  register_op(s, run_audio_features);
+}
+
+}  // namespace genre

@@ -82,7 +82,9 @@ class Runner {
   Runner(const Plan& p, const RunOptions& o, Progress& progress)
       : plan_(p), opt_(o), cache_(o.cache_dir), progress_(progress), slots_(p.nodes.size()) {
     jobs_ = opt_.jobs > 0 ? opt_.jobs : hardware_threads();
-    device_ = pick_device(opt_.device);
+    // "auto" is resolved by the ops that use LibTorch, so a run without them
+    // never loads it; an explicit "cuda" is checked now, before any work.
+    device_ = opt_.device == "cuda" ? pick_device("cuda") : opt_.device;
   }
 
   const Value& obtain(size_t i) {
@@ -169,7 +171,6 @@ class Runner {
     ctx.progress = [this, label](size_t done, size_t total, const std::string& what) {
       progress_.step(label, done, total, what);
     };
-    cap_torch_threads(ctx.threads);
     progress_.start(n.label);
     auto t0 = std::chrono::steady_clock::now();
     Value v;

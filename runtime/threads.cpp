@@ -1,15 +1,11 @@
-// One of the two files allowed to include torch headers (the other is
-// ops/models/classifier.cpp); only the two small ones needed.
 #include "runtime/threads.h"
 
-#include <ATen/Parallel.h>
 #include <sched.h>
-#include <torch/cuda.h>
 
 #include <algorithm>
-#include <mutex>
 #include <thread>
 
+#include "runtime/torch_api.h"
 #include "runtime/value.h"
 
 namespace genre {
@@ -23,26 +19,15 @@ int hardware_threads() {
 
 int torch_threads_per_op(int jobs) { return std::max(1, hardware_threads() / std::max(1, jobs)); }
 
-void cap_torch_threads(int n) {
-  n = std::max(1, n);
-  static std::once_flag once;
-  std::call_once(once, [n] {
-    try {
-      at::set_num_interop_threads(n);
-    } catch (const std::exception&) {
-      // Torch already started its inter-op pool; its size can no longer change.
-    }
-  });
-  at::set_num_threads(n);
-}
+void cap_torch_threads(int n) { torch_api().set_threads(n); }
 
-int torch_threads() { return at::get_num_threads(); }
+int torch_threads() { return torch_api().threads(); }
 
 std::string pick_device(const std::string& want) {
   if (want == "cpu") return "cpu";
-  if (want == "auto") return torch::cuda::is_available() ? "cuda" : "cpu";
+  if (want == "auto") return torch_api().cuda_available() ? "cuda" : "cpu";
   if (want == "cuda") {
-    if (torch::cuda::is_available()) return "cuda";
+    if (torch_api().cuda_available()) return "cuda";
     throw DataError(
         "device cuda was asked for, but no usable CUDA GPU was found (this LibTorch build may be CPU-only, "
         "or the driver is missing); use device auto or cpu");

@@ -14,6 +14,7 @@
 #include "ops/audio/decode.h"
 #include "ops/audio/features.h"
 #include "ops/op.h"
+#include "runtime/torch_api.h"
 #include "ops/tabular/common.h"
 
 namespace genre {
@@ -129,7 +130,7 @@ Value run_audio_features(const OpContext& ctx) {
       clips[i].samples = std::move(d.samples);
       clips[i].rate = d.rate;
     });
-    auto feats = audio::compute(clips, which, s);
+    auto feats = torch_api().audio_features(clips, which, s, ctx.threads);
     for (auto& cf : feats) {
       size_t c = 0;
       for (size_t fi = 0; fi < which.size(); ++fi) {

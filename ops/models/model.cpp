@@ -2,6 +2,8 @@
 // dispatch from a spec's "spec" name to its family.
 #include "ops/models/model.h"
 
+#include "runtime/torch_api.h"
+
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -110,7 +112,7 @@ Model fit_model(const json& spec, const Table& train, const Table* validate, con
   if (kind == "knn") return fit_knn(spec, train, ctx);
   if (kind == "svm") return fit_svm(spec, train, ctx);
   if (kind == "baseline") return fit_baseline(spec, train, ctx);
-  if (kind == "classifier") return fit_classifier(spec, train, validate, ctx);
+  if (kind == "classifier") return torch_api().fit_classifier(spec, train, validate, ctx);
   throw InternalError("fit: unknown model spec \"" + kind + "\"");
 }
 
@@ -119,7 +121,7 @@ Matrix predict_scores(const Model& m, const Table& t, const FitContext& ctx) {
   if (m.kind == "knn") return predict_knn(m, x, ctx);
   if (m.kind == "svm") return predict_svm(m, x, ctx);
   if (m.kind == "baseline") return predict_baseline(m, x, ctx);
-  if (m.kind == "classifier") return predict_classifier(m, x, ctx);
+  if (m.kind == "classifier") return torch_api().predict_classifier(m, x, ctx);
   throw InternalError("predict: unknown model kind \"" + m.kind + "\"");
 }
 

@@ -312,3 +312,21 @@ TEST_CASE("a folder with damaged files: they are set aside and listed, the rest 
     CHECK_THAT(text, Catch::Contains("not a MIDI file"));
   }
 }
+
+TEST_CASE("LibTorch is loaded only when an op needs it: not to check, plan or reuse a cached run", "[e2e]") {
+  TempDir d;
+  std::string script = (fs::path(GENRE_EXAMPLES) / "fma_quickstart.genre").string();
+  std::string common = " --cache " + (d.path / "cache").string();
+  auto loads_torch = [&](const std::string& args) {
+    // The dynamic loader names every library it opens, dlopen'ed ones included.
+    auto r = sh("LD_DEBUG=libs " + genre(args + common) + " 2>&1");
+    REQUIRE(r.rc == 0);
+    return r.out.find("libtorch_cpu.so") != std::string::npos;
+  };
+  auto r0 = sh("LD_DEBUG=libs " + genre("plan " + script + common) + " 2>&1");
+  CHECK(r0.out.find("libtorch_cpu.so") == std::string::npos);
+  CHECK(loads_torch("run " + script + " --out " + (d.path / "o").string()));  // trains the network
+  CHECK_FALSE(loads_torch("run " + script + " --out " + (d.path / "o").string()));  // all cached
+  auto r = sh("LD_DEBUG=libs " + genre("check " + script) + " 2>&1");
+  CHECK(r.out.find("libtorch_cpu.so") == std::string::npos);
+}

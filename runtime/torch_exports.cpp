@@ -1,0 +1,67 @@
+// The entry point of libgenre_torch.so: the table runtime/torch_api.h
+// describes. Each entry sets the calling thread's LibTorch threads, resolves
+// device "auto", and turns LibTorch's own errors into genre's.
+#include <ATen/Parallel.h>
+#include <c10/util/Exception.h>
+#include <torch/cuda.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include "runtime/torch_api.h"
+
+namespace genre {
+
+namespace {
+
+void set_threads(int n) {
+  n = std::max(1, n);
+  static std::once_flag once;
+  std::call_once(once, [n] {
+    try {
+      at::set_num_interop_threads(n);
+    } catch (const std::exception&) {
+      // Torch already started its inter-op pool; its size can no longer change.
+    }
+  });
+  at::set_num_threads(n);
+}
+
+FitContext prepared(const FitContext& c) {
+  set_threads(c.threads);
+  FitContext out = c;
+  if (out.device == "auto") out.device = torch::cuda::is_available() ? "cuda" : "cpu";
+  return out;
+}
+
+template <class F>
+auto guarded(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const c10::Error& e) {
+    throw InternalError(std::string("LibTorch: ") + e.what_without_backtrace());
+  }
+}
+
+const TorchApi api{
+    .fit_classifier = [](const json& spec, const Table& train, const Table* validate, const FitContext& ctx) {
+      return guarded([&] { return fit_classifier(spec, train, validate, prepared(ctx)); });
+    },
+    .predict_classifier = [](const Model& m, const Matrix& x, const FitContext& ctx) {
+      return guarded([&] { return predict_classifier(m, x, prepared(ctx)); });
+    },
+    .audio_features = [](const std::vector<audio::Clip>& clips, const std::vector<audio::Feature>& which,
+                         const audio::Settings& s, int threads) {
+      set_threads(threads);
+      return guarded([&] { return audio::compute(clips, which, s); });
+    },
+    .set_threads = set_threads,
+    .threads = [] { return at::get_num_threads(); },
+    .cuda_available = [] { return torch::cuda::is_available(); },
+};
+
+}  // namespace
+
+}  // namespace genre
+
+extern "C" const genre::TorchApi* genre_torch_api() { return &genre::api; }

@@ -16,78 +16,14 @@
 #include <filesystem>
 #include <map>
 
+#include "ops/io/read_file.h"
 #include "ops/op.h"
+#include "ops/text/utf8.h"
 #include "ops/tabular/common.h"
 
 namespace genre {
 
 namespace {
-
-// The whole file, decompressed when it is gzip (zlib reads plain files as is).
-std::string read_file(const std::string& path, const std::string& shown) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!fs::exists(path, ec))
-    throw DataError(shown + ": file not found" + (path != shown ? " (looked for " + path + ")" : ""));
-  if (fs::is_directory(path, ec)) throw DataError(shown + ": is a folder, not a CSV file");
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) throw DataError(shown + ": cannot open: " + std::strerror(errno));
-  gzbuffer(f, 1 << 20);
-  std::string out;
-  const size_t chunk = 4 << 20;
-  for (;;) {
-    size_t old = out.size();
-    out.resize(old + chunk);
-    int n = gzread(f, out.data() + old, static_cast<unsigned>(chunk));
-    if (n < 0) {
-      int err = 0;
-      std::string msg = gzerror(f, &err);
-      gzclose(f);
-      throw DataError(shown + ": cannot read (corrupt or truncated gzip?): " + msg);
-    }
-    out.resize(old + static_cast<size_t>(n));
-    if (n == 0) break;
-  }
-  int err = 0;
-  const char* msg = gzerror(f, &err);
-  if (err != Z_OK && err != Z_STREAM_END) {
-    std::string m = msg;
-    gzclose(f);
-    throw DataError(shown + ": cannot read (corrupt or truncated gzip?): " + m);
-  }
-  gzclose(f);
-  return out;
-}
-
-// Offset of the first byte that breaks UTF-8, or npos.
-size_t invalid_utf8(const std::string& s, size_t i) {
-  const auto* b = reinterpret_cast<const unsigned char*>(s.data());
-  size_t n = s.size();
-  while (i < n) {
-    if (i + 8 <= n) {  // fast path: 8 ASCII bytes at once
-      uint64_t w;
-      std::memcpy(&w, b + i, 8);
-      if (!(w & 0x8080808080808080ull)) {
-        i += 8;
-        continue;
-      }
-    }
-    unsigned c = b[i];
-    if (c < 0x80) { ++i; continue; }
-    size_t len;
-    unsigned lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; if (c == 0xE0) lo = 0xA0; if (c == 0xED) hi = 0x9F; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; if (c == 0xF0) lo = 0x90; if (c == 0xF4) hi = 0x8F; }
-    else return i;
-    if (i + len > n) return i;
-    if (b[i + 1] < lo || b[i + 1] > hi) return i;
-    for (size_t k = 2; k < len; ++k)
-      if (b[i + k] < 0x80 || b[i + k] > 0xBF) return i;
-    i += len;
-  }
-  return std::string::npos;
-}
 
 struct Parser {
   const std::string& shown;
@@ -170,7 +106,8 @@ Table read_csv(const std::string& path, const std::string& shown, const CsvOptio
   std::string data = read_file(path, shown);
   size_t start = 0;
   if (data.size() >= 3 && std::memcmp(data.data(), "\xEF\xBB\xBF", 3) == 0) start = 3;  // BOM
-  if (size_t bad = invalid_utf8(data, start); bad != std::string::npos) {
+  if (size_t bad = text::invalid_utf8(std::string_view(data).substr(start)); bad != std::string::npos) {
+    bad += start;
     size_t line = 1, line_start = 0;
     for (size_t i = 0; i < bad; ++i)
       if (data[i] == '\n') ++line, line_start = i + 1;

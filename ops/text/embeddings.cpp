@@ -17,6 +17,7 @@
 
 #include "ops/op.h"
 #include "ops/tabular/common.h"
+#include "ops/io/read_file.h"
 #include "ops/text/utf8.h"
 
 namespace genre {
@@ -24,32 +25,6 @@ namespace genre {
 namespace text {
 
 namespace {
-
-// The whole file, decompressed when it is gzip (zlib reads plain files as is).
-std::string slurp(const std::string& path, const std::string& shown) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw DataError(shown + ": file not found" + (path != shown ? " (looked for " + path + ")" : ""));
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) throw DataError(shown + ": cannot open: " + std::strerror(errno));
-  gzbuffer(f, 1 << 20);
-  std::string out;
-  for (;;) {
-    size_t old = out.size();
-    out.resize(old + (8 << 20));
-    int n = gzread(f, out.data() + old, 8u << 20);
-    if (n < 0) {
-      int err = 0;
-      std::string msg = gzerror(f, &err);
-      gzclose(f);
-      throw DataError(shown + ": cannot read (corrupt or truncated gzip?): " + msg);
-    }
-    out.resize(old + static_cast<size_t>(n));
-    if (n == 0) break;
-  }
-  gzclose(f);
-  return out;
-}
 
 bool whole_number(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -59,7 +34,7 @@ bool whole_number(std::string_view s) {
 
 Table read_embeddings(const std::string& path, const std::string& shown, size_t dims, bool skip) {
   if (dims == 0) throw DataError("embeddings: dims must be at least 1");
-  std::string data = slurp(path, shown);
+  std::string data = read_file(path, shown);
   Column word, vec, line;
   word.name = "word";
   word.numeric = false;

@@ -1,6 +1,9 @@
 #include "ops/text/utf8.h"
 
 #include <cstdint>
+#include <cstring>
+
+#include <cstdint>
 
 namespace genre::text {
 
@@ -8,6 +11,14 @@ size_t invalid_utf8(std::string_view s) {
   const auto* b = reinterpret_cast<const unsigned char*>(s.data());
   size_t n = s.size(), i = 0;
   while (i < n) {
+    if (i + 8 <= n) {  // fast path: 8 ASCII bytes at once (a 31 MB CSV is mostly ASCII)
+      uint64_t w;
+      std::memcpy(&w, b + i, 8);
+      if (!(w & 0x8080808080808080ull)) {
+        i += 8;
+        continue;
+      }
+    }
     unsigned c = b[i];
     if (c < 0x80) { ++i; continue; }
     size_t len;

@@ -1,0 +1,48 @@
+#include "ops/io/read_file.h"
+
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "runtime/value.h"
+
+namespace genre {
+
+std::string read_file(const std::string& path, const std::string& shown) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(path, ec))
+    throw DataError(shown + ": file not found" + (path != shown ? " (looked for " + path + ")" : ""));
+  if (fs::is_directory(path, ec)) throw DataError(shown + ": is a folder, not a file");
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f) throw DataError(shown + ": cannot open: " + std::strerror(errno));
+  gzbuffer(f, 1 << 20);
+  std::string out;
+  const size_t chunk = 4 << 20;
+  for (;;) {
+    size_t old = out.size();
+    out.resize(old + chunk);
+    int n = gzread(f, out.data() + old, static_cast<unsigned>(chunk));
+    if (n < 0) {
+      int err = 0;
+      std::string msg = gzerror(f, &err);
+      gzclose(f);
+      throw DataError(shown + ": cannot read (corrupt or truncated gzip?): " + msg);
+    }
+    out.resize(old + static_cast<size_t>(n));
+    if (n == 0) break;
+  }
+  int err = 0;
+  const char* msg = gzerror(f, &err);
+  if (err != Z_OK && err != Z_STREAM_END) {
+    std::string m = msg;
+    gzclose(f);
+    throw DataError(shown + ": cannot read (corrupt or truncated gzip?): " + m);
+  }
+  gzclose(f);
+  return out;
+}
+
+}  // namespace genre

@@ -10,6 +10,7 @@ packages=(
   tao-pegtl-dev       # PEGTL: the grammar
   libtbb-dev          # oneTBB: running ops in parallel
   libsndfile1-dev     # audio files
+  libsamplerate0-dev  # resampling audio to a script's rate
   libfmt-dev          # formatting
   catch2              # unit tests
   libsvm-dev          # the SVM (the library scikit-learn wraps)
@@ -18,6 +19,7 @@ packages=(
   nlohmann-json3-dev  # JSON: parameters, reports, results.json
   libxxhash-dev       # XXH3: content hashes for the cache
   zlib1g-dev          # .csv.gz
+  libsqlite3-dev      # SQLite: MSD's artist_term.db
 )
 missing=()
 for p in "${packages[@]}"; do

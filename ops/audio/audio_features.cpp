@@ -1,9 +1,12 @@
-// audio_features(path, features): every audio file under a folder, decoded at
-// its own rate, summarised as one table row per clip: the file, its label (the
-// parent folder's name) and the mean and variance over frames of each
-// feature, named as in GTZAN's features_30_sec.csv (mfcc1_mean,
-// spectral_centroid_var, chroma_stft_mean, ...), so a study can swap that
-// table for this one.
+// audio_features(path, features): every audio file under a folder, decoded
+// (at its own rate or resampled to `rate`, cut or padded to `clip` seconds),
+// one table row per clip: the file, its label (the parent folder's name) and
+// either the mean and variance over frames of each feature, named as in
+// GTZAN's features_30_sec.csv (mfcc1_mean, spectral_centroid_var, ...), so a
+// study can swap that table for this one, or (summarize: none) the frames
+// themselves as a sequence column for a sequence model. A file that cannot be
+// decoded becomes a row with its reason in `error`, which the runtime lists
+// and writes to quarantine.csv.
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
@@ -101,7 +104,23 @@ Value run_audio_features(const OpContext& ctx) {
     s.tuning = t;
   }
   std::string summarize = tab::symbol_param(ctx.params, "summarize", "mean_var");
-  if (summarize != "mean_var") throw DataError("audio_features: summarize must be mean_var, got " + summarize);
+  if (summarize != "mean_var" && summarize != "none")
+    throw DataError("audio_features: summarize must be mean_var or none, got " + summarize);
+  bool frames_out = summarize == "none";
+  std::string on_error = tab::symbol_param(ctx.params, "on_error", "quarantine");
+  if (on_error != "quarantine" && on_error != "fail")
+    throw DataError("audio_features: on_error must be quarantine or fail, got " + on_error);
+
+  audio::Load load;
+  if (ctx.params.contains("rate") && !ctx.params["rate"].is_null()) load.rate = int_param(ctx.params, "rate", 0, 1);
+  // (a Number, not an Int, so that the checker takes 22050Hz: whole numbers are checked here)
+  load.offset = tab::num_param(ctx.params, "offset", 0);
+  if (!(load.offset >= 0)) throw DataError("audio_features: offset must be 0 or more seconds, got " + tab::fmt_num(load.offset));
+  if (ctx.params.contains("clip") && !ctx.params["clip"].is_null()) {
+    double c = tab::num_param(ctx.params, "clip", 0);
+    if (!(c > 0) || c > 1e6) throw DataError("audio_features: clip must be a length in seconds above 0, got " + tab::fmt_num(c));
+    load.clip = c;
+  }
 
   auto files = audio_files(root, given);
   if (files.empty())
@@ -109,14 +128,22 @@ Value run_audio_features(const OpContext& ctx) {
 
   // Column names, then one row per clip.
   std::vector<std::string> names;
+  uint32_t seq_dims = 0;
   for (auto f : which) {
+    seq_dims += static_cast<uint32_t>(audio::feature_dims(f, s));
     int dims = pooled(f) ? 1 : audio::feature_dims(f, s);
-    for (int d = 0; d < dims; ++d) {
+    for (int d = 0; d < dims && !frames_out; ++d) {
       names.push_back(stem(f, d) + "_mean");
       names.push_back(stem(f, d) + "_var");
     }
   }
   std::vector<std::vector<double>> cols(names.size());
+  Column seq;
+  seq.name = "frames";
+  seq.numeric = false;
+  seq.seq_dims = seq_dims;
+  std::vector<std::string> errors(files.size());
+  std::vector<double> padded(files.size(), 0);
 
   // A chunk of clips at a time: 1000 decoded 30-s clips would take 2.6 GB.
   const size_t chunk = 32;
@@ -126,12 +153,37 @@ Value run_audio_features(const OpContext& ctx) {
     std::vector<audio::Clip> clips(n);
     tbb::parallel_for(size_t(0), n, [&](size_t i) {
       const std::string& rel = files[first + i];
-      auto d = audio::decode((root / rel).string(), (fs::path(given) / rel).generic_string());
-      clips[i].samples = std::move(d.samples);
-      clips[i].rate = d.rate;
+      try {
+        auto d = audio::decode((root / rel).string(), (fs::path(given) / rel).generic_string(), load);
+        clips[i].samples = std::move(d.samples);
+        clips[i].rate = d.rate;
+        padded[first + i] = d.padded ? 1 : 0;
+      } catch (const DataError& e) {
+        errors[first + i] = e.what();  // a damaged file is set aside; the rest go on
+      }
     });
-    auto feats = torch_api().audio_features(clips, which, s, ctx.threads);
-    for (auto& cf : feats) {
+    for (size_t i = 0; i < n; ++i)
+      if (!errors[first + i].empty() && on_error == "fail") throw DataError("audio_features: " + errors[first + i]);
+    std::vector<audio::Clip> good;
+    for (size_t i = 0; i < n; ++i)
+      if (errors[first + i].empty()) good.push_back(std::move(clips[i]));
+    auto feats = good.empty() ? std::vector<audio::ClipFeatures>{}
+                              : torch_api().audio_features(good, which, s, ctx.threads);
+    size_t next = 0;
+    for (size_t i = 0; i < n; ++i) {
+      ctx.progress(++done, files.size(), "clips");
+      if (!errors[first + i].empty()) {
+        for (auto& c : cols) c.push_back(missing);
+        seq.seq.emplace_back();
+        seq.present.push_back(0);
+        continue;
+      }
+      const audio::ClipFeatures& cf = feats.at(next++);
+      if (frames_out) {
+        seq.seq.push_back(audio::stack_frames(cf));
+        seq.present.push_back(1);
+        continue;
+      }
       size_t c = 0;
       for (size_t fi = 0; fi < which.size(); ++fi) {
         const audio::Matrix& m = cf.features[fi];
@@ -147,29 +199,41 @@ Value run_audio_features(const OpContext& ctx) {
           cols[c++].push_back(var);
         }
       }
-      ctx.progress(++done, files.size(), "clips");
     }
   }
 
   Table t;
   t.source = given;
-  Column file, label;
-  file.name = "file", label.name = "label";
-  file.numeric = label.numeric = false;
-  for (auto& rel : files) {
-    file.text.push_back(rel);
+  Column file, label, error;
+  file.name = "file", label.name = "label", error.name = "error";
+  file.numeric = label.numeric = error.numeric = false;
+  for (size_t i = 0; i < files.size(); ++i) {
+    bool ok = errors[i].empty();
+    file.text.push_back(files[i]);
     file.present.push_back(1);
-    label.text.push_back((root / rel).parent_path().filename().string());
-    label.present.push_back(1);
+    label.text.push_back(ok ? (root / files[i]).parent_path().filename().string() : "");
+    label.present.push_back(ok);
+    error.text.push_back(errors[i]);
+    error.present.push_back(!ok);
+    if (!ok) padded[i] = missing;
   }
   t.cols.push_back(std::move(file));
   t.cols.push_back(std::move(label));
+  if (frames_out) t.cols.push_back(std::move(seq));
   for (size_t i = 0; i < names.size(); ++i) {
     Column c;
     c.name = names[i];
     c.num = std::move(cols[i]);
     t.cols.push_back(std::move(c));
   }
+  // Only with clip: said per row, so a study can see (and drop) clips that were mostly silence.
+  if (load.clip) {
+    Column c;
+    c.name = "padded";
+    c.num = std::move(padded);
+    t.cols.push_back(std::move(c));
+  }
+  t.cols.push_back(std::move(error));
   t.label = "label";
   return t;
 }
@@ -181,9 +245,14 @@ void register_audio_features() {
   lang::Signature s;
   s.name = "audio_features";
   s.result = Type::Table;
-  s.doc = "Every audio file under a folder (WAV, AU, AIFF, FLAC, OGG, MP3; at its own sample rate), one row per clip: "
-          "file, label (the parent folder's name) and <feature>_mean / <feature>_var over frames, computed as "
-          "librosa 0.11 does and named as in GTZAN's features_30_sec.csv.";
+  s.version = 2;  // 2: rate, clip, offset, summarize: none, quarantine (an `error` column)
+  s.doc = "Every audio file under a folder (WAV, AU, AIFF, FLAC, OGG, MP3; mono; at its own sample rate or resampled "
+          "to `rate`; cut or zero-padded to `clip` seconds after `offset`), one row per clip: file, label (the parent "
+          "folder's name), then <feature>_mean / <feature>_var over frames, computed as librosa 0.11 does and named "
+          "as in GTZAN's features_30_sec.csv, or with summarize: none a sequence column `frames` (frames x the "
+          "features' dims, in the order given), `padded` (with clip: 1 where the file was too short) and `error`. A "
+          "file that cannot be decoded (empty, truncated, not audio) is quarantined: a row with its file and the "
+          "reason in `error`, every other column missing.";
   s.params = {
       {"path", {Type::Path}, true, {}, Type::Any,
        "the folder, relative to the script (its files' names, sizes and times are part of the cache key)"},
@@ -196,7 +265,17 @@ void register_audio_features() {
        "centre padding: constant (zeros, librosa >= 0.10; default) or reflect (older librosa, as GTZAN's CSV)"},
       {"tuning", {Type::Number}, false, {}, Type::Any,
        "chroma tuning in fractions of a bin (default: estimated per clip, as librosa)"},
-      {"summarize", {Type::Symbol}, false, {"mean_var"}, Type::Any, "how frames become columns (default mean_var)"},
+      {"summarize", {Type::Symbol}, false, {"mean_var", "none"}, Type::Any,
+       "how frames become columns: mean_var (default) or none (a sequence column `frames`, frames x features per "
+       "clip, as a sequence model reads it)"},
+      {"rate", {Type::Number}, false, {}, Type::Any,
+       "samples per second, a whole number (22050 or 22050Hz): files at another rate are resampled (libsamplerate, best sinc); default: each file's own"},
+      {"clip", {Type::Number}, false, {}, Type::Any,
+       "seconds (30 or 30s) kept per file; a shorter file is padded with zeros and marked 1 in the `padded` column"},
+      {"offset", {Type::Number}, false, {}, Type::Any, "seconds (0.5 or 500ms) skipped at the start of each file (default 0)"},
+      {"on_error", {Type::Symbol}, false, {"quarantine", "fail"}, Type::Any,
+       "quarantine (default): a file that cannot be decoded (empty, truncated, not audio) becomes a row with its "
+       "reason in `error` and the rest go on; fail: the first such file is an error"},
   };
   register_op(s, run_audio_features);
 }

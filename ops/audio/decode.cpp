@@ -1,11 +1,14 @@
 #include "ops/audio/decode.h"
 
+#include <samplerate.h>
 #include <sndfile.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <filesystem>
 #include <memory>
+#include <sstream>
 
 #include "runtime/value.h"
 
@@ -19,26 +22,86 @@ bool is_audio_file(const std::string& path) {
   return false;
 }
 
-Decoded decode(const std::string& path, const std::string& shown) {
+namespace {
+
+// libsndfile reads a cut-off WAV or AIFF without complaint, shortening it to
+// what is there, but its log keeps the header's promise: "data : 44100
+// (should be 22028)". A file that lost part of its audio is damaged, not short.
+std::string truncation(SNDFILE* f) {
+  char log[8192] = {};
+  sf_command(f, SFC_GET_LOG_INFO, log, sizeof log);
+  std::istringstream in(log);
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t start = line.find_first_not_of(' ');
+    if (start == std::string::npos) continue;
+    line = line.substr(start);
+    if (line.rfind("data", 0) != 0 && line.rfind("SSND", 0) != 0) continue;
+    long long said = 0, is = 0;
+    if (std::sscanf(line.c_str() + 4, " : %lld (should be %lld)", &said, &is) == 2 && is < said)
+      return "truncated: the header promises " + std::to_string(said) + " bytes of audio, the file holds " +
+             std::to_string(is);
+  }
+  return "";
+}
+
+}  // namespace
+
+std::vector<float> resample(const std::vector<float>& y, int from, int to, const std::string& shown) {
+  if (from == to || y.empty()) return y;
+  double ratio = static_cast<double>(to) / from;
+  size_t want = static_cast<size_t>(std::ceil(static_cast<double>(y.size()) * ratio));
+  std::vector<float> out(want + 16);
+  SRC_DATA d{};
+  d.data_in = y.data();
+  d.input_frames = static_cast<long>(y.size());
+  d.data_out = out.data();
+  d.output_frames = static_cast<long>(out.size());
+  d.src_ratio = ratio;
+  d.end_of_input = 1;
+  if (int e = src_simple(&d, SRC_SINC_BEST_QUALITY, 1))
+    throw DataError(shown + ": cannot resample from " + std::to_string(from) + " to " + std::to_string(to) +
+                    " Hz (" + src_strerror(e) + ")");
+  // The converter may stop a sample or two short of the exact length: those are zeros.
+  out.resize(static_cast<size_t>(d.output_frames_gen));
+  out.resize(want, 0.0f);
+  return out;
+}
+
+Decoded decode(const std::string& path, const std::string& shown, const Load& how) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw DataError(shown + ": file not found");
+  if (std::filesystem::file_size(path, ec) == 0 && !ec) throw DataError(shown + ": the file is empty (0 bytes)");
   SF_INFO info{};
   SNDFILE* raw = sf_open(path.c_str(), SFM_READ, &info);
   if (!raw) throw DataError(shown + ": cannot read as audio (" + sf_strerror(nullptr) + ")");
   std::unique_ptr<SNDFILE, int (*)(SNDFILE*)> f(raw, sf_close);
   if (info.channels < 1 || info.samplerate < 1) throw DataError(shown + ": no audio channels in the file");
   if (info.frames <= 0) throw DataError(shown + ": the file holds no samples");
+  std::string cut = truncation(f.get());
+  if (!cut.empty()) throw DataError(shown + ": " + cut);
+
+  // The window in the file's own samples, as librosa.load reads it before resampling.
+  sf_count_t start = static_cast<sf_count_t>(std::llround(how.offset * info.samplerate));
+  sf_count_t left = info.frames;
+  if (how.clip) left = static_cast<sf_count_t>(std::llround(*how.clip * info.samplerate));
+  bool short_file = how.clip && start + left > info.frames;
+  Decoded d;
+  d.file_rate = info.samplerate;
+  d.rate = how.rate > 0 ? how.rate : info.samplerate;
+  d.channels = info.channels;
+  if (start >= info.frames) left = 0;
+  else if (start > 0 && sf_seek(f.get(), start, SEEK_SET) < 0)
+    throw DataError(shown + ": cannot seek to " + std::to_string(how.offset) + " s (" + sf_strerror(f.get()) + ")");
 
   // libsndfile scales integer PCM to [-1, 1) (x / 32768 for 16 bits), as soundfile does for librosa.
-  Decoded d;
-  d.rate = info.samplerate;
-  d.channels = info.channels;
   const sf_count_t chunk = 65536;
   std::vector<float> buf(static_cast<size_t>(chunk * info.channels));
-  d.samples.reserve(static_cast<size_t>(info.frames));
-  for (;;) {
-    sf_count_t n = sf_readf_float(f.get(), buf.data(), chunk);
+  d.samples.reserve(static_cast<size_t>(std::min(left, info.frames)));
+  while (left > 0) {
+    sf_count_t n = sf_readf_float(f.get(), buf.data(), std::min(chunk, left));
     if (n <= 0) break;
+    left -= n;
     if (info.channels == 1) {
       d.samples.insert(d.samples.end(), buf.begin(), buf.begin() + n);
       continue;
@@ -52,7 +115,17 @@ Decoded decode(const std::string& path, const std::string& shown) {
   }
   if (sf_error(f.get()) != SF_ERR_NO_ERROR)
     throw DataError(shown + ": cannot decode (" + sf_strerror(f.get()) + ")");
-  if (d.samples.empty()) throw DataError(shown + ": the file holds no samples");
+  if (d.samples.empty() && !how.clip) {
+    if (start > 0) throw DataError(shown + ": offset " + std::to_string(how.offset) + " s is past the end of the file");
+    throw DataError(shown + ": the file holds no samples");
+  }
+  d.samples = resample(d.samples, d.file_rate, d.rate, shown);
+  if (how.clip) {
+    // librosa.util.fix_length: cut or pad with zeros to exactly clip seconds.
+    size_t want = static_cast<size_t>(std::llround(*how.clip * d.rate));
+    d.padded = short_file;
+    d.samples.resize(want, 0.0f);
+  }
   return d;
 }
 

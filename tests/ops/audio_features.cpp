@@ -162,7 +162,7 @@ TEST_CASE("audio_features: one row per clip, labelled by folder, GTZAN's column 
   CHECK(names == std::vector<std::string>{"file", "label", "spectral_centroid_mean", "spectral_centroid_var",
                                           "mfcc1_mean", "mfcc1_var", "mfcc2_mean", "mfcc2_var", "mfcc3_mean",
                                           "mfcc3_var", "chroma_stft_mean", "chroma_stft_var",
-                                          "zero_crossing_rate_mean", "zero_crossing_rate_var"});
+                                          "zero_crossing_rate_mean", "zero_crossing_rate_var", "error"});
   auto& cm = tabtest::num(t, "spectral_centroid_mean");
   CHECK(cm[0] == Approx(3000).epsilon(0.01));
   // 16-bit noise and the window's side lobes pull a low tone's centroid up a little.
@@ -189,11 +189,13 @@ TEST_CASE("audio_features: errors name the folder or file", "[audio]") {
   err = tabtest::error_of([&] { run_op({{"path", dir.dir.string()}, {"features", "rms"}, {"hop", 0}}); });
   CHECK(err.find("hop must be a whole number of at least 1, got 0") != std::string::npos);
   dir.write("text.wav", "this is not a wave file");
-  err = tabtest::error_of([&] { run_op({{"path", dir.dir.string()}, {"features", "rms"}}); });
+  err = tabtest::error_of([&] { run_op({{"path", dir.dir.string()}, {"features", "rms"}, {"on_error", "fail"}}); });
   CHECK(err.find("text.wav: cannot read as audio") != std::string::npos);
   dir.write("text.wav", "");
-  err = tabtest::error_of([&] { run_op({{"path", dir.dir.string()}, {"features", "rms"}}); });
-  CHECK(err.find("text.wav") != std::string::npos);
+  err = tabtest::error_of([&] { run_op({{"path", dir.dir.string()}, {"features", "rms"}, {"on_error", "fail"}}); });
+  CHECK(err.find("text.wav: the file is empty (0 bytes)") != std::string::npos);
+  err = tabtest::error_of([&] { run_op({{"path", dir.dir.string()}, {"features", "rms"}, {"summarize", "max"}}); });
+  CHECK(err.find("summarize must be mean_var or none, got max") != std::string::npos);
 }
 
 TEST_CASE("audio_features: the ways a script names its features pass the checker", "[audio]") {

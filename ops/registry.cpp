@@ -27,6 +27,10 @@ void register_tokenize();     // ops/text/tokenize.cpp: tokenize, vocabulary
 void register_embeddings();   // ops/text/embeddings.cpp: embeddings, coverage
 void register_midi_folder();  // ops/midi/midi_folder.cpp
 void register_audio_features();  // ops/audio/audio_features.cpp
+void register_artist_terms();    // ops/tags/artist_terms.cpp
+void register_normalize_tags();  // ops/tags/normalize_tags.cpp
+void register_tag_table();       // ops/tags/tag_table.cpp
+void register_match_scores();    // ops/tags/match_scores.cpp
 
 void register_all() {
   static std::once_flag once;
@@ -52,6 +56,10 @@ void register_all() {
     register_embeddings();
     register_midi_folder();
     register_audio_features();
+    register_artist_terms();
+    register_normalize_tags();
+    register_tag_table();
+    register_match_scores();
   });
 }
 

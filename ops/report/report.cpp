@@ -195,6 +195,24 @@ std::vector<std::pair<std::string, TextTable>> report_tables(const json& r, bool
 
 bool is_report(const json& j) { return j.is_object() && j.contains("models") && j["models"].is_object(); }
 
+// tag_table's report: the share of items per tag and the Jaccard index between tags.
+bool is_tag_table(const json& j) { return j.is_object() && j.contains("jaccard") && j.contains("share") && j.contains("order"); }
+
+std::vector<std::pair<std::string, TextTable>> tag_tables(const json& j) {
+  std::vector<std::string> order = j["order"];
+  TextTable share{{"tag", "items", "share"}, {}};
+  for (auto& t : order)
+    share.rows.push_back({t, cell(j["count"].value(t, json(0))), num(j["share"].value(t, NAN))});
+  TextTable jac{{"jaccard"}, {}};
+  for (auto& t : order) jac.header.push_back(t);
+  for (auto& a : order) {
+    std::vector<std::string> row{a};
+    for (auto& b : order) row.push_back(num(j["jaccard"][a].value(b, NAN), 2));
+    jac.rows.push_back(row);
+  }
+  return {{"tags", share}, {"jaccard", jac}};
+}
+
 std::string describe_table(const Table& t, size_t head) {
   TextTable tt;
   for (auto& c : t.cols) tt.header.push_back(c.name == t.label ? c.name + " (label)" : c.name);
@@ -237,6 +255,11 @@ std::string describe(const std::string& name, const Value& v) {
     return out;
   }
   const json& j = std::get<json>(v);
+  if (is_tag_table(j)) {
+    out += fmt::format("{} items\n", j.value("items", 0));
+    for (auto& [title, t] : tag_tables(j)) out += "\n" + title + "\n" + t.render();
+    return out;
+  }
   if (!is_report(j)) return out + j.dump(2) + "\n";
   out += fmt::format("{} test rows\n", j.value("rows", 0));
   for (auto& [title, t] : report_tables(j, false)) {
@@ -251,6 +274,11 @@ void write_outputs(const fs::path& dir, const std::vector<std::pair<std::string,
   json results = json::object();
   for (auto& [name, v] : targets) {
     const json* j = std::get_if<json>(&v);
+    if (j && is_tag_table(*j)) {
+      results[name] = *j;
+      for (auto& [title, t] : tag_tables(*j)) write_atomic(dir / (name + "_" + title + ".csv"), t.csv());
+      continue;
+    }
     if (!j || !is_report(*j)) continue;
     results[name] = (*j)["models"];
     for (auto& [title, t] : report_tables(*j, true)) write_atomic(dir / (name + "_" + title + ".csv"), t.csv());

@@ -1,6 +1,7 @@
 // Small helpers shared by the table ops: cell keys, readable lists of names,
 // and the fit-on-train / apply-to-every-part pattern of the preprocessing ops.
 #pragma once
+#include <random>
 #include <functional>
 #include <optional>
 #include <string>
@@ -45,5 +46,23 @@ std::string str_param(const json& p, const char* name, const std::string& dflt);
 // A Symbol param: a string, or a spec record when the symbol is also a spec's
 // name (`impute(knn)` arrives as {"spec": "knn"}).
 std::string symbol_param(const json& p, const char* name, const std::string& dflt);
+
+// Seeded draws that give the same numbers on every platform (std::shuffle and
+// the std distributions may differ between standard libraries).
+struct Rng {
+  std::mt19937_64 g;
+  explicit Rng(uint64_t seed) : g(seed) {}
+  uint64_t below(uint64_t n) {  // uniform in [0, n), no modulo bias
+    uint64_t threshold = (0 - n) % n;
+    for (;;) {
+      uint64_t r = g();
+      if (r >= threshold) return r % n;
+    }
+  }
+  template <class T>
+  void shuffle(std::vector<T>& v) {
+    for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[below(i)]);
+  }
+};
 
 }  // namespace genre::tab

@@ -22,22 +22,6 @@ namespace genre {
 
 namespace {
 
-struct Rng {
-  std::mt19937_64 g;
-  explicit Rng(uint64_t seed) : g(seed) {}
-  uint64_t below(uint64_t n) {  // uniform in [0, n), no modulo bias
-    uint64_t threshold = (0 - n) % n;
-    for (;;) {
-      uint64_t r = g();
-      if (r >= threshold) return r % n;
-    }
-  }
-  template <class T>
-  void shuffle(std::vector<T>& v) {
-    for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[below(i)]);
-  }
-};
-
 uint64_t seed_of(const OpContext& ctx, uint64_t dflt) {
   if (!ctx.params.contains("seed") || ctx.params["seed"].is_null()) return dflt;
   double s = ctx.params["seed"].get<double>();
@@ -115,7 +99,7 @@ std::vector<std::vector<size_t>> classes_of(const Table& t, bool stratify, const
 // Assigns whole groups to parts: groups in random order, larger first; each to
 // the part (and, when stratified, the classes) furthest below its target.
 std::vector<int> assign_groups(const Table& t, const std::string& group_col, bool stratify,
-                               const std::vector<double>& ratios, Rng& rng, const std::string& op) {
+                               const std::vector<double>& ratios, tab::Rng& rng, const std::string& op) {
   const Column& g = t.column(group_col);
   std::map<std::string, std::vector<size_t>> by_key;
   std::vector<std::string> order;
@@ -229,7 +213,7 @@ Value run_split(const OpContext& ctx) {
     throw DataError("split: the ratios must sum to 1 (100%): " + terms + " = " + buf);
   }
   bool stratify = stratify_param(ctx, "stratify", false);
-  Rng rng(seed_of(ctx, ctx.seed));
+  tab::Rng rng(seed_of(ctx, ctx.seed));
 
   std::vector<int> part(t.rows(), -1);
   std::string group = tab::str_param(ctx.params, "group", "");
@@ -263,7 +247,7 @@ Value run_kfold(const OpContext& ctx) {
                     "), got " + tab::fmt_num(kd));
   size_t k = static_cast<size_t>(kd);
   bool stratify = stratify_param(ctx, "stratified", true);
-  Rng rng(seed_of(ctx, 0));
+  tab::Rng rng(seed_of(ctx, 0));
   std::vector<int> fold(t.rows(), -1);
   std::string group = tab::str_param(ctx.params, "group", "");
   if (!group.empty()) {

@@ -17,17 +17,6 @@ namespace genre {
 
 namespace {
 
-struct Rng {
-  std::mt19937_64 g;
-  explicit Rng(uint64_t seed) : g(seed) {}
-  uint64_t below(uint64_t n) {  // uniform in [0, n), no modulo bias
-    uint64_t threshold = (0 - n) % n;
-    for (;;) {
-      uint64_t r = g();
-      if (r >= threshold) return r % n;
-    }
-  }
-};
 
 size_t whole_param(const OpContext& ctx, const char* op, const char* name, double min) {
   double v = tab::num_param(ctx.params, name, NAN);
@@ -65,7 +54,7 @@ Value run_balance(const OpContext& ctx) {
   uint64_t seed = ctx.seed;
   if (ctx.params.contains("seed") && !ctx.params["seed"].is_null())
     seed = whole_param(ctx, "balance", "seed", 0);
-  Rng rng(seed);
+  tab::Rng rng(seed);
   std::vector<size_t> rows;
   for (auto& [label, rs] : rows_by_label(t, "balance")) {
     if (rs.size() > n) {  // a partial Fisher-Yates: the first n of a uniform shuffle

@@ -26,6 +26,8 @@ void register_clean();        // ops/text/clean.cpp
 void register_tokenize();     // ops/text/tokenize.cpp: tokenize, vocabulary
 void register_embeddings();   // ops/text/embeddings.cpp: embeddings, coverage
 void register_midi_folder();  // ops/midi/midi_folder.cpp
+void register_instruments();  // ops/midi/instruments.cpp
+void register_piano_roll();   // ops/midi/piano_roll.cpp: piano_roll, windows
 void register_audio_features();  // ops/audio/audio_features.cpp
 void register_artist_terms();    // ops/tags/artist_terms.cpp
 void register_normalize_tags();  // ops/tags/normalize_tags.cpp
@@ -55,6 +57,8 @@ void register_all() {
     register_tokenize();
     register_embeddings();
     register_midi_folder();
+    register_instruments();
+    register_piano_roll();
     register_audio_features();
     register_artist_terms();
     register_normalize_tags();

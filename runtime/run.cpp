@@ -95,7 +95,6 @@ class Runner {
     std::string problem;
     if (auto v = cache_.get(n.key, &problem)) {
       s.value = std::make_shared<Value>(std::move(*v));
-      ++reused_;
       return *s.value;
     }
     if (!problem.empty()) note(n.label + ": " + problem);
@@ -103,7 +102,6 @@ class Runner {
     EntryLock lock = cache_.lock(n.key);
     if (auto v = cache_.get(n.key, &problem)) {
       s.value = std::make_shared<Value>(std::move(*v));
-      ++reused_;
       return *s.value;
     }
     s.value = std::make_shared<Value>(compute(n));
@@ -111,15 +109,27 @@ class Runner {
     return *s.value;
   }
 
+  // One part of a split node's value (s.train), as a Value of its own: made
+  // once per run, however many ops read it.
+  const Value& part(size_t i, const std::string& name) {
+    const Split* sp = std::get_if<Split>(&obtain(i));
+    if (!sp) throw InternalError(plan_.nodes[i].label + " is not a split, but '." + name + "' is read from it");
+    Slot& s = slots_[i];
+    std::lock_guard<std::mutex> g(s.m);
+    auto& p = s.parts[name];
+    if (!p) p = std::make_shared<Value>(sp->part(name));
+    return *p;
+  }
+
   bool cached(size_t i) { return cache_.contains(plan_.nodes[i].key); }
 
   RunResult result;
-  size_t reused_ = 0;
 
  private:
   struct Slot {
     std::mutex m;
     std::shared_ptr<Value> value;
+    std::map<std::string, std::shared_ptr<Value>> parts;  // see part()
   };
   const Plan& plan_;
   const RunOptions& opt_;
@@ -148,22 +158,14 @@ class Runner {
     // its seed comes from its key.
     ctx.seed = n.params.contains("seed") && n.params["seed"].is_number() ? n.params["seed"].get<uint64_t>()
                                                                         : std::stoull(n.key.substr(0, 15), nullptr, 16);
-    std::vector<std::shared_ptr<Value>> parts;  // keeps Split parts alive while the op runs
     for (auto& in : n.inputs) {
-      const Value& v = obtain(in.node);
-      const Value* p = &v;
-      if (!in.part.empty()) {
-        const Split* sp = std::get_if<Split>(&v);
-        if (!sp) throw InternalError(n.label + ": input '" + in.name + "' is not a split");
-        try {
-          parts.push_back(std::make_shared<Value>(sp->part(in.part)));
-        } catch (const DataError& e) {
-          throw DataError(fmt::format("{}:{}:{}: in {}: '{}': {}", n.file, n.range.begin.line, n.range.begin.col, n.label,
-                                      in.name, e.what()));
-        }
-        p = parts.back().get();
+      try {
+        ctx.inputs.push_back({in.param, in.name, in.part.empty() ? &obtain(in.node) : &part(in.node, in.part)});
+      } catch (const DataError& e) {
+        if (in.part.empty()) throw;
+        throw DataError(fmt::format("{}:{}:{}: in {}: '{}': {}", n.file, n.range.begin.line, n.range.begin.col, n.label,
+                                    in.name, e.what()));
       }
-      ctx.inputs.push_back({in.param, in.name, p});
     }
     const OpFn* fn = find_op(n.op);
     if (!fn) throw InternalError("no run function for op '" + n.op + "'");
@@ -220,7 +222,6 @@ RunResult execute(const Plan& plan, const RunOptions& opt, const std::string& re
   int jobs = opt.jobs > 0 ? opt.jobs : hardware_threads();
   run_dag(tasks, jobs, opt.keep_going);
   for (auto& [def, node] : plan.targets) r.result.targets.push_back({def, r.obtain(node)});
-  r.result.reused = r.reused_;
   // A reused node's quarantine list comes from the run that computed it.
   Cache cache(opt.cache_dir);
   json last = cache.read_record(record_name);

@@ -31,7 +31,7 @@ struct Quarantined {
 
 struct RunResult {
   std::vector<std::pair<std::string, Value>> targets;  // (definition, value) in plan order
-  size_t ran = 0, reused = 0;
+  size_t ran = 0;  // nodes computed; the rest of the plan was reused from the cache
   std::vector<std::string> problems;  // e.g. corrupt cache entries found and recomputed
   std::vector<std::pair<std::string, double>> timings;  // (label, seconds) of nodes that ran
   std::vector<Quarantined> quarantine;  // this run's and, for reused nodes, the run's that made them

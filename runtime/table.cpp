@@ -24,6 +24,12 @@ const Column& Table::column(const std::string& name) const {
                   "\"; the columns are " + names);
 }
 
+std::vector<std::string> Table::column_names() const {
+  std::vector<std::string> out;
+  for (auto& c : cols) out.push_back(c.name);
+  return out;
+}
+
 std::vector<std::string> Table::feature_names() const {
   std::vector<std::string> out;
   for (auto& c : cols)

@@ -47,6 +47,7 @@ struct Table {
   const Column* find(const std::string& name) const;
   Column* find(const std::string& name);
   const Column& column(const std::string& name) const;  // throws DataError naming the choices
+  std::vector<std::string> column_names() const;
   std::vector<std::string> feature_names() const;
   Table take(const std::vector<size_t>& rows) const;    // rows in the given order
 };

@@ -211,11 +211,7 @@ Value run_csv(const OpContext& ctx) {
   if (!label.empty()) {
     if (!t.find(label))
       throw DataError(given + ": no column \"" + label + "\" to use as the label; the columns are " +
-                      tab::name_list([&] {
-                        std::vector<std::string> n;
-                        for (auto& c : t.cols) n.push_back(c.name);
-                        return n;
-                      }(), 1000));
+                      tab::name_list(t.column_names(), 1000));
     t.label = label;
   }
   return t;

@@ -7,19 +7,13 @@ namespace genre {
 
 namespace {
 
-std::vector<std::string> names_of(const Table& t) {
-  std::vector<std::string> n;
-  for (auto& c : t.cols) n.push_back(c.name);
-  return n;
-}
-
 void check_known(const Table& t, const std::vector<std::string>& names, const std::string& op) {
   for (auto& n : names)
     if (!t.find(n)) {
-      std::string hint = tab::closest(n, names_of(t));
+      std::string hint = tab::closest(n, t.column_names());
       throw DataError(op + ": " + (t.source.empty() ? std::string("the table") : t.source) + " has no column \"" + n +
                       "\"" + (hint.empty() ? "" : " (did you mean \"" + hint + "\"?)") + "; the columns are " +
-                      tab::name_list(names_of(t), 1000));
+                      tab::name_list(t.column_names(), 1000));
     }
 }
 

@@ -67,8 +67,9 @@ std::string format(const Diagnostic& d, const std::string& source) {
   size_t span = width(text, e) - caret;        // characters under ^~~~
   size_t col = caret + 1;                      // past the line's end (or no source): count bytes on
   if (d.range.begin.col - 1 > int(text.size())) col += d.range.begin.col - 1 - text.size();
-  std::string out = d.file + ":" + std::to_string(d.range.begin.line) + ":" + std::to_string(col) +
-                    (d.warning ? ": warning: " : ": error: ") + d.message + "\n";
+  // No position (a command-line value, an unreadable file): the file alone.
+  std::string where = d.range.begin.line < 1 ? d.file : d.file + ":" + std::to_string(d.range.begin.line) + ":" + std::to_string(col);
+  std::string out = where + (d.warning ? ": warning: " : ": error: ") + d.message + "\n";
   if (source.empty() || d.range.begin.line < 1) {
     if (!d.hint.empty()) out += "  hint: " + d.hint + "\n";
     return out;

@@ -11,6 +11,7 @@
 
 #include "lang/checker.h"
 #include "lang/diagnostics.h"
+#include "lang/overrides.h"
 #include "lang/parser.h"
 #include "ops/op.h"
 #include "ops/report/report.h"
@@ -32,6 +33,7 @@ struct Options {
   std::string device = "auto";
   int jobs = 0;
   bool keep_going = false;
+  std::vector<std::string> sets;  // --set NAME=VALUE
 };
 
 std::string read_source(const std::string& path) {
@@ -45,9 +47,10 @@ struct Checked {
 };
 
 // Parse and check; exit 1 on any error, before any data is read.
-Checked checked(const std::string& file) {
+Checked checked(const std::string& file, const std::vector<std::string>& sets) {
   lang::Diagnostics d;
   Checked c{lang::load(file, d), {}};
+  if (!d.has_errors()) lang::apply_overrides(c.script, sets, d);
   if (!d.has_errors()) lang::check(c.script, lang::catalog(), d, &c.bindings);
   std::cerr << lang::format(d, c.script);
   if (d.has_errors()) {
@@ -73,13 +76,13 @@ std::string record_name(const std::string& file) {
 }
 
 int cmd_check(const Options& o) {
-  Checked c = checked(o.file);
+  Checked c = checked(o.file, o.sets);
   std::cout << fmt::format("{}: ok ({} definitions)\n", o.file, c.script.defs.size());
   return 0;
 }
 
 int cmd_plan(const Options& o) {
-  Checked c = checked(o.file);
+  Checked c = checked(o.file, o.sets);
   Plan p = lower(c.script, c.bindings, o.targets);
   auto st = status(p, cache_dir(o), record_name(o.file));
   size_t runs = 0;
@@ -94,7 +97,7 @@ int cmd_plan(const Options& o) {
 }
 
 int cmd_run(const Options& o) {
-  Checked c = checked(o.file);
+  Checked c = checked(o.file, o.sets);
   Plan p = lower(c.script, c.bindings, o.targets);
   RunOptions ro;
   ro.cache_dir = cache_dir(o);
@@ -171,6 +174,9 @@ int main(int argc, char** argv) {
   Options o;
   auto add_file = [&](CLI::App* c) {
     c->add_option("file", o.file, "the .genre script")->required()->check(CLI::ExistingFile);
+    c->add_option("--set", o.sets,
+                  "NAME=VALUE: replace the value of the script's `let NAME` (a number, \"string\", [list], or a "
+                  "path: an existing path is taken relative to the current folder)");
   };
   auto* check = app.add_subcommand("check", "parse and check a script; no data is read");
   add_file(check);

@@ -4,7 +4,9 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <functional>
+#include <optional>
 #include <set>
+#include <tuple>
 
 #include "lang/checker.h"
 #include "lang/diagnostics.h"
@@ -70,7 +72,7 @@ class Lowerer {
   Plan run(std::vector<std::string> targets) {
     if (targets.empty())
       for (auto& d : script_.defs)
-        if (d.kind == "report") targets.push_back(d.name);
+        if (d.kind == "report" || d.kind == "analysis") targets.push_back(d.name);
     for (auto& t : targets) {
       auto it = defs_.find(t);
       if (it == defs_.end())
@@ -183,6 +185,7 @@ class Lowerer {
       case K::For: return sweep(e);
       case K::Binary:
       case K::Unary: return fold(e);
+      case K::Arrow: fail(e.range, "'<-' only goes in the block of merge or map");
     }
     fail(e.range, "internal error: unknown expression kind");
   }
@@ -340,6 +343,8 @@ class Lowerer {
       if (bound.count(p.name)) in_order.push_back({&p, bound[p.name]});
 
     if (sig->name == "grid") return grid(*sig, range, bound);
+    if (sig->name == "cv") return cv(*sig, call, range, bound);
+    if (sig->name == "ablate") return ablate(*sig, call, range, bound);
 
     json params = json::object();
     std::vector<std::pair<const lang::Param*, PVal>> data;
@@ -378,6 +383,22 @@ class Lowerer {
       if (args.size() > 1 && !consts.empty()) params[pname] = consts;
       else if (consts.size() == 1) params[pname] = consts[0];
     }
+    // A mapping block (merge, map): its value is the record {target: value}.
+    if (sig->block_item == Type::Record) {
+      json rec = json::object();
+      if (call)
+        for (auto& item : call->items) {
+          const Expr& r = *item->rhs;  // a listed name (map's percussion) is that name, as the checker reads it
+          if (r.kind == K::Name && std::count(sig->block_symbols.begin(), sig->block_symbols.end(), r.text)) {
+            rec[item->text] = r.text;
+            continue;
+          }
+          PVal v = eval(r);
+          if (v.kind != PVal::Kind::Const) fail(item->rhs->range, "the value after '<-' must be a constant, not data");
+          rec[item->text] = v.value;
+        }
+      return constant(rec, Type::Record);
+    }
     if (call && call->has_block) {
       json items = json::array();
       for (auto& item : call->items) {
@@ -393,6 +414,20 @@ class Lowerer {
     }
 
     if (sig->role == lang::Role::Spec) {
+      // A spec's file (embedding's vectors:) is read when fitting: resolve it
+      // now and keep its content hash, so a changed file changes the fit's key.
+      for (auto& [p, args] : in_order) {
+        if (!param_has(*p, Type::Path) || !params.contains(p->name) || !params[p->name].is_string()) continue;
+        std::string full = resolve(params[p->name].get<std::string>());
+        if (!std::filesystem::is_regular_file(full))
+          throw PlanDataError({cur_file_, args.front()->range, "file not found: " + full, "paths are relative to the script's folder"});
+        try {
+          params[p->name + "_hash"] = hash_file(full);
+        } catch (const DataError& err) {
+          throw PlanDataError({cur_file_, args.front()->range, err.what(), ""});
+        }
+        params[p->name] = full;
+      }
       const char* tag = sig->result == Type::Layer ? "layer" : sig->result == Type::Optimizer ? "optimizer" : "spec";
       params[tag] = sig->name;
       return constant(params, sig->result);
@@ -547,6 +582,219 @@ class Lowerer {
     PVal out;
     out.kind = PVal::Kind::Node;
     out.node = add(std::move(sel));
+    out.type = sig.result;
+    return out;
+  }
+
+  // The metric names in a call's `{ ... }` block (evaluate's, cv's).
+  static json block_names(const Expr* call) {
+    json out = json::array();
+    if (call && call->has_block)
+      for (auto& item : call->items) out.push_back(item->text);
+    return out;
+  }
+
+  // The k of the kfold a split comes from, following each op's `data` input
+  // back (kfold -> standardize -> tokenize -> ...); 0 when there is none.
+  int kfold_of(size_t node) const {
+    const Node& n = plan_.nodes[node];
+    if (n.op == "kfold") return n.params.at("k").get<int>();
+    for (auto& in : n.inputs)
+      if (in.param == "data" && in.part.empty()) return kfold_of(in.node);
+    return 0;
+  }
+
+  // cv(model, data, k:, seed:) { metrics } -> (kfold when data is a table), one
+  // `cv_fold` per fold (fit on foldN_train, score foldN_val), and `cv_summary`.
+  PVal cv(const Signature& sig, const Expr* call, const lang::Range& range,
+          std::map<std::string, std::vector<const Expr*>>& bound) {
+    auto need = [&](const char* p) -> const Expr& {
+      if (!bound.count(p)) fail(range, std::string("cv needs '") + p + "'");
+      return *bound[p][0];
+    };
+    PVal spec = eval(need("model"));
+    PVal data = eval(need("data"));
+    if (spec.kind != PVal::Kind::Const || !spec.value.is_object()) fail(need("model").range, "cv needs a model spec");
+    if (data.kind != PVal::Kind::Node) fail(need("data").range, "cv needs a split made by kfold, or a table");
+    json metrics = block_names(call);
+    int given_k = bound.count("k") ? eval(*bound["k"][0]).value.get<int>() : 0;
+    size_t fold_node = data.node;
+    std::string base = data.name.empty() ? plan_.nodes[data.node].def : data.name;
+    int k = 0;
+    if (data.type == Type::Split && data.part.empty()) {
+      k = kfold_of(data.node);
+      if (k == 0)
+        fail(need("data").range, "cv needs a split made by kfold (parts fold1_train, fold1_val, ...), but '" + base +
+                                     "' does not come from kfold",
+             "write `split f = table |> kfold(5) |> ...`, or give cv the table and k:");
+      if (given_k && given_k != k)
+        fail(bound["k"][0]->range, fmt::format("k is {} but '{}' has {} folds (from its kfold)", given_k, base, k),
+             "leave k out: it comes from the split");
+    } else {
+      k = given_k ? given_k : 5;
+      if (k < 2) fail(bound["k"][0]->range, "cv needs k >= 2 folds");
+      Node folds;
+      folds.op = "kfold";
+      folds.version = lang::catalog().find("kfold")->version;
+      folds.params = {{"k", k}, {"stratified", true}, {"seed", bound.count("seed") ? eval(*bound["seed"][0]).value : json(0)}};
+      folds.file = cur_file_;
+      folds.range = range;
+      add_inputs(folds, *lang::catalog().find("kfold")->param("data"), data);
+      fold_node = add(std::move(folds));
+      base = cur_def_ + ".folds";
+    }
+    const Signature* fold_sig = lang::catalog().find("cv_fold");
+    const Signature* sum_sig = lang::catalog().find("cv_summary");
+    PVal folds;
+    folds.kind = PVal::Kind::List;
+    for (int f = 1; f <= k; ++f) {
+      Node t;
+      t.op = "cv_fold";
+      t.version = fold_sig->version;
+      t.params = {{"model", spec.value}, {"metrics", metrics}};
+      t.file = cur_file_;
+      t.range = range;
+      t.inputs.push_back({fold_node, fmt::format("fold{}_train", f), "data", fmt::format("{}.fold{}_train", base, f)});
+      t.inputs.push_back({fold_node, fmt::format("fold{}_val", f), "test", fmt::format("{}.fold{}_val", base, f)});
+      std::string saved = cur_def_;
+      cur_def_ = fmt::format("{}[fold={}]", saved, f);
+      PVal tv;
+      tv.kind = PVal::Kind::Node;
+      tv.node = add(std::move(t));
+      tv.name = cur_def_;
+      cur_def_ = saved;
+      folds.items.push_back(tv);
+    }
+    Node sum;
+    sum.op = "cv_summary";
+    sum.version = sum_sig->version;
+    sum.params = {{"metrics", metrics}};
+    sum.file = cur_file_;
+    sum.range = range;
+    add_inputs(sum, *sum_sig->param("folds"), folds);
+    PVal out;
+    out.kind = PVal::Kind::Node;
+    out.node = add(std::move(sum));
+    out.type = sig.result;
+    return out;
+  }
+
+  // One ablate edit (remove(...) / replace(old, new)) applied to a layer list.
+  void edit_layers(json& layers, const json& edit, const Expr& at, const std::string& model) {
+    auto kinds = [&] {
+      std::string s;
+      for (auto& l : layers) s += (s.empty() ? "" : ", ") + l.value("layer", std::string("?"));
+      return s;
+    };
+    auto matches = [](const json& layer, const json& what) {
+      return what.is_string() ? layer.value("layer", std::string()) == what.get<std::string>() : layer == what;
+    };
+    auto what_text = [](const json& w) {  // a layer as the script writes it: dense(32, relu)
+      if (w.is_string()) return w.get<std::string>();
+      std::string kind = w.value("layer", std::string("?")), args;
+      if (const Signature* sig = lang::catalog().find(kind))
+        for (auto& p : sig->params)
+          if (w.contains(p.name)) {
+            const json& v = w[p.name];
+            args += (args.empty() ? "" : ", ") + (v.is_string() ? v.get<std::string>() : v.is_number() ? fmt::format("{:g}", v.get<double>()) : v.dump());
+          }
+      return kind + "(" + args + ")";
+    };
+    std::string op = edit.is_object() ? edit.value("spec", std::string()) : "";
+    if (op == "remove") {
+      json names = edit.at("layers");
+      if (!names.is_array()) names = json::array({names});
+      for (auto& w : names) {
+        json kept = json::array();
+        for (auto& l : layers)
+          if (!matches(l, w)) kept.push_back(l);
+        if (kept.size() == layers.size())
+          fail(at.range, "'" + model + "' has no layer '" + what_text(w) + "' to remove", "its layers: " + kinds());
+        layers = kept;
+      }
+      if (layers.empty()) fail(at.range, "this variant removes every layer of '" + model + "'");
+      return;
+    }
+    if (op == "replace") {
+      size_t n = 0;
+      for (auto& l : layers)
+        if (matches(l, edit.at("old"))) l = edit.at("new"), ++n;
+      if (n == 0)
+        fail(at.range, "'" + model + "' has no layer '" + what_text(edit.at("old")) + "' to replace", "its layers: " + kinds());
+      return;
+    }
+    fail(at.range, "a variant is remove(...) or replace(old, new), or a list of them");
+  }
+
+  // ablate(model, data, test, validate:, variants: { name: edit, ... }) { metrics }
+  // -> one `fit` per variant (the original first) and one `evaluate` of them all.
+  PVal ablate(const Signature& sig, const Expr* call, const lang::Range& range,
+              std::map<std::string, std::vector<const Expr*>>& bound) {
+    auto need = [&](const char* p) -> const Expr& {
+      if (!bound.count(p)) fail(range, std::string("ablate needs '") + p + "'");
+      return *bound[p][0];
+    };
+    const Expr& model_expr = need("model");
+    PVal spec = eval(model_expr);
+    std::string model = model_expr.kind == K::Name ? model_expr.text : "the model";
+    if (spec.kind != PVal::Kind::Const || !spec.value.is_object() || !spec.value.contains("layers") ||
+        !spec.value["layers"].is_array())
+      fail(model_expr.range, "ablate changes the layers of a classifier { ... }, and " + model + " has no layers");
+    PVal data = eval(need("data")), test = eval(need("test"));
+    std::optional<PVal> validate;
+    if (bound.count("validate")) validate = eval(*bound["validate"][0]);
+    const Expr& vars = need("variants");
+    if (vars.kind != K::Record) fail(vars.range, "variants is a record: { no_pool: remove(global_average_pool), ... }");
+
+    // (name, spec, where the script writes it): a variant's fit fails at its own position
+    std::vector<std::tuple<std::string, json, lang::Range>> variants{{"original", spec.value, range}};
+    for (auto& f : vars.fields) {
+      if (f.name == "original") fail(f.name_range, "'original' names the unchanged model; give this variant another name");
+      PVal v = eval(*f.value);
+      if (v.kind != PVal::Kind::Const) fail(f.value->range, "a variant is remove(...) or replace(old, new), not data");
+      json s = spec.value;
+      json edits = v.value.is_array() ? v.value : json::array({v.value});
+      for (size_t i = 0; i < edits.size(); ++i) {
+        const Expr& at = f.value->kind == K::List && i < f.value->items.size() ? *f.value->items[i] : *f.value;
+        edit_layers(s["layers"], edits[i], at, model);
+      }
+      variants.push_back({f.name, s, f.value->range});
+    }
+
+    const Signature* fit_sig = lang::catalog().find("fit");
+    const Signature* ev_sig = lang::catalog().find("evaluate");
+    PVal fits;
+    fits.kind = PVal::Kind::List;
+    for (auto& [name, s, at] : variants) {
+      Node n;
+      n.op = "fit";
+      n.version = fit_sig->version;
+      n.params = {{"model", s}};
+      n.file = cur_file_;
+      n.range = at;
+      add_inputs(n, *fit_sig->param("data"), data);
+      if (validate) add_inputs(n, *fit_sig->param("validate"), *validate);
+      std::string saved = cur_def_;
+      cur_def_ = saved + "[" + name + "]";
+      PVal fv;
+      fv.kind = PVal::Kind::Node;
+      fv.node = add(std::move(n));
+      fv.name = name;  // evaluate reports each model under this name
+      cur_def_ = saved;
+      fits.items.push_back(fv);
+    }
+    Node ev;
+    ev.op = "evaluate";
+    ev.version = ev_sig->version;
+    json metrics = block_names(call);
+    if (!metrics.empty()) ev.params = {{"metrics", metrics}};
+    ev.file = cur_file_;
+    ev.range = range;
+    add_inputs(ev, *ev_sig->param("models"), fits);
+    add_inputs(ev, *ev_sig->param("data"), test);
+    PVal out;
+    out.kind = PVal::Kind::Node;
+    out.node = add(std::move(ev));
     out.type = sig.result;
     return out;
   }

@@ -8,6 +8,7 @@
 
 #include "ops/audio/features.h"
 #include "ops/models/model.h"
+#include "ops/models/sequence_model.h"
 
 namespace genre {
 
@@ -15,10 +16,12 @@ namespace genre {
 // context) and resolves device "auto"; a LibTorch error becomes InternalError.
 struct TorchApi {
   Model (*fit_classifier)(const json& spec, const Table& train, const Table* validate, const FitContext& ctx);
-  Matrix (*predict_classifier)(const Model& m, const Matrix& x, const FitContext& ctx);
+  Matrix (*predict_classifier)(const Model& m, const Table& t, const FitContext& ctx);
   std::vector<audio::ClipFeatures> (*audio_features)(const std::vector<audio::Clip>& clips,
                                                      const std::vector<audio::Feature>& which,
                                                      const audio::Settings& s, int threads);
+  Model (*fit_next_step)(const json& spec, const Table& train, const Table* validate, const FitContext& ctx);
+  StepLoss (*next_step_loss)(const Model& m, const Table& data, const FitContext& ctx);
   void (*set_threads)(int n);  // this thread's intra-op threads (OpenMP keeps one count per thread)
   int (*threads)();
   bool (*cuda_available)();

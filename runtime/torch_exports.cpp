@@ -47,13 +47,19 @@ const TorchApi api{
     .fit_classifier = [](const json& spec, const Table& train, const Table* validate, const FitContext& ctx) {
       return guarded([&] { return fit_classifier(spec, train, validate, prepared(ctx)); });
     },
-    .predict_classifier = [](const Model& m, const Matrix& x, const FitContext& ctx) {
-      return guarded([&] { return predict_classifier(m, x, prepared(ctx)); });
+    .predict_classifier = [](const Model& m, const Table& t, const FitContext& ctx) {
+      return guarded([&] { return predict_classifier(m, t, prepared(ctx)); });
     },
     .audio_features = [](const std::vector<audio::Clip>& clips, const std::vector<audio::Feature>& which,
                          const audio::Settings& s, int threads) {
       set_threads(threads);
       return guarded([&] { return audio::compute(clips, which, s); });
+    },
+    .fit_next_step = [](const json& spec, const Table& train, const Table* validate, const FitContext& ctx) {
+      return guarded([&] { return fit_next_step(spec, train, validate, prepared(ctx)); });
+    },
+    .next_step_loss = [](const Model& m, const Table& data, const FitContext& ctx) {
+      return guarded([&] { return next_step_loss(m, data, prepared(ctx)); });
     },
     .set_threads = set_threads,
     .threads = [] { return at::get_num_threads(); },

@@ -12,8 +12,12 @@
 
 namespace genre {
 
+// Only the labels are read, so a baseline fits any table: token sequences and
+// audio frames as well as numeric columns.
 Model fit_baseline(const json& spec, const Table& train, const FitContext& ctx) {
-  TrainData d = train_data(train);
+  TrainData d;
+  d.classes = class_names(train);
+  d.y = label_indices(train, d.classes);
   std::string strategy = spec_symbol(spec, "strategy", "");
   if (strategy != "majority" && strategy != "random" && strategy != "stratified")
     throw DataError("baseline: strategy must be majority, random or stratified, got \"" + strategy + "\"");
@@ -31,7 +35,7 @@ Model fit_baseline(const json& spec, const Table& train, const FitContext& ctx) 
   return m;
 }
 
-Matrix predict_baseline(const Model& m, const Matrix& x, const FitContext&) {
+Matrix predict_baseline(const Model& m, size_t rows, const FitContext&) {
   json st = json::parse(m.state);
   auto prior = st["prior"].get<std::vector<double>>();
   std::mt19937_64 rng(st["seed"].get<uint64_t>());
@@ -42,8 +46,8 @@ Matrix predict_baseline(const Model& m, const Matrix& x, const FitContext&) {
     if (prior[c] > prior[major]) major = c;
   std::uniform_int_distribution<size_t> uniform(0, k - 1);
   std::discrete_distribution<size_t> stratified(prior.begin(), prior.end());
-  Matrix out(x.rows, k);
-  for (size_t r = 0; r < x.rows; r++) {
+  Matrix out(rows, k);
+  for (size_t r = 0; r < rows; r++) {
     size_t c = strategy == "majority" ? major : strategy == "random" ? uniform(rng) : stratified(rng);
     out.at(r, c) = 1;
   }

@@ -113,15 +113,21 @@ Model fit_model(const json& spec, const Table& train, const Table* validate, con
   if (kind == "svm") return fit_svm(spec, train, ctx);
   if (kind == "baseline") return fit_baseline(spec, train, ctx);
   if (kind == "classifier") return torch_api().fit_classifier(spec, train, validate, ctx);
+  if (kind == "next_step") return torch_api().fit_next_step(spec, train, validate, ctx);
   throw InternalError("fit: unknown model spec \"" + kind + "\"");
 }
 
+Matrix predict_ensemble(const Model& m, const Table& t, const FitContext& ctx);  // ops/models/ensemble.cpp
+
 Matrix predict_scores(const Model& m, const Table& t, const FitContext& ctx) {
+  if (m.kind == "next_step")
+    throw DataError("a next_step model predicts piano-roll steps, not labels; score it with next_step_loss(models, data)");
+  if (m.kind == "ensemble") return predict_ensemble(m, t, ctx);  // members read their own features
+  if (m.kind == "classifier") return torch_api().predict_classifier(m, t, ctx);  // it may read a sequence column
+  if (m.kind == "baseline") return predict_baseline(m, t.rows(), ctx);             // labels only
   Matrix x = feature_matrix(t, m.features);
   if (m.kind == "knn") return predict_knn(m, x, ctx);
   if (m.kind == "svm") return predict_svm(m, x, ctx);
-  if (m.kind == "baseline") return predict_baseline(m, x, ctx);
-  if (m.kind == "classifier") return torch_api().predict_classifier(m, x, ctx);
   throw InternalError("predict: unknown model kind \"" + m.kind + "\"");
 }
 

@@ -64,8 +64,16 @@ Matrix predict_knn(const Model& m, const Matrix& x, const FitContext& ctx);
 Model fit_svm(const json& spec, const Table& train, const FitContext& ctx);
 Matrix predict_svm(const Model& m, const Matrix& x, const FitContext& ctx);
 Model fit_baseline(const json& spec, const Table& train, const FitContext& ctx);
-Matrix predict_baseline(const Model& m, const Matrix& x, const FitContext& ctx);
+Matrix predict_baseline(const Model& m, size_t rows, const FitContext& ctx);
 Model fit_classifier(const json& spec, const Table& train, const Table* validate, const FitContext& ctx);
-Matrix predict_classifier(const Model& m, const Matrix& x, const FitContext& ctx);
+// The classifier reads the Table: a sequence model reads its sequence column.
+Matrix predict_classifier(const Model& m, const Table& t, const FitContext& ctx);
+// For tests and benches (in libgenre_torch): a classifier whose weights are
+// given by parameter name ({"lstm0.weight_ih_l0": {"shape": [...], "values":
+// [...]}, ...}, PyTorch's layouts), as if fitted on `like`; and every layer's
+// output on a table ({"0": {"shape", "values"}, ..., "<i>_weights" for
+// attention, "probs"}).
+Model classifier_with_weights(const json& spec, const Table& like, const json& weights);
+json trace_classifier(const Model& m, const Table& t);
 
 }  // namespace genre

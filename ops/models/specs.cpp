@@ -91,7 +91,10 @@ void register_model_specs() {
         .block = true,
         .block_item = Type::Layer,
         .doc = "a neural network of the layers in its block, trained with mini-batches shuffled every epoch; dense "
-               "weights start Glorot-uniform with zero biases (Keras); per-epoch loss/accuracy history is kept"});
+               "weights start Glorot-uniform with zero biases (Keras); a table with one sequence column is read as "
+               "sequences (each batch padded to its longest row, padding masked), else the numeric columns; "
+               "per-epoch history: loss, acc, macro precision and recall on train (over the epoch's batches) and "
+               "val_* on fit's validate table"});
 
   spec({.name = "dense",
         .params = {whole("units", "output width; leave it out on the last layer to get one unit per class"),
@@ -99,10 +102,60 @@ void register_model_specs() {
                           "activation (default linear); softmax on the last layer = class probabilities"),
                    num("slope", "leaky_relu's slope for negative inputs (default 0.3, Keras's LeakyReLU)")},
         .result = Type::Layer,
-        .doc = "a fully connected layer followed by its activation"});
+        .doc = "a fully connected layer followed by its activation; on a sequence it applies to each step"});
+
+  for (const char* rnn : {"lstm", "gru"})
+    spec({.name = rnn,
+          .params = {whole("units", "hidden size (at least 1)", true),
+                     symbol("return", {"last", "mean", "sequences"},
+                            "what it passes on: the last real step, the mean over real steps, or every step (default: "
+                            "sequences when a later layer reads sequences - lstm, gru, attention, "
+                            "global_average_pool - else last)"),
+                     {.name = "bidirectional",
+                      .types = {Type::Bool},
+                      .doc = "also read the sequence backwards and concatenate both (default false)"}},
+          .result = Type::Layer,
+          .doc = std::string(rnn) == "lstm"
+                     ? "a long short-term memory layer (PyTorch's gates; Keras's start: Glorot-uniform input kernels, "
+                       "orthogonal recurrent kernels, zero biases with forget-gate bias 1); padded steps are skipped; "
+                       "table rows read as length-1 sequences"
+                     : "a gated recurrent unit layer (PyTorch's gates = Keras's reset_after; Glorot-uniform input "
+                       "kernels, orthogonal recurrent kernels, zero biases); padded steps are skipped; table rows read "
+                       "as length-1 sequences"});
+
+  spec({.name = "attention",
+        .params = {},
+        .result = Type::Layer,
+        .doc = "additive (Bahdanau) attention over time steps: score_t = v^T tanh(W h_t + b) (W, v Glorot-uniform, b "
+               "zero, W as wide as h), weights a_t = softmax over the row's real steps (padding gets 0); passes on "
+               "the sequence h_t * a_t when a sequence layer follows (then global_average_pool gives sum a_t h_t / "
+               "steps), else the context vector sum a_t h_t"});
+
+  spec({.name = "global_average_pool",
+        .params = {},
+        .result = Type::Layer,
+        .doc = "the mean of a sequence over its real steps (padding left out)"});
+
+  spec({.name = "embedding",
+        .params = {whole("dims", "length of each vector; must match the vectors file when one is given"),
+                   {.name = "vectors",
+                    .types = {Type::Path},
+                    .doc = "pre-trained vectors in GloVe's text format (relative to the script); rows of words "
+                           "without a vector start at zero when frozen, random when trainable (default: none, rows "
+                           "start uniform in [-0.05, 0.05] as Keras)"},
+                   {.name = "trainable",
+                    .types = {Type::Bool},
+                    .doc = "false freezes the rows during training (default true)"},
+                   {.name = "text",
+                    .types = {Type::String},
+                    .doc = "the text column the token ids were made from, to recover the vocabulary for vectors: "
+                           "(default: the table's only text column)"}},
+        .result = Type::Layer,
+        .doc = "token ids (a tokenize column; 0 = padding, masked downstream) -> vectors; must be the first layer; "
+               "rows: the vocabulary (every id the training rows use)"});
 
   spec({.name = "dropout",
-        .params = {num("p", "share of inputs zeroed while training (scaled by 1/(1-p))", true)},
+        .params = {num("p", "share of inputs zeroed while training (scaled by 1/(1-p)); on sequences, per step and value", true)},
         .result = Type::Layer,
         .doc = "randomly zero inputs while training; does nothing when predicting"});
 

@@ -101,27 +101,61 @@ std::string symbol_param(const json& p, const char* name, const std::string& dfl
   return str_param(p, name, dflt);
 }
 
+std::vector<FitGroup> fit_groups(const Split& s, const json& params, const std::string& op) {
+  bool named = params.contains("fit_on") && !params["fit_on"].is_null();
+  auto has = [&](const std::string& n) {
+    for (auto& [name, t] : s.parts)
+      if (name == n) return true;
+    return false;
+  };
+  if (named || has("train") || !has("fold1_train")) {
+    FitGroup g{str_param(params, "fit_on", "train"), {}};
+    for (auto& [name, t] : s.parts) g.parts.push_back(name);
+    return {g};
+  }
+  std::vector<FitGroup> out;
+  for (auto& [name, t] : s.parts) {
+    // foldN_train / foldN_val, as kfold names them
+    size_t us = name.rfind('_');
+    std::string fold = us == std::string::npos ? "" : name.substr(0, us), role = us == std::string::npos ? "" : name.substr(us + 1);
+    if (!fold.starts_with("fold") || (role != "train" && role != "val"))
+      throw DataError(op + ": part \"" + name + "\" belongs to no fold of this kfold split; name the part to fit on "
+                      "with fit_on:");
+    auto g = std::find_if(out.begin(), out.end(), [&](auto& x) { return x.fit_on == fold + "_train"; });
+    if (g == out.end()) {
+      if (!has(fold + "_train")) throw DataError(op + ": part \"" + name + "\" has no \"" + fold + "_train\" part to fit on");
+      out.push_back({fold + "_train", {}});
+      g = out.end() - 1;
+    }
+    g->parts.push_back(name);
+  }
+  return out;
+}
+
 Split fit_apply(const OpContext& ctx, const std::string& op, const Fit& fit) {
   auto* s = std::get_if<Split>(&ctx.input("data"));
   if (!s) throw InternalError(op + ": data is not a split");
-  std::string fit_on = str_param(ctx.params, "fit_on", "train");
-  const Table& fit_part = s->part(fit_on);
-  if (fit_part.rows() == 0) throw DataError(op + ": the " + fit_on + " part has no rows to fit on");
-  auto features = fit_part.feature_names();
-  for (auto& [name, t] : s->parts)
-    for (auto& f : features) {
-      auto* c = t.find(f);
-      if (!c || !c->numeric)
-        throw DataError(op + ": part \"" + name + "\" has no numeric column \"" + f + "\" (the " + fit_on +
-                        " part has it); every part must have the same columns");
+  std::map<std::string, Table> done;
+  for (auto& g : fit_groups(*s, ctx.params, op)) {
+    const Table& fit_part = s->part(g.fit_on);
+    if (fit_part.rows() == 0) throw DataError(op + ": the " + g.fit_on + " part has no rows to fit on");
+    auto features = fit_part.feature_names();
+    for (auto& name : g.parts)
+      for (auto& f : features) {
+        auto* c = s->part(name).find(f);
+        if (!c || !c->numeric)
+          throw DataError(op + ": part \"" + name + "\" has no numeric column \"" + f + "\" (the " + g.fit_on +
+                          " part has it); every part must have the same columns");
+      }
+    Transform apply = fit(fit_part, features);
+    for (auto& name : g.parts) {
+      Table copy = s->part(name);
+      apply(copy);
+      done[name] = std::move(copy);
     }
-  Transform apply = fit(fit_part, features);
-  Split out;
-  for (auto& [name, t] : s->parts) {
-    Table copy = t;
-    apply(copy);
-    out.parts.emplace_back(name, std::move(copy));
   }
+  Split out;
+  for (auto& [name, t] : s->parts) out.parts.emplace_back(name, std::move(done.at(name)));
   return out;
 }
 

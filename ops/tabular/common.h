@@ -33,9 +33,20 @@ const Column& label_column(const Table& t, const std::string& op);
 // A list-of-strings parameter given as one string or a list of strings.
 std::vector<std::string> string_list(const json& p, const std::string& op, const std::string& param);
 
-// Preprocessing without leakage: `fit` sees only the part named by params
-// "fit_on" (default "train") and returns a transform that is then applied to
-// every part, the fit part included.
+// Which part each part's transform is fitted on. Normally one group: params
+// "fit_on" (default "train") for every part. On a kfold split (parts
+// fold1_train, fold1_val, ...) with no fit_on given, one group per fold:
+// foldN_train for foldN_train and foldN_val, so a fold's held-out rows never
+// reach what is fitted for it (cross-validation of a whole pipeline).
+struct FitGroup {
+  std::string fit_on;
+  std::vector<std::string> parts;
+};
+std::vector<FitGroup> fit_groups(const Split& s, const json& params, const std::string& op);
+
+// Preprocessing without leakage: `fit` sees only the fit part of each group
+// above and returns a transform that is then applied to the group's parts,
+// the fit part included.
 using Transform = std::function<void(Table&)>;
 using Fit = std::function<Transform(const Table& fit_part, const std::vector<std::string>& features)>;
 Split fit_apply(const OpContext& ctx, const std::string& op, const Fit& fit);

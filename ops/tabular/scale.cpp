@@ -67,7 +67,43 @@ Value run_standardize(const OpContext& ctx) {
       mean.push_back(m);
       scale.push_back(constant ? 1.0 : std::sqrt(var));
     }
-    return affine(features, scale, mean, true);
+    tab::Transform numeric = affine(features, scale, mean, true);
+    if (!ctx.params.value("sequences", false)) return numeric;
+    // Sequence columns (audio frames): each dimension over every frame of the fit part.
+    std::vector<std::string> names;
+    std::vector<std::vector<double>> seq_mean, seq_scale;
+    for (auto& c : fit.cols) {
+      if (!c.is_sequence()) continue;
+      size_t d = c.seq_dims;
+      std::vector<double> sum(d, 0), sq(d, 0);
+      double n = 0;
+      for (size_t r = 0; r < c.seq.size(); ++r) {
+        if (!c.present.empty() && !c.present[r]) continue;
+        for (size_t i = 0; i < c.seq[r].size(); ++i) sum[i % d] += c.seq[r][i];
+        n += static_cast<double>(c.steps(r));
+      }
+      if (n == 0) throw DataError("standardize: sequence column \"" + c.name + "\" has no frames in the part it is fitted on");
+      for (auto& x : sum) x /= n;
+      for (size_t r = 0; r < c.seq.size(); ++r) {
+        if (!c.present.empty() && !c.present[r]) continue;
+        for (size_t i = 0; i < c.seq[r].size(); ++i) sq[i % d] += (c.seq[r][i] - sum[i % d]) * (c.seq[r][i] - sum[i % d]);
+      }
+      for (auto& x : sq) x = x / n > 0 ? std::sqrt(x / n) : 1.0;  // a constant dimension is only centred
+      names.push_back(c.name);
+      seq_mean.push_back(sum);
+      seq_scale.push_back(sq);
+    }
+    return tab::Transform([=](Table& t) {
+      numeric(t);
+      for (size_t k = 0; k < names.size(); ++k) {
+        Column* c = t.find(names[k]);
+        if (!c || !c->is_sequence()) continue;
+        size_t d = c->seq_dims;
+        for (auto& row : c->seq)
+          for (size_t i = 0; i < row.size(); ++i)
+            row[i] = static_cast<float>((row[i] - seq_mean[k][i % d]) / seq_scale[k][i % d]);
+      }
+    });
   });
 }
 
@@ -91,7 +127,10 @@ void register_scale() {
   s.name = "standardize";
   s.doc = "Subtract each feature's mean and divide by its standard deviation, both from the training part "
           "(scikit-learn's StandardScaler); takes a split so that nothing is learnt from the test part.";
-  s.params = {s.params[0], s.params[3]};
+  s.params = {s.params[0], s.params[3],
+              {"sequences", {Type::Bool}, false, {}, Type::Any,
+               "also standardize every dimension of sequence columns (audio frames) over all frames of the fit part "
+               "(default false: a token-id column must not be scaled)"}};
   register_op(s, run_standardize);
 }
 

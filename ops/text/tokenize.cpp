@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "ops/op.h"
 #include "ops/tabular/common.h"
@@ -130,7 +131,6 @@ Value run_tokenize(const OpContext& ctx) {
   if (!s) throw InternalError("tokenize: data is not a split");
   std::string col = ctx.params.at("column").get<std::string>();
   std::string into = tab::str_param(ctx.params, "into", "tokens");
-  std::string fit_on = tab::str_param(ctx.params, "fit_on", "train");
   text::VocabOptions opt;
   opt.max_len = whole(ctx.params, "tokenize", "max_len", NAN, 1, 1e6);
   opt.size = whole(ctx.params, "tokenize", "vocab_size", NAN, 3, 16777216);  // ids must stay exact as floats
@@ -139,25 +139,32 @@ Value run_tokenize(const OpContext& ctx) {
   if (pad != "end" && pad != "start") throw DataError("tokenize: pad must be end or start, got " + pad);
   opt.pad_start = pad == "start";
 
-  const Table& fit = s->part(fit_on);
-  text::Vocabulary v = text::build_vocabulary(text_column(fit, fit_on, col, "tokenize"), opt);
-  Split out;
-  for (auto& [name, t] : s->parts) {
-    const Column& c = text_column(t, name, col, "tokenize");
-    if (t.find(into))
-      throw DataError(fmt::format("tokenize: part \"{}\" already has a column \"{}\"; name another with into:", name, into));
-    Column ids;
-    ids.name = into;
-    ids.numeric = false;
-    ids.seq_dims = 1;
-    ids.present.assign(c.text.size(), 1);
-    ids.seq.reserve(c.text.size());
-    for (size_t r = 0; r < c.text.size(); ++r)
-      ids.seq.push_back(text::encode(c.present[r] ? std::string_view(c.text[r]) : std::string_view(), v, opt));
-    Table copy = t;
-    copy.cols.push_back(std::move(ids));
-    out.parts.emplace_back(name, std::move(copy));
+  // One vocabulary per fit group: on a kfold split each fold builds its own
+  // from foldN_train, so a word only in foldN_val is out of vocabulary there.
+  std::map<std::string, Table> done;
+  for (auto& g : tab::fit_groups(*s, ctx.params, "tokenize")) {
+    const Table& fit = s->part(g.fit_on);
+    text::Vocabulary v = text::build_vocabulary(text_column(fit, g.fit_on, col, "tokenize"), opt);
+    for (auto& name : g.parts) {
+      const Table& t = s->part(name);
+      const Column& c = text_column(t, name, col, "tokenize");
+      if (t.find(into))
+        throw DataError(fmt::format("tokenize: part \"{}\" already has a column \"{}\"; name another with into:", name, into));
+      Column ids;
+      ids.name = into;
+      ids.numeric = false;
+      ids.seq_dims = 1;
+      ids.present.assign(c.text.size(), 1);
+      ids.seq.reserve(c.text.size());
+      for (size_t r = 0; r < c.text.size(); ++r)
+        ids.seq.push_back(text::encode(c.present[r] ? std::string_view(c.text[r]) : std::string_view(), v, opt));
+      Table copy = t;
+      copy.cols.push_back(std::move(ids));
+      done[name] = std::move(copy);
+    }
   }
+  Split out;
+  for (auto& [name, t] : s->parts) out.parts.emplace_back(name, std::move(done.at(name)));
   return out;
 }
 
@@ -166,7 +173,7 @@ Value run_vocabulary(const OpContext& ctx) {
   if (!s) throw InternalError("vocabulary: data is not a split");
   std::string col = ctx.params.at("column").get<std::string>();
   std::string tokens = tab::str_param(ctx.params, "tokens", "tokens");
-  std::string fit_on = tab::str_param(ctx.params, "fit_on", "train");
+  std::string fit_on = tab::fit_groups(*s, ctx.params, "vocabulary")[0].fit_on;  // fold1_train on a kfold split
   size_t top = whole(ctx.params, "vocabulary", "top", 20, 0, 1e9);
   text::Vocabulary v = text::recover_vocabulary(s->part(fit_on), col, tokens);
   json words = json::array();
@@ -194,7 +201,9 @@ void register_tokenize() {
           "column is kept. The vocabulary is built on the fit part only from the words the model sees (each row's "
           "first max_len words, split on whitespace): words with at least min_count occurrences, most frequent first "
           "(ties in byte order), at most vocab_size - 2 of them, ids from 2; 0 = padding, 1 = out of vocabulary (any "
-          "other word, e.g. one seen only in the test part). Each row is cut after max_len words (the end is cut) and "
+          "other word, e.g. one seen only in the test part); on a kfold split, with no fit_on given, each fold gets its "
+          "own vocabulary, built on foldN_train for foldN_train and foldN_val. Each row is cut after max_len words "
+          "(the end is cut) and "
           "padded with 0 to max_len; a missing text is all padding. vocabulary() reports it.";
   s.params = {
       {"data", {Type::Split}, true, {}, Type::Any, "the split; the vocabulary comes from one part, every part is encoded"},
@@ -207,7 +216,9 @@ void register_tokenize() {
       {"pad", {Type::Symbol}, false, {"end", "start"}, Type::Any,
        "where the padding goes (default end; Keras's pad_sequences pads at the start by default)"},
       {"into", {Type::String}, false, {}, Type::Any, "the name of the new column (default \"tokens\")"},
-      {"fit_on", {Type::String}, false, {}, Type::Any, "the part the vocabulary is built on (default \"train\")"},
+      {"fit_on", {Type::String}, false, {}, Type::Any,
+       "the part the vocabulary is built on (default \"train\"; on a kfold split, each fold's foldN_train for that "
+       "fold's parts)"},
   };
   register_op(s, run_tokenize);
 
@@ -221,7 +232,8 @@ void register_tokenize() {
       {"data", {Type::Split}, true, {}, Type::Any, "the split tokenize returned"},
       {"column", {Type::String}, true, {}, Type::Any, "the text column tokenize read"},
       {"tokens", {Type::String}, false, {}, Type::Any, "the token column (default \"tokens\")"},
-      {"fit_on", {Type::String}, false, {}, Type::Any, "the part the vocabulary was built on (default \"train\")"},
+      {"fit_on", {Type::String}, false, {}, Type::Any,
+       "the part the vocabulary was built on (default \"train\"; on a kfold split, fold1_train)"},
       {"top", {Type::Int}, false, {}, Type::Any, "how many of the most frequent words to list (default 20)"},
   };
   register_op(v, run_vocabulary);

@@ -87,3 +87,40 @@ TEST_CASE("preprocessing fits on the named part only", "[preprocess]") {
   CHECK_THAT(error_of([&] { run("minmax", {{"fit_on", "dev"}}, {{"data", s}}); }),
              Contains("split has no part \"dev\"; its parts are train, test"));
 }
+
+// Sequence columns (audio frames) are scaled per dimension over every frame of
+// the training part, only when asked: a token-id column must stay as it is.
+TEST_CASE("standardize(sequences: true) scales each frame dimension from the training frames only", "[preprocess]") {
+  auto part = [](std::vector<std::vector<float>> rows) {
+    Table t;
+    genre::Column f;
+    f.name = "frames";
+    f.numeric = false;
+    f.seq_dims = 2;
+    f.seq = std::move(rows);
+    f.present.assign(f.seq.size(), 1);
+    genre::Column l;
+    l.name = "label";
+    l.numeric = false;
+    for (size_t i = 0; i < f.seq.size(); ++i) l.text.push_back(i % 2 ? "a" : "b");
+    t.cols = {f, l};
+    t.label = "label";
+    return t;
+  };
+  Split s;
+  // train frames, dimension 0: 1, 3, 5, 7 (mean 4, population std sqrt(5)); dimension 1: constant 10.
+  s.parts.emplace_back("train", part({{1, 10, 3, 10}, {5, 10, 7, 10}}));
+  s.parts.emplace_back("test", part({{4, 10}, {100, 11}}));
+  Value in = s;
+  Split plain = tabtest::run_split("standardize", json::object(), {{"data", in}});
+  CHECK(plain.part("test").column("frames").seq[1][0] == 100.0f);  // untouched by default
+  Split out = tabtest::run_split("standardize", json{{"sequences", true}}, {{"data", in}});
+  const auto& tr = out.part("train").column("frames").seq;
+  const auto& te = out.part("test").column("frames").seq;
+  CHECK(tr[0][0] == Approx((1 - 4) / std::sqrt(5.0)));
+  CHECK(tr[1][2] == Approx((7 - 4) / std::sqrt(5.0)));
+  CHECK(tr[0][1] == Approx(0.0));  // a constant dimension is only centred
+  CHECK(te[0][0] == Approx(0.0));
+  CHECK(te[1][0] == Approx(96 / std::sqrt(5.0)));
+  CHECK(te[1][1] == Approx(1.0));
+}

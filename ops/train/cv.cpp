@@ -1,0 +1,145 @@
+// Cross-validation of a whole pipeline. The planner expands
+//   cv(model, f) { accuracy, macro_f1 }
+// where f is a split made by kfold (its scalers and vocabulary fitted per fold:
+// see tab::fit_apply) into one `cv_fold` node per fold, which fits the spec on
+// foldN_train and scores it on foldN_val, and `cv_summary`, which lays the
+// folds out with their mean and standard deviation. Folds run in parallel and
+// are cached one by one, like grid's trials.
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "ops/eval/metrics.h"
+#include "ops/models/model.h"
+#include "ops/op.h"
+#include "ops/train/fit.h"
+
+namespace genre {
+
+namespace {
+
+const std::vector<std::string> cv_metrics = {"accuracy", "macro_f1", "precision", "recall"};
+
+std::vector<std::string> wanted(const json& params) {
+  std::vector<std::string> out;
+  if (params.contains("metrics") && params["metrics"].is_array())
+    for (auto& m : params["metrics"]) out.push_back(m.get<std::string>());
+  if (out.empty()) out = {"accuracy", "macro_f1"};
+  return out;
+}
+
+// scikit-learn's precision_score / recall_score with average="macro": the mean
+// over the classes present in the truth or the predictions, 0 where undefined.
+std::pair<double, double> macro_precision_recall(const std::vector<int>& truth, const std::vector<int>& pred, int k) {
+  std::set<int> present(truth.begin(), truth.end());
+  present.insert(pred.begin(), pred.end());
+  auto pc = metrics::per_class(truth, pred, k);
+  double p = 0, r = 0;
+  for (int c : present) p += pc[size_t(c)].precision, r += pc[size_t(c)].recall;
+  double n = present.empty() ? 1.0 : double(present.size());
+  return {p / n, r / n};
+}
+
+Value run_cv_fold(const OpContext& ctx) {
+  const Table& train = std::get<Table>(ctx.input("data"));
+  const Table& test = std::get<Table>(ctx.input("test"));
+  FitContext fc = fit_context(ctx);
+  Model m = fit_model(spec_param(ctx, "model"), train, nullptr, fc);
+  std::vector<int> truth = label_indices(test, m.classes);
+  std::vector<int> pred = argmax_rows(predict_scores(m, test, fc));
+  int k = int(m.classes.size());
+  json out = {{"train_rows", train.rows()}, {"rows", test.rows()}};
+  auto [prec, rec] = macro_precision_recall(truth, pred, k);
+  for (auto& name : wanted(ctx.params)) {
+    if (name == "accuracy") out[name] = metrics::accuracy(truth, pred);
+    else if (name == "macro_f1") out[name] = metrics::macro_f1(truth, pred, k);
+    else if (name == "precision") out[name] = prec;
+    else if (name == "recall") out[name] = rec;
+    else throw InternalError("cv: unknown metric " + name);
+  }
+  return out;
+}
+
+// An evaluate-shaped report (one row per fold, then mean and std) so that the
+// report printer and results.json show it like any other.
+Value run_cv_summary(const OpContext& ctx) {
+  auto folds = ctx.inputs_of("folds");
+  if (folds.empty()) throw InternalError("cv_summary: no folds");
+  std::vector<std::string> names = wanted(ctx.params);
+  json models = json::object(), order = json::array(), mean = json::object(), sd = json::object();
+  size_t rows = 0;
+  for (size_t f = 0; f < folds.size(); f++) {
+    const json& r = std::get<json>(*folds[f]->value);
+    std::string key = fmt::format("fold{}", f + 1);
+    models[key] = r;
+    order.push_back(key);
+    rows += r.value("rows", size_t(0));
+  }
+  for (auto& name : names) {
+    double m = 0, s = 0, n = double(folds.size());
+    for (auto& key : order) m += models[key.get<std::string>()].at(name).get<double>();
+    m /= n;
+    for (auto& key : order) {
+      double d = models[key.get<std::string>()].at(name).get<double>() - m;
+      s += d * d;
+    }
+    mean[name] = m;
+    sd[name] = std::sqrt(s / n);  // population std (numpy's np.std, ddof=0), as grid's trials
+  }
+  models["mean"] = mean;
+  models["std"] = sd;
+  order.push_back("mean");
+  order.push_back("std");
+  return json{{"rows", rows},
+              {"models", models},
+              {"order", order},
+              {"cv", {{"k", folds.size()}, {"metrics", names}, {"mean", mean}, {"std", sd}, {"std_kind", "population"}}}};
+}
+
+}  // namespace
+
+void register_cv() {
+  using lang::Type;
+  register_op({.name = "cv",
+               .params = {{.name = "model", .types = {Type::Spec}, .required = true, .doc = "the model spec to fit per fold"},
+                          {.name = "data",
+                           .types = {Type::Split, Type::Table},
+                           .required = true,
+                           .doc = "a split made by kfold (parts fold1_train, fold1_val, ...), after any transforms: "
+                                  "scalers, imputers and tokenize fit on each foldN_train only; or a table, which cv "
+                                  "divides with kfold(k, stratified, seed) itself"},
+                          {.name = "k", .types = {Type::Int}, .doc = "folds when data is a table (default 5); with a "
+                                                                     "split, the kfold's k"},
+                          {.name = "seed", .types = {Type::Int}, .doc = "seed of the fold assignment when data is a table (default 0)"}},
+               .result = Type::Report,
+               .block = true,
+               .block_item = Type::Symbol,
+               .block_symbols = cv_metrics,
+               .doc = "cross-validate a whole pipeline: fit the spec on each foldN_train and score it on foldN_val; "
+                      "the report has one row per fold, then mean and std (population std, numpy's np.std, as "
+                      "scikit-learn users take from cross_validate) of each metric in the block (default accuracy, "
+                      "macro_f1): accuracy; macro_f1; precision and recall averaged over classes (macro, 0 where "
+                      "undefined). Each fold is fitted without validation rows (a classifier's val_* monitors are skipped, as fit "
+                      "without validate). Folds run in parallel and are cached one by one"},
+              [](const OpContext&) -> Value { throw InternalError("cv is expanded by the planner"); });
+
+  register_op({.name = "cv_fold",
+               .params = {{.name = "model", .types = {Type::Spec}, .required = true, .doc = "the model spec"},
+                          {.name = "data", .types = {Type::Table}, .required = true, .doc = "the fold's training rows"},
+                          {.name = "test", .types = {Type::Table}, .required = true, .doc = "the fold's held-out rows"},
+                          {.name = "metrics", .types = {Type::List}, .doc = "the metrics to compute"}},
+               .result = Type::Report,
+               .doc = "(internal, made by cv) fit on one fold's training rows and score its held-out rows"},
+              run_cv_fold);
+
+  register_op({.name = "cv_summary",
+               .params = {{.name = "folds", .types = {Type::List}, .required = true, .elem = Type::Report,
+                           .doc = "the cv_fold reports, fold 1 first"},
+                          {.name = "metrics", .types = {Type::List}, .doc = "the metrics, in the block's order"}},
+               .result = Type::Report,
+               .doc = "(internal, made by cv) per-fold metrics with their mean and population std"},
+              run_cv_summary);
+}
+
+}  // namespace genre

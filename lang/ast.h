@@ -52,13 +52,15 @@ struct Expr {
     For,      // for x in [...], y in [...]: body
     Binary,   // a op b: + - * / == != < <= > >= in and or
     Unary,    // -a, not a
+    Arrow,    // target <- value: an item of a mapping block, merge { house <- ["deep house"] } (lhs target, rhs value)
   };
   Kind kind;
   Range range;
 
   double number = 0;      // Number: value in canonical units (70% -> 0.7, 250ms -> 0.25)
   std::string unit;       // Number: "", "s", "Hz", "%" (as written: "ms" is stored as "s")
-  std::string text;       // String: value (escapes resolved); Name / Member: identifier; Binary/Unary: operator; Call: callee
+  std::string text;       // String: value (escapes resolved); Name / Member: identifier; Binary/Unary: operator; Call: callee;
+                          // Arrow: the target's name or text
   bool boolean = false;   // Bool
 
   std::vector<ExprPtr> items;    // List items; Call block items
@@ -67,7 +69,7 @@ struct Expr {
   bool has_parens = false;       // Call: written with (...)
   bool has_block = false;        // Call: written with { ... }
   Range callee_range;            // Call: the callee name
-  ExprPtr lhs, rhs;              // Member (lhs), Pipe, With (rhs is a Record), Binary, Unary (lhs), For (lhs = body)
+  ExprPtr lhs, rhs;              // Member (lhs), Pipe, With (rhs is a Record), Binary, Unary (lhs), For (lhs = body), Arrow
   std::vector<Binding> bindings; // For
 };
 

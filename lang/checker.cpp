@@ -230,7 +230,7 @@ class Checker {
       return t.t == Type::Trained || (t.t == Type::List && (t.elem == Type::Trained || t.elem == Type::Any));
     if (kind == "ensemble") return t.t == Type::Trained;
     if (kind == "report" || kind == "analysis") return t.t == Type::Report;
-    if (kind == "genres") return t.t == Type::List;
+    if (kind == "genres") return t.t == Type::List || t.t == Type::Record;  // a list, or a merge { ... }
     return true;
   }
 
@@ -288,6 +288,9 @@ class Checker {
         number_operand(*e.lhs, t, e.text);
         return {Type::Number};
       }
+      case K::Arrow:  // only a mapping block (block() below) takes these
+        error(e.range, "'<-' only goes in the block of an op that maps names, like `merge { house <- [\"deep house\"] }`");
+        return {};
     }
     return {};
   }
@@ -725,9 +728,66 @@ class Checker {
     return {nullptr, nullptr};
   }
 
+  // A mapping block (a Signature with block_item Record): `target <- value`
+  // items that make a record, each target once. With block_symbols (map), a
+  // value is one of those names or `programs 0..7, 24`; without (merge), a
+  // list of strings: the tags that become the target.
+  void mapping_block(const Signature& sig, const Expr& node) {
+    std::map<std::string, int> seen;  // target -> its line
+    const bool programs = !sig.block_symbols.empty();
+    const std::string example = programs ? "`piano <- programs 0..7`" : "`house <- [\"deep house\", \"hard house\"]`";
+    for (auto& item : node.items) {
+      const Expr& it = *item;
+      if (it.kind != Expr::Kind::Arrow) {
+        error(it.range, "the block of '" + sig.name + "' takes `name <- value` items", "like " + example);
+        continue;
+      }
+      if (auto [at, fresh] = seen.emplace(it.text, it.lhs->range.begin.line); !fresh)
+        error(it.lhs->range, "'" + it.text + "' is given twice in the block of '" + sig.name + "'",
+              "first given at line " + std::to_string(at->second));
+      const Expr& v = *it.rhs;
+      if (programs) {
+        if (v.kind == Expr::Kind::Name && contains(sig.block_symbols, v.text)) continue;
+        if (v.kind != Expr::Kind::List || v.items.empty() ||
+            !std::all_of(v.items.begin(), v.items.end(), [](auto& r) { return r->kind == Expr::Kind::List; })) {
+          error(v.range, "expected " + join(sig.block_symbols, " or ") + " or programs after '<-'", "like " + example);
+          continue;
+        }
+        for (auto& r : v.items) {  // [first, last] from `first..last`
+          double a = r->items[0]->number, b = r->items[1]->number;
+          bool whole = integral_literal(*r->items[0]) && integral_literal(*r->items[1]);
+          if (!whole || a < 0 || b > 127)
+            error(r->range, "programs are whole numbers from 0 to 127 (General MIDI)");
+          else if (a > b)
+            error(r->range, "a range of programs goes from low to high (like `24..31`)");
+        }
+        continue;
+      }
+      Ty t = expr(v);
+      if (t.t == Type::String || t.t == Type::Any) continue;
+      if (t.t != Type::List) {
+        error(v.range, "expected a list of genres after '<-', got " + a_type(t.t), "like " + example);
+        continue;
+      }
+      if (v.kind == Expr::Kind::List) {
+        for (size_t i = 0; i < v.items.size(); ++i) {
+          Type ti = expr(*v.items[i]).t;
+          if (ti != Type::String && ti != Type::Any)
+            error(v.items[i]->range, "item " + std::to_string(i + 1) + " after '" + it.text + " <-' must be a genre (a string), got " + a_type(ti));
+        }
+      } else if (t.elem != Type::String && t.elem != Type::Any) {
+        error(v.range, "expected a list of genres after '<-', got a list of " + plural(t.elem));
+      }
+    }
+  }
+
   void block(const Signature& sig, const Expr& node) {
     if (!sig.block) {
       error(node.items.empty() ? node.callee_range : node.items[0]->range, "'" + sig.name + "' takes no { ... } block");
+      return;
+    }
+    if (sig.block_item == Type::Record) {
+      mapping_block(sig, node);
       return;
     }
     for (auto& item : node.items) {

@@ -119,7 +119,7 @@ struct record_start : p::seq<p::one<'{'>, sep, p::identifier, sep, p::one<':'>> 
 // ---- calls
 // call   = callee ( "(" [ args ] ")" [ block ] | block )
 // args   = arg { "," arg } [","]      arg = identifier ":" expr | expr
-// block  = "{" { postfix [","] } "}"  (not when the "{" starts a record)
+// block  = "{" { ( arrow | postfix ) [","|";"] } "}"  (not when the "{" starts a record)
 // callee = name | kind "("   (a keyword may be called: `split(by: "x")`)
 struct callee : p::sor<name, p::seq<kind_kw, p::at<p::one<'('>>>> {};
 struct arg_name : p::identifier {};
@@ -143,10 +143,30 @@ struct block_open : p::seq<p::not_at<record_start>, p::one<'{'>> {};
 struct block_close : p::one<'}'> {
   static constexpr const char* error = "expected '}' to close {open}";
 };
+// arrow = ( name | string ) "<-" ( programs | expr )   a block item of merge / map:
+//   merge { house <- ["deep house", "hard house"] }     map { drums <- percussion; piano <- programs 0..7 }
+// programs = "programs" range { "," range }     range = number [ ".." number ]   (0..7 is 0 to 7, both in)
+struct range_end : p::seq<number> {
+  static constexpr const char* error = "expected a number after '..' (like `programs 0..7`)";
+};
+struct prog_range : p::seq<number, p::opt<sep, p::string<'.', '.'>, sep, p::must<range_end>>> {};
+struct range_first : p::seq<prog_range> {
+  static constexpr const char* error = "expected a program or a range after 'programs' (like `programs 0..7, 24`)";
+};
+struct programs : p::seq<TAO_PEGTL_KEYWORD("programs"), sep, p::must<range_first>,
+                         p::star<sep, p::one<','>, sep, prog_range>> {};
+struct arrow_value : p::sor<programs, expr> {
+  static constexpr const char* error = "expected {arrow} after '<-'";
+};
+struct name_ref;
+struct arrow_target : p::sor<string_lit, name_ref> {};
+struct arrow : p::seq<arrow_target, sep, p::string<'<', '-'>, sep, p::must<arrow_value>> {};
 // Block items never start with a keyword: an unclosed block then ends at the next definition.
-struct block_item : p::seq<p::not_at<reserved>, postfix> {};
+// block = "{" { ( arrow | postfix ) [ "," | ";" ] } "}"
+struct block_item : p::seq<p::not_at<reserved>, p::sor<arrow, postfix>> {};
+struct block_sep : p::one<',', ';'> {};
 struct block : p::seq<block_open, sep,
-                      p::opt<block_item, p::star<sep, p::opt<p::one<','>, sep>, block_item>, p::opt<sep, p::one<','>>>,
+                      p::opt<block_item, p::star<sep, p::opt<block_sep, sep>, block_item>, p::opt<sep, block_sep>>,
                       sep, p::must<block_close>> {};
 struct call : p::seq<callee, p::sor<p::seq<call_args, p::opt<sep, block>>, p::seq<sep, block>>> {};
 

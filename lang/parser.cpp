@@ -39,6 +39,7 @@ struct Open {  // an unclosed bracket, for "expected ')' to close the call to 'c
   std::string what;
   int line;
   char close;
+  std::string callee = "";  // a block's op: what `<-` expects inside it depends on it
 };
 
 struct State {
@@ -202,7 +203,7 @@ template <>
 struct action<block_open> {
   template <typename In>
   static void apply(const In& in, State& s) {
-    s.opens.push_back({"the block of '" + current_callee(s) + "'", int(in.iterator().line), '}'});
+    s.opens.push_back({"the block of '" + current_callee(s) + "'", int(in.iterator().line), '}', current_callee(s)});
   }
 };
 template <>
@@ -438,6 +439,45 @@ struct action<for_expr> {
   }
 };
 
+// ---- mapping blocks: target <- value; `programs 0..7, 24` is the list of ranges [[0, 7], [24, 24]]
+template <>
+struct action<prog_range> {
+  template <typename In>
+  static void apply(const In& in, State& s) {
+    auto parts = take(s);
+    auto e = make(Expr::Kind::List, range_of(in));
+    for (auto& p : parts) e->items.push_back(std::move(p.expr));
+    if (e->items.size() == 1) {  // one program: the range from it to itself
+      auto last = make(Expr::Kind::Number, e->items[0]->range);
+      last->number = e->items[0]->number;
+      last->unit = e->items[0]->unit;
+      e->items.push_back(std::move(last));
+    }
+    push(s, std::move(e));
+  }
+};
+template <>
+struct action<programs> {
+  template <typename In>
+  static void apply(const In& in, State& s) {
+    auto e = make(Expr::Kind::List, range_of(in));
+    for (auto& p : take(s)) e->items.push_back(std::move(p.expr));
+    push(s, std::move(e));
+  }
+};
+template <>
+struct action<arrow> {
+  template <typename In>
+  static void apply(const In& in, State& s) {
+    auto parts = take(s);
+    auto e = make(Expr::Kind::Arrow, range_of(in));
+    e->text = parts[0].expr->text;
+    e->lhs = std::move(parts[0].expr);
+    e->rhs = std::move(parts[1].expr);
+    push(s, std::move(e));
+  }
+};
+
 // ---- top level
 template <>
 struct action<module_path> {
@@ -506,6 +546,9 @@ std::string fill(std::string msg, const State& s, const std::string& token) {
   put("{name}", s.name);
   put("{open}", open);
   put("{token}", token);
+  // What `<-` takes depends on the block: merge maps genres, map maps programs.
+  std::string callee = s.opens.empty() ? "" : s.opens.back().callee;
+  put("{arrow}", callee == "merge" ? "a list of genres" : callee == "map" ? "percussion or programs" : "a value");
   return msg;
 }
 
@@ -544,6 +587,11 @@ struct control : p::normal<Rule> {
     }
     if constexpr (std::is_same_v<Rule, def_end>)
       hint = "a definition ends where the next line starts with a keyword; is an operator or a ',' missing?";
+    if constexpr (std::is_same_v<Rule, arrow_value>) {
+      std::string callee = s.opens.empty() ? "" : s.opens.back().callee;
+      if (callee == "merge") hint = "like `house <- [\"deep house\", \"hard house\"]`";
+      if (callee == "map") hint = "like `drums <- percussion` or `piano <- programs 0..7, 24`";
+    }
     if constexpr (std::is_same_v<Rule, string_close>)
       hint = "write \\\" for a quote inside a string";
     throw SyntaxError{fill(msg, s, token), hint, it.byte, int(it.line), int(it.column)};
@@ -698,6 +746,7 @@ std::string dump(const Expr& e) {
     }
     case K::Binary: return "(" + e.text + " " + dump(*e.lhs) + " " + dump(*e.rhs) + ")";
     case K::Unary: return "(" + e.text + " " + dump(*e.lhs) + ")";
+    case K::Arrow: return "(<- " + dump(*e.lhs) + " " + dump(*e.rhs) + ")";
   }
   return "?";
 }

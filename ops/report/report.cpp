@@ -5,7 +5,9 @@
 #include <fstream>
 #include <unistd.h>
 
+#include "ops/report/dendrogram.h"
 #include "ops/report/table_text.h"
+#include "ops/models/sequence_model.h"
 
 namespace genre {
 
@@ -255,9 +257,15 @@ std::string describe(const std::string& name, const Value& v) {
     return out;
   }
   const json& j = std::get<json>(v);
+  if (is_dendrogram(j)) return out + describe_dendrogram(j);
   if (is_tag_table(j)) {
     out += fmt::format("{} items\n", j.value("items", 0));
     for (auto& [title, t] : tag_tables(j)) out += "\n" + title + "\n" + t.render();
+    return out;
+  }
+  if (is_next_step_loss(j)) {
+    out += fmt::format("{} test windows\n", j.value("rows", 0));
+    for (auto& [title, t] : next_step_tables(j)) out += "\n" + title + "\n" + t.render();
     return out;
   }
   if (!is_report(j)) return out + j.dump(2) + "\n";
@@ -274,9 +282,19 @@ void write_outputs(const fs::path& dir, const std::vector<std::pair<std::string,
   json results = json::object();
   for (auto& [name, v] : targets) {
     const json* j = std::get_if<json>(&v);
+    if (j && is_dendrogram(*j)) {  // the merge list as CSV, the tree as SVG
+      results[name] = *j;
+      write_dendrogram(dir, name, *j);
+      continue;
+    }
     if (j && is_tag_table(*j)) {
       results[name] = *j;
       for (auto& [title, t] : tag_tables(*j)) write_atomic(dir / (name + "_" + title + ".csv"), t.csv());
+      continue;
+    }
+    if (j && is_next_step_loss(*j)) {
+      results[name] = (*j)["models"];
+      for (auto& [title, t] : next_step_tables(*j)) write_atomic(dir / (name + "_" + title + ".csv"), t.csv());
       continue;
     }
     if (!j || !is_report(*j)) continue;

@@ -29,10 +29,19 @@ void register_midi_folder();  // ops/midi/midi_folder.cpp
 void register_instruments();  // ops/midi/instruments.cpp
 void register_piano_roll();   // ops/midi/piano_roll.cpp: piano_roll, windows
 void register_audio_features();  // ops/audio/audio_features.cpp
+void register_render();          // ops/audio/render.cpp
 void register_artist_terms();    // ops/tags/artist_terms.cpp
 void register_normalize_tags();  // ops/tags/normalize_tags.cpp
 void register_tag_table();       // ops/tags/tag_table.cpp
 void register_match_scores();    // ops/tags/match_scores.cpp
+void register_merge_tags();      // ops/tags/merge_tags.cpp: merge { a <- [...] }, merge_tags
+void register_instrument_map();  // ops/midi/instrument_map.cpp: map { drums <- percussion }
+void register_pitch_histograms();  // ops/midi/pitch_histograms.cpp
+void register_cluster();         // ops/analysis/cluster.cpp
+void register_sequence_ops();    // ops/models/sequence_ops.cpp: next_step, next_step_loss
+void register_ensemble();        // ops/models/ensemble.cpp: average, max, weighted, vote
+void register_cv();              // ops/train/cv.cpp: cv (expanded by the planner), cv_fold, cv_summary
+void register_ablate();          // ops/train/ablate.cpp: ablate (expanded by the planner), remove, replace
 
 void register_all() {
   static std::once_flag once;
@@ -60,10 +69,19 @@ void register_all() {
     register_instruments();
     register_piano_roll();
     register_audio_features();
+    register_render();
     register_artist_terms();
     register_normalize_tags();
     register_tag_table();
     register_match_scores();
+    register_merge_tags();
+    register_instrument_map();
+    register_pitch_histograms();
+    register_cluster();
+    register_sequence_ops();
+    register_ensemble();
+    register_cv();
+    register_ablate();  // keep last: remove/replace list the layer kinds registered before it
   });
 }
 

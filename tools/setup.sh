@@ -11,6 +11,8 @@ packages=(
   libtbb-dev          # oneTBB: running ops in parallel
   libsndfile1-dev     # audio files
   libsamplerate0-dev  # resampling audio to a script's rate
+  libfluidsynth-dev   # MIDI -> audio (render)
+  fluid-soundfont-gm  # its default soundfont, FluidR3_GM.sf2
   libfmt-dev          # formatting
   catch2              # unit tests
   libsvm-dev          # the SVM (the library scikit-learn wraps)
@@ -34,3 +36,11 @@ fi
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C build -j"$(nproc)"
+
+# The openly licensed audio corpus of examples/gtzan_lstm.genre: the shipped Groove MIDI
+# subset rendered to WAV (build/groove-audio). A fresh cache, so that a deleted folder is
+# rendered again; files whose bytes would not change are left as they are.
+render_cache=$(mktemp -d)
+build/genre run tools/render_groove.genre --cache "$render_cache" --out "$render_cache/out" >/dev/null
+rm -rf "$render_cache"
+echo "setup: rendered data/groove-midi to build/groove-audio"

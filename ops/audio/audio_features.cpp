@@ -16,6 +16,7 @@
 
 #include "ops/audio/decode.h"
 #include "ops/audio/features.h"
+#include "ops/audio/tempo.h"
 #include "ops/op.h"
 #include "runtime/torch_api.h"
 #include "ops/tabular/common.h"
@@ -67,6 +68,13 @@ std::pair<double, double> mean_var(const double* v, size_t n) {
   return {m, s / static_cast<double>(n)};
 }
 
+// The frame features and tempo, the one per-clip number.
+std::vector<std::string> feature_symbols() {
+  auto names = audio::feature_names();
+  names.push_back("tempo");
+  return names;
+}
+
 int int_param(const json& p, const char* name, int dflt, int lo) {
   double v = tab::num_param(p, name, dflt);
   if (v != std::floor(v) || v < lo || v > 1 << 24)
@@ -85,10 +93,15 @@ Value run_audio_features(const OpContext& ctx) {
   if (!fs::is_directory(root, ec)) throw DataError("audio_features: " + given + " is a file, not a folder");
 
   std::vector<audio::Feature> which;
+  bool want_tempo = false;  // one number per clip (GTZAN's `tempo` column), not a frame feature
   for (auto& name : tab::string_list(ctx.params.at("features"), "audio_features", "features")) {
+    if (name == "tempo") {
+      want_tempo = true;
+      continue;
+    }
     auto f = audio::parse_feature(name);
     if (!f) throw DataError("audio_features: unknown feature \"" + name + "\"; expected one of " +
-                            tab::name_list(audio::feature_names()));
+                            tab::name_list(feature_symbols()));
     if (std::find(which.begin(), which.end(), *f) == which.end()) which.push_back(*f);
   }
   audio::Settings s;
@@ -98,6 +111,11 @@ Value run_audio_features(const OpContext& ctx) {
   std::string pad = tab::symbol_param(ctx.params, "pad", "constant");
   if (pad != "constant" && pad != "reflect") throw DataError("audio_features: pad must be constant or reflect, got " + pad);
   s.reflect = pad == "reflect";
+  audio::TempoSettings ts;  // librosa.feature.tempo's defaults, on the script's STFT
+  ts.n_fft = s.n_fft;
+  ts.hop = s.hop;
+  if (want_tempo && (s.n_fft & (s.n_fft - 1)))
+    throw DataError("audio_features: tempo needs n_fft to be a power of two, got " + std::to_string(s.n_fft));
   if (ctx.params.contains("tuning") && !ctx.params["tuning"].is_null()) {
     double t = ctx.params["tuning"].get<double>();
     if (!(t >= -0.5 && t < 0.5)) throw DataError("audio_features: tuning is a fraction of a chroma bin in [-0.5, 0.5), got " + tab::fmt_num(t));
@@ -144,6 +162,7 @@ Value run_audio_features(const OpContext& ctx) {
   seq.seq_dims = seq_dims;
   std::vector<std::string> errors(files.size());
   std::vector<double> padded(files.size(), 0);
+  std::vector<double> tempi(files.size(), missing);
 
   // A chunk of clips at a time: 1000 decoded 30-s clips would take 2.6 GB.
   const size_t chunk = 32;
@@ -158,6 +177,7 @@ Value run_audio_features(const OpContext& ctx) {
         clips[i].samples = std::move(d.samples);
         clips[i].rate = d.rate;
         padded[first + i] = d.padded ? 1 : 0;
+        if (want_tempo) tempi[first + i] = audio::tempo(audio::onset_strength(clips[i].samples, d.rate, ts), d.rate, ts);
       } catch (const DataError& e) {
         errors[first + i] = e.what();  // a damaged file is set aside; the rest go on
       }
@@ -167,7 +187,7 @@ Value run_audio_features(const OpContext& ctx) {
     std::vector<audio::Clip> good;
     for (size_t i = 0; i < n; ++i)
       if (errors[first + i].empty()) good.push_back(std::move(clips[i]));
-    auto feats = good.empty() ? std::vector<audio::ClipFeatures>{}
+    auto feats = good.empty() || which.empty() ? std::vector<audio::ClipFeatures>{}
                               : torch_api().audio_features(good, which, s, ctx.threads);
     size_t next = 0;
     for (size_t i = 0; i < n; ++i) {
@@ -178,6 +198,7 @@ Value run_audio_features(const OpContext& ctx) {
         seq.present.push_back(0);
         continue;
       }
+      if (which.empty()) continue;  // tempo alone
       const audio::ClipFeatures& cf = feats.at(next++);
       if (frames_out) {
         seq.seq.push_back(audio::stack_frames(cf));
@@ -219,11 +240,17 @@ Value run_audio_features(const OpContext& ctx) {
   }
   t.cols.push_back(std::move(file));
   t.cols.push_back(std::move(label));
-  if (frames_out) t.cols.push_back(std::move(seq));
+  if (frames_out && !which.empty()) t.cols.push_back(std::move(seq));
   for (size_t i = 0; i < names.size(); ++i) {
     Column c;
     c.name = names[i];
     c.num = std::move(cols[i]);
+    t.cols.push_back(std::move(c));
+  }
+  if (want_tempo) {
+    Column c;
+    c.name = "tempo";
+    c.num = std::move(tempi);
     t.cols.push_back(std::move(c));
   }
   // Only with clip: said per row, so a study can see (and drop) clips that were mostly silence.
@@ -245,7 +272,7 @@ void register_audio_features() {
   lang::Signature s;
   s.name = "audio_features";
   s.result = Type::Table;
-  s.version = 2;  // 2: rate, clip, offset, summarize: none, quarantine (an `error` column)
+  s.version = 3;  // 2: rate, clip, offset, summarize: none, quarantine (an `error` column); 3: tempo
   s.doc = "Every audio file under a folder (WAV, AU, AIFF, FLAC, OGG, MP3; mono; at its own sample rate or resampled "
           "to `rate`; cut or zero-padded to `clip` seconds after `offset`), one row per clip: file, label (the parent "
           "folder's name), then <feature>_mean / <feature>_var over frames, computed as librosa 0.11 does and named "
@@ -256,8 +283,11 @@ void register_audio_features() {
   s.params = {
       {"path", {Type::Path}, true, {}, Type::Any,
        "the folder, relative to the script (its files' names, sizes and times are part of the cache key)"},
-      {"features", {Type::List, Type::Symbol}, true, audio::feature_names(), Type::String,
-       "which features: mfcc, centroid, chroma, rolloff, zcr, rms, bandwidth, contrast"},
+      {"features", {Type::List, Type::Symbol}, true, feature_symbols(), Type::String,
+       "which features: mfcc, centroid, chroma, rolloff, zcr, rms, bandwidth, contrast per frame; tempo: one number "
+       "per clip, a column `tempo` in BPM (librosa.feature.tempo with its defaults: onset strength, 8-s "
+       "autocorrelation tempogram averaged over the clip, log-normal prior at 120 BPM; one of the tempogram's bins, "
+       "60 * rate / (hop * lag))"},
       {"n_mfcc", {Type::Int}, false, {}, Type::Any, "MFCC coefficients (default 13)"},
       {"n_fft", {Type::Int}, false, {}, Type::Any, "STFT window and frame length in samples (default 2048)"},
       {"hop", {Type::Int}, false, {}, Type::Any, "samples between frames (default 512)"},

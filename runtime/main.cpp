@@ -182,10 +182,10 @@ int main(int argc, char** argv) {
   add_file(check);
   auto* plan = app.add_subcommand("plan", "show the DAG: each node, its key, cached or why it will run");
   add_file(plan);
-  plan->add_option("targets", o.targets, "definitions to plan (default: every report)");
+  plan->add_option("targets", o.targets, "definitions to plan (default: every report and analysis)");
   auto* run = app.add_subcommand("run", "run a script (only what is not cached) and write its results");
   add_file(run);
-  run->add_option("targets", o.targets, "definitions to run (default: every report)");
+  run->add_option("targets", o.targets, "definitions to run (default: every report and analysis)");
   run->add_option("--out", o.out, "output folder (default: out/<script name> beside the script)");
   run->add_option("-j,--jobs", o.jobs, "ops run at once (default: number of cores)");
   run->add_option("--device", o.device, "auto | cpu | cuda (auto: CUDA when available)")

@@ -24,7 +24,7 @@ std::string value_of(const Script& s, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("--set replaces a let's value: numbers, lists and quoted strings as written") {
+TEST_CASE("overrides: --set replaces a let's value: numbers, lists and quoted strings as written") {
   Diagnostics d;
   Script s = script(d);
   apply_overrides(s, {"epochs=12", "data=\"x y/\""}, d);
@@ -35,7 +35,7 @@ TEST_CASE("--set replaces a let's value: numbers, lists and quoted strings as wr
   CHECK(value_of(s, "epochs") == dump(*parse("t", "let e = [1, 2]", d).defs[0].value));
 }
 
-TEST_CASE("--set takes a bare word as a string, and an existing path relative to the current folder") {
+TEST_CASE("overrides: --set takes a bare word as a string, and an existing path relative to the current folder") {
   Diagnostics d;
   Script s = script(d);
   apply_overrides(s, {"data=3rd_take/"}, d);  // a leading digit that is not a number
@@ -51,7 +51,7 @@ TEST_CASE("--set takes a bare word as a string, and an existing path relative to
   CHECK(value_of(s, "data") == "\"" + (dir / "gtzan").lexically_normal().string() + "/\"");
 }
 
-TEST_CASE("--set errors: no '=', unknown name, a definition that is not a let, a value that does not parse") {
+TEST_CASE("overrides: --set errors: no '=', unknown name, a definition that is not a let, a value that does not parse") {
   Diagnostics d;
   Script s = script(d);
   apply_overrides(s, {"epochs"}, d);

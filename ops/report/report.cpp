@@ -91,9 +91,11 @@ std::vector<std::pair<std::string, TextTable>> report_tables(const json& r, bool
 
   // One row per model: the single-number metrics the report asked for, and how training went.
   std::vector<std::pair<std::string, std::string>> cols;
-  for (auto [key, title] : {std::pair{"accuracy", "accuracy"}, {"macro_f1", "macro-F1"}})
+  // precision/recall are single numbers only where cv averaged them (evaluate keeps them per class).
+  for (auto [key, title] : {std::pair{"accuracy", "accuracy"}, {"macro_f1", "macro-F1"}, {"precision", "precision"},
+                            {"recall", "recall"}})
     for (auto& name : order)
-      if (r["models"][name].contains(key)) {
+      if (r["models"][name].contains(key) && r["models"][name][key].is_number()) {
         cols.push_back({key, title});
         break;
       }

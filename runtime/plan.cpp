@@ -477,6 +477,19 @@ class Lowerer {
     return (std::filesystem::path(plan_.script_dir) / fp).lexically_normal().string();
   }
 
+  // A node that an expansion (grid, cv, ablate) makes for one point of a
+  // definition: labelled `label` in plans and progress, named `name` in reports.
+  PVal add_sub(Node n, const std::string& label, const std::string& name) {
+    std::string saved = cur_def_;
+    cur_def_ = label;
+    PVal v;
+    v.kind = PVal::Kind::Node;
+    v.node = add(std::move(n));
+    v.name = name;
+    cur_def_ = saved;
+    return v;
+  }
+
   // Hashes and appends a node, or returns the identical node already planned.
   size_t add(Node n) {
     Hasher ph;
@@ -560,14 +573,8 @@ class Lowerer {
         t.range = range;
         t.inputs.push_back({fold_node, fmt::format("fold{}_train", f), "data", "fold"});
         t.inputs.push_back({fold_node, fmt::format("fold{}_val", f), "validate", "fold"});
-        std::string saved = cur_def_;
-        cur_def_ = fmt::format("{}[{} fold={}]", saved, point_label(point), f);
-        PVal tv;
-        tv.kind = PVal::Kind::Node;
-        tv.node = add(std::move(t));
-        tv.name = cur_def_;
-        cur_def_ = saved;
-        trials.items.push_back(tv);
+        std::string sub = fmt::format("{}[{} fold={}]", cur_def_, point_label(point), f);
+        trials.items.push_back(add_sub(std::move(t), sub, sub));
       }
     }
     Node sel;
@@ -656,14 +663,8 @@ class Lowerer {
       t.range = range;
       t.inputs.push_back({fold_node, fmt::format("fold{}_train", f), "data", fmt::format("{}.fold{}_train", base, f)});
       t.inputs.push_back({fold_node, fmt::format("fold{}_val", f), "test", fmt::format("{}.fold{}_val", base, f)});
-      std::string saved = cur_def_;
-      cur_def_ = fmt::format("{}[fold={}]", saved, f);
-      PVal tv;
-      tv.kind = PVal::Kind::Node;
-      tv.node = add(std::move(t));
-      tv.name = cur_def_;
-      cur_def_ = saved;
-      folds.items.push_back(tv);
+      std::string sub = fmt::format("{}[fold={}]", cur_def_, f);
+      folds.items.push_back(add_sub(std::move(t), sub, sub));
     }
     Node sum;
     sum.op = "cv_summary";
@@ -774,14 +775,8 @@ class Lowerer {
       n.range = at;
       add_inputs(n, *fit_sig->param("data"), data);
       if (validate) add_inputs(n, *fit_sig->param("validate"), *validate);
-      std::string saved = cur_def_;
-      cur_def_ = saved + "[" + name + "]";
-      PVal fv;
-      fv.kind = PVal::Kind::Node;
-      fv.node = add(std::move(n));
-      fv.name = name;  // evaluate reports each model under this name
-      cur_def_ = saved;
-      fits.items.push_back(fv);
+      // evaluate reports each model under the variant's name
+      fits.items.push_back(add_sub(std::move(n), cur_def_ + "[" + name + "]", name));
     }
     Node ev;
     ev.op = "evaluate";

@@ -63,7 +63,8 @@ struct Run {
   std::unique_ptr<std::atomic<bool>[]> blocked;    // a dep failed or was skipped
   std::atomic<bool> stop{false};                    // a task failed and !keep_going
   std::mutex mu;
-  std::exception_ptr first;
+  std::exception_ptr first;  // the failure of the lowest-numbered task: the same on every run
+  size_t first_index = 0;
   tbb::task_group* group = nullptr;
 
   void start(size_t i) {
@@ -75,7 +76,7 @@ struct Run {
           ok = true;
         } catch (...) {
           std::lock_guard lock(mu);
-          if (!first) first = std::current_exception();
+          if (!first || i < first_index) first = std::current_exception(), first_index = i;
           if (!keep_going) stop = true;
         }
       }

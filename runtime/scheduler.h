@@ -16,8 +16,9 @@ struct Task {
 
 // Runs every task whose deps all succeeded. If a task throws, tasks that
 // depend on it (directly or not) are skipped; without keep_going no new task
-// starts either. Tasks already running always finish, then the first
-// exception is rethrown. A bad dep index or a cycle throws InternalError
+// starts either. Tasks already running always finish, then the exception of
+// the lowest-numbered failed task is rethrown (not the earliest in time, so a
+// keep_going run reports the same error however the threads were scheduled). A bad dep index or a cycle throws InternalError
 // before anything runs.
 void run_dag(std::vector<Task>& tasks, int jobs, bool keep_going = false);
 

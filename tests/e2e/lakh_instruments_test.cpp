@@ -11,7 +11,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
-#include <sys/wait.h>
+
+#include "shell.h"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -20,15 +21,7 @@ using Catch::Matchers::WithinAbs;
 
 namespace {
 
-std::pair<int, std::string> run(const std::string& cmd) {
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), out};
-}
+using e2e::run;
 
 }  // namespace
 

@@ -138,8 +138,17 @@ TEST_CASE("scheduler: without keep_going nothing new starts after a failure", "[
   for (bool keep_going : {false, true}) {
     std::atomic<int> after{0};
     std::vector<Task> t(8);
-    t[0].run = [] { throw std::runtime_error("first"); };
-    t[1].run = [] { std::this_thread::sleep_for(std::chrono::milliseconds(100)); };
+    // 1 finishes only after 0 has failed, however busy the machine (a fixed
+    // sleep alone was not enough under load: 1 could finish before 0 ran).
+    std::atomic<bool> failing{false};
+    t[0].run = [&] {
+      failing = true;
+      throw std::runtime_error("first");
+    };
+    t[1].run = [&] {
+      for (int i = 0; i < 500 && !failing; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    };
     for (size_t i = 2; i < 8; ++i) t[i] = {{1}, [&] { ++after; }};
     CHECK_THROWS_WITH(run_dag(t, 2, keep_going), "first");
     CHECK(after == (keep_going ? 6 : 0));

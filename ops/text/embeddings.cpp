@@ -151,31 +151,40 @@ Value run_embeddings(const OpContext& ctx) {
   return text::read_embeddings(ctx.path(given), given, static_cast<size_t>(dims), on_error == "skip");
 }
 
+// Of a part's non-padding ids, how many have a vector (out-of-vocabulary ones count as not found).
+json part_coverage(const Table& t, const std::string& name, const std::string& tokens, const text::EmbeddingMatrix& m) {
+  const Column& ids = t.column(tokens);
+  if (!ids.is_sequence()) throw DataError("coverage: column \"" + tokens + "\" of part \"" + name + "\" holds no token ids");
+  size_t all = 0, found = 0;
+  for (auto& row : ids.seq)
+    for (float x : row) {
+      if (x == text::pad_id) continue;
+      ++all;
+      auto id = static_cast<size_t>(x);
+      found += id < m.found.size() && m.found[id];
+    }
+  return {{"tokens", all}, {"found", found}, {"share", share(found, all)}};
+}
+
 Value run_coverage(const OpContext& ctx) {
   auto* s = std::get_if<Split>(&ctx.input("data"));
   auto* vectors = std::get_if<Table>(&ctx.input("vectors"));
   if (!s || !vectors) throw InternalError("coverage: expects a split and a table of vectors");
   std::string col = ctx.params.at("column").get<std::string>();
   std::string tokens = tab::str_param(ctx.params, "tokens", "tokens");
-  std::string fit_on = tab::str_param(ctx.params, "fit_on", "train");
   double top = tab::num_param(ctx.params, "top", 20);
 
-  text::Vocabulary v = text::recover_vocabulary(s->part(fit_on), col, tokens);
-  text::EmbeddingMatrix m = text::embedding_matrix(v, *vectors);
-
+  // Each part is counted against the vocabulary of its group (on a kfold
+  // split, its fold's); the vocabulary summary is the first group's.
+  auto groups = tab::fit_groups(*s, ctx.params, "coverage");
+  std::string fit_on = groups[0].fit_on;
+  text::EmbeddingMatrix m;
   json parts = json::object();
-  for (auto& [name, t] : s->parts) {
-    const Column& ids = t.column(tokens);
-    if (!ids.is_sequence()) throw DataError("coverage: column \"" + tokens + "\" of part \"" + name + "\" holds no token ids");
-    size_t all = 0, found = 0;
-    for (auto& row : ids.seq)
-      for (float x : row) {
-        if (x == text::pad_id) continue;
-        ++all;
-        auto id = static_cast<size_t>(x);
-        found += id < m.found.size() && m.found[id];
-      }
-    parts[name] = {{"tokens", all}, {"found", found}, {"share", share(found, all)}};
+  for (size_t g = groups.size(); g-- > 0;) {
+    text::Vocabulary v = text::recover_vocabulary(s->part(groups[g].fit_on), col, tokens);
+    text::EmbeddingMatrix gm = text::embedding_matrix(v, *vectors);
+    for (auto& name : groups[g].parts) parts[name] = part_coverage(s->part(name), name, tokens, gm);
+    if (g == 0) m = std::move(gm);
   }
   const Column& vec = vectors->column("vector");
   json skipped = json::array();
@@ -225,7 +234,7 @@ void register_embeddings() {
       {"vectors", {Type::Table}, true, {}, Type::Any, "the vectors embeddings() read"},
       {"column", {Type::String}, true, {}, Type::Any, "the text column tokenize read"},
       {"tokens", {Type::String}, false, {}, Type::Any, "the token column (default \"tokens\")"},
-      {"fit_on", {Type::String}, false, {}, Type::Any, "the part the vocabulary was built on (default \"train\")"},
+      {"fit_on", {Type::String}, false, {}, Type::Any, "the part the vocabulary was built on (default \"train\"; on a kfold split each fold's own)"},
       {"top", {Type::Int}, false, {}, Type::Any, "how many missing words to list (default 20)"},
   };
   register_op(c, run_coverage);

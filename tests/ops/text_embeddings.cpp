@@ -129,6 +129,27 @@ TEST_CASE("embedding_matrix and coverage, worked by hand", "[text][embeddings]")
   CHECK(r["missing"] == genre::json::array({"b"}));
 }
 
+TEST_CASE("coverage on a kfold split counts each fold's parts against that fold's own vocabulary", "[text][embeddings]") {
+  // Fold 1 is built on "red blue" only, fold 2 on "green only": the val part of
+  // each fold holds the other's words, which are out of its vocabulary.
+  Split s;
+  s.parts.emplace_back("fold1_train", table({"red blue"}, {"a"}));
+  s.parts.emplace_back("fold1_val", table({"green red"}, {"b"}));
+  s.parts.emplace_back("fold2_train", table({"green only"}, {"b"}));
+  s.parts.emplace_back("fold2_val", table({"red blue"}, {"a"}));
+  Split tok = run_split("tokenize", {{"column", "text"}, {"max_len", 2}, {"vocab_size", 10}}, {{"data", s}});
+  TempDir dir;
+  dir.write("v.txt", "red 1 2\nblue 3 4\ngreen 5 6\n");
+  Table vec = read(dir, "v.txt", 2);
+  genre::json r = report("coverage", {{"column", "text"}}, {{"data", tok}, {"vectors", vec}});
+  CHECK(r["vocabulary"]["built_on"] == "fold1_train");
+  CHECK(r["tokens"]["fold1_train"]["found"] == 2);  // red, blue
+  CHECK(r["tokens"]["fold1_val"]["found"] == 1);    // red; green is OOV in fold 1
+  CHECK(r["tokens"]["fold2_train"]["found"] == 1);  // green; "only" has no vector
+  CHECK(r["tokens"]["fold2_val"]["found"] == 0);    // red and blue are OOV in fold 2
+  CHECK(r["tokens"]["fold2_val"]["tokens"] == 2);
+}
+
 TEST_CASE("embeddings on the real GloVe 50-d subset agree with its JSON original", "[text][embeddings][shared]") {
   std::string folder = std::string(GENRE_SHARED_DATA) + "/glove-50d-5k";
   std::ifstream js(folder + "/glove-50d-5k.json");

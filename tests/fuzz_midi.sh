@@ -14,7 +14,8 @@ cp "$src"/tests/data/midi/good/*.mid "$work/corpus/"
 clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
   -I"$src" -I/usr/include "$src/fuzz/midi_fuzz.cpp" "$src/ops/midi/smf.cpp" -o "$work/midi_fuzz"
 status=0
-"$work/midi_fuzz" "$work/corpus" -max_total_time="$seconds" -max_len=4096 -seed=1 -print_final_stats=1 -error_exitcode=1 -timeout_exitcode=1 \
+"$work/midi_fuzz" "$work/corpus" -max_total_time="$seconds" -max_len=4096 -seed=1 -print_final_stats=1 -error_exitcode=1 -timeout_exitcode=1 -artifact_prefix="$work/" \
   > "$work/log" 2>&1 || status=$?
 tail -25 "$work/log"
+[ $status -eq 0 ] || echo "crashing inputs are saved in $work (crash-*)"
 exit $status

@@ -451,11 +451,7 @@ class Lowerer {
       }
     }
     for (auto& [p, v] : data) add_inputs(n, *p, v);
-    PVal out;
-    out.kind = PVal::Kind::Node;
-    out.node = add(std::move(n));
-    out.type = sig->result;
-    return out;
+    return node_value(add(std::move(n)), sig->result);
   }
 
   void add_inputs(Node& n, const lang::Param& p, const PVal& v) {
@@ -482,11 +478,17 @@ class Lowerer {
   PVal add_sub(Node n, const std::string& label, const std::string& name) {
     std::string saved = cur_def_;
     cur_def_ = label;
-    PVal v;
-    v.kind = PVal::Kind::Node;
-    v.node = add(std::move(n));
+    PVal v = node_value(add(std::move(n)), Type::Any);
     v.name = name;
     cur_def_ = saved;
+    return v;
+  }
+
+  static PVal node_value(size_t node, Type type) {
+    PVal v;
+    v.kind = PVal::Kind::Node;
+    v.node = node;
+    v.type = type;
     return v;
   }
 
@@ -586,11 +588,7 @@ class Lowerer {
     sel.range = range;
     add_inputs(sel, *sel_sig->param("data"), data);
     add_inputs(sel, *sel_sig->param("trials"), trials);
-    PVal out;
-    out.kind = PVal::Kind::Node;
-    out.node = add(std::move(sel));
-    out.type = sig.result;
-    return out;
+    return node_value(add(std::move(sel)), sig.result);
   }
 
   // The metric names in a call's `{ ... }` block (evaluate's, cv's).
@@ -673,11 +671,7 @@ class Lowerer {
     sum.file = cur_file_;
     sum.range = range;
     add_inputs(sum, *sum_sig->param("folds"), folds);
-    PVal out;
-    out.kind = PVal::Kind::Node;
-    out.node = add(std::move(sum));
-    out.type = sig.result;
-    return out;
+    return node_value(add(std::move(sum)), sig.result);
   }
 
   // One ablate edit (remove(...) / replace(old, new)) applied to a layer list.
@@ -787,11 +781,7 @@ class Lowerer {
     ev.range = range;
     add_inputs(ev, *ev_sig->param("models"), fits);
     add_inputs(ev, *ev_sig->param("data"), test);
-    PVal out;
-    out.kind = PVal::Kind::Node;
-    out.node = add(std::move(ev));
-    out.type = sig.result;
-    return out;
+    return node_value(add(std::move(ev)), sig.result);
   }
 };
 

@@ -1,5 +1,6 @@
 // End to end: the genre binary on the example studies and on broken inputs.
 #include <catch2/catch.hpp>
+
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -8,6 +9,8 @@
 #include <random>
 #include <sys/wait.h>
 #include <thread>
+
+#include "shell.h"
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -21,14 +24,8 @@ struct Result {
 };
 
 Result sh(const std::string& cmd) {
-  std::string full = cmd + " 2>&1";
-  FILE* p = popen(full.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), out};
+  auto [rc, out] = e2e::run(cmd);
+  return {rc, std::move(out)};
 }
 
 std::string genre(const std::string& args) { return std::string(GENRE_BIN) + " " + args; }

@@ -32,7 +32,8 @@ bool whole_number(std::string_view s) {
 
 }  // namespace
 
-Table read_embeddings(const std::string& path, const std::string& shown, size_t dims, bool skip) {
+Table read_embeddings(const std::string& path, const std::string& shown, size_t dims, bool skip,
+                      const std::string& skip_hint) {
   if (dims == 0) throw DataError("embeddings: dims must be at least 1");
   std::string data = read_file(path, shown);
   Column word, vec, line;
@@ -82,7 +83,8 @@ Table read_embeddings(const std::string& path, const std::string& shown, size_t 
       }
     }
     if (!problem.empty()) {
-      if (!skip) throw DataError(fmt::format("{}:{}: {} (on_error: skip leaves such lines out, counted)", shown, n, problem));
+      if (!skip)
+        throw DataError(fmt::format("{}:{}: {}{}", shown, n, problem, skip_hint.empty() ? "" : " (" + skip_hint + ")"));
       v.clear();
     }
     bool utf8 = invalid_utf8(f[0]) == std::string::npos;
@@ -148,7 +150,8 @@ Value run_embeddings(const OpContext& ctx) {
     throw DataError("embeddings: dims must be a whole number from 1 to 100000, got " + tab::fmt_num(dims));
   std::string on_error = tab::symbol_param(ctx.params, "on_error", "fail");
   if (on_error != "fail" && on_error != "skip") throw DataError("embeddings: on_error must be fail or skip, got " + on_error);
-  return text::read_embeddings(ctx.path(given), given, static_cast<size_t>(dims), on_error == "skip");
+  return text::read_embeddings(ctx.path(given), given, static_cast<size_t>(dims), on_error == "skip",
+                               "on_error: skip leaves such lines out, counted");
 }
 
 // Of a part's non-padding ids, how many have a vector (out-of-vocabulary ones count as not found).

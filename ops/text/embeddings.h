@@ -16,7 +16,10 @@ namespace genre::text {
 // A bad line (wrong number of values, a value that is not a finite number,
 // invalid UTF-8) is a DataError with file:line, or with `skip` a row whose
 // vector is missing (present == 0), so the count stays visible.
-Table read_embeddings(const std::string& path, const std::string& shown, size_t dims, bool skip);
+// `skip_hint` ends a bad line's message with how the caller turns skipping on
+// (the embeddings op: its on_error option); "" where there is no such option.
+Table read_embeddings(const std::string& path, const std::string& shown, size_t dims, bool skip,
+                      const std::string& skip_hint = "");
 
 // Row `id` holds the vector of the vocabulary's word `id`; zeros for padding
 // (0), out of vocabulary (1), words without a vector and ids never seen.

@@ -819,4 +819,9 @@ Script load(const std::string& path, Diagnostics& d) {
   return load_file(path, text, d, seen);
 }
 
+Script load_text(const std::string& file, const std::string& text, Diagnostics& d) {
+  std::set<std::string> seen;
+  return load_file(file, text, d, seen);
+}
+
 }  // namespace genre::lang

@@ -15,6 +15,8 @@ Script parse(const std::string& file, const std::string& source, Diagnostics& d)
 // $GENRE_STDLIB if set, else the build's stdlib/ folder. A module's definitions
 // come before the script's (each keeps its own file for diagnostics).
 Script load(const std::string& path, Diagnostics& d);
+// The same for text already read (an entry typed into `genre repl`).
+Script load_text(const std::string& file, const std::string& text, Diagnostics& d);
 
 // A compact one-line form of an expression, for tests and debugging:
 // (call f 1 k: "v" {items})  (|> a b)  (. s train)  (with m {k: 1})  (for x [1 2] body)  (+ a b)

@@ -10,6 +10,7 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <thread>
@@ -148,6 +149,12 @@ Cache::Cache(fs::path dir) : dir_(std::move(dir)) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) throw DataError(dir_.string() + ": cannot create cache folder (" + ec.message() + ")");
+}
+
+std::string cache_dir(const std::string& flag, const fs::path& script_dir) {
+  if (!flag.empty()) return flag;
+  if (const char* e = std::getenv("GENRE_CACHE"); e && *e) return e;
+  return (script_dir / ".genre" / "cache").string();
 }
 
 fs::path Cache::path_of(const std::string& key) const {

@@ -32,6 +32,11 @@ class EntryLock {
   int fd_ = -1;
 };
 
+// Where a script's results are cached: `flag` (--cache) when given, else
+// $GENRE_CACHE, else .genre/cache in `script_dir`. `genre run` and `genre repl`
+// both ask here, so a session reuses what a run computed and the other way round.
+std::string cache_dir(const std::string& flag, const std::filesystem::path& script_dir);
+
 class Cache {
  public:
   explicit Cache(std::filesystem::path dir);  // creates dir if needed

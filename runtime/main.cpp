@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <unistd.h>
 
 #include "lang/checker.h"
@@ -14,11 +15,18 @@
 #include "lang/overrides.h"
 #include "lang/parser.h"
 #include "ops/op.h"
+#include "ops/report/html.h"
 #include "ops/report/report.h"
 #include "ops/report/table_text.h"
+#include "runtime/cache.h"
+#include "runtime/explain.h"
+#include "runtime/fmt.h"
 #include "runtime/hash.h"
+#include "runtime/lock.h"
 #include "runtime/progress.h"
+#include "runtime/repl.h"
 #include "runtime/run.h"
+#include "runtime/threads.h"
 
 namespace fs = std::filesystem;
 using namespace genre;
@@ -34,6 +42,7 @@ struct Options {
   int jobs = 0;
   bool keep_going = false;
   std::vector<std::string> sets;  // --set NAME=VALUE
+  std::string explain;            // plan --explain NODE
 };
 
 std::string read_source(const std::string& path) {
@@ -64,11 +73,7 @@ Checked checked(const std::string& file, const std::vector<std::string>& sets) {
 
 fs::path script_dir(const std::string& file) { return fs::absolute(file).parent_path(); }
 
-std::string cache_dir(const Options& o) {
-  if (!o.cache.empty()) return o.cache;
-  if (const char* e = std::getenv("GENRE_CACHE"); e && *e) return e;
-  return (script_dir(o.file) / ".genre" / "cache").string();
-}
+std::string cache_dir(const Options& o) { return genre::cache_dir(o.cache, script_dir(o.file)); }
 
 // Run records are per script: its name plus a hash of its absolute path.
 std::string record_name(const std::string& file) {
@@ -84,6 +89,10 @@ int cmd_check(const Options& o) {
 int cmd_plan(const Options& o) {
   Checked c = checked(o.file, o.sets);
   Plan p = lower(c.script, c.bindings, o.targets);
+  if (!o.explain.empty()) {
+    std::cout << explain(p, Cache(cache_dir(o)).read_record(record_name(o.file)), o.explain);
+    return 0;
+  }
   auto st = status(p, cache_dir(o), record_name(o.file));
   size_t runs = 0;
   for (size_t i = 0; i < p.nodes.size(); ++i) {
@@ -96,9 +105,9 @@ int cmd_plan(const Options& o) {
   return 0;
 }
 
-int cmd_run(const Options& o) {
-  Checked c = checked(o.file, o.sets);
-  Plan p = lower(c.script, c.bindings, o.targets);
+// Runs a checked plan, prints its targets and writes the output folder.
+// Returns results.json's content.
+json run_plan(const Options& o, const Plan& p, bool show = true) {
   RunOptions ro;
   ro.cache_dir = cache_dir(o);
   ro.jobs = o.jobs;
@@ -109,9 +118,10 @@ int cmd_run(const Options& o) {
     Progress progress(stderr, ::isatty(STDERR_FILENO));
     r = execute(p, ro, record_name(o.file), progress);
   }
-  for (auto& [name, v] : r.targets) std::cout << "\n" << describe(name, v);
+  if (show)
+    for (auto& [name, v] : r.targets) std::cout << "\n" << describe(name, v);
   fs::path out = o.out.empty() ? script_dir(o.file) / "out" / fs::path(o.file).stem() : fs::path(o.out);
-  write_outputs(out, r.targets);
+  json results = write_outputs(out, r.targets);
   if (!r.quarantine.empty()) {
     TextTable q{{"node", "file", "reason"}, {}};
     for (auto& x : r.quarantine) q.rows.push_back({x.node, x.file, x.reason});
@@ -123,9 +133,83 @@ int cmd_run(const Options& o) {
     std::cerr << head.render() << (q.rows.size() > 10 ? fmt::format(" ... and {} more in {}\n", q.rows.size() - 10,
                                                                      (out / "quarantine.csv").string()) : "");
   }
-  std::cerr << fmt::format("\n{} nodes: {} ran, {} reused from cache; results in {}\n", p.nodes.size(), r.ran,
-                           p.nodes.size() - r.ran, (out / "results.json").string());
+  // The page a person reads: every target's tables and plots, the DAG, the script.
+  ReportPage page{o.file, read_source(o.file), o.sets, {}, std::move(r.targets), {}};
+  std::map<std::string, double> secs(r.timings.begin(), r.timings.end());
+  for (auto& n : p.nodes) {
+    auto t = secs.find(n.label);
+    page.nodes.push_back({n.label, n.op, n.def, {}, t != secs.end(), t != secs.end() ? t->second : 0, false});
+    for (auto& in : n.inputs) page.nodes.back().inputs.push_back({in.node, in.part});
+  }
+  for (auto& [def, node] : p.targets) page.nodes[node].target = true;
+  for (auto& q : r.quarantine) page.quarantine.push_back({q.node, q.file, q.reason});
+  write_html(out / "report.html", page);
+  std::cerr << fmt::format("\n{} nodes: {} ran, {} reused from cache; results in {}, report in {}\n", p.nodes.size(),
+                           r.ran, p.nodes.size() - r.ran, (out / "results.json").string(), (out / "report.html").string());
+  return results;
+}
+
+int cmd_run(const Options& o) {
+  Checked c = checked(o.file, o.sets);
+  run_plan(o, lower(c.script, c.bindings, o.targets));
   return 0;
+}
+
+std::string lock_path(const Options& o) { return o.file + ".lock"; }
+
+json read_lock(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return nullptr;
+  try {
+    return json::parse(f);
+  } catch (const json::exception& e) {
+    throw DataError(fmt::format("{}: not a lock file: {}", path, e.what()));
+  }
+}
+
+// The lock of a fresh run of the script (with the cache, like `run`).
+json locked_run(const Options& o, const json& previous) {
+  Checked c = checked(o.file, o.sets);
+  Plan p = lower(c.script, c.bindings, o.targets);
+  json results = run_plan(o, p, false);
+  return make_lock(p, results, o.sets, pick_device(o.device), previous);
+}
+
+int cmd_lock(const Options& o) {
+  std::string path = lock_path(o);
+  json lock = locked_run(o, read_lock(path));
+  write_atomic(path, lock.dump(2) + "\n");
+  std::cerr << fmt::format("locked {} values, {} data files, {} ops in {}\n", lock["values"].size(), lock["data"].size(),
+                           lock["ops"].size(), path);
+  return 0;
+}
+
+int cmd_verify(Options o) {
+  std::string path = lock_path(o);
+  json locked = read_lock(path);
+  if (locked.is_null()) throw DataError(path + ": no lock file; make one with `genre lock " + o.file + "`");
+  // The locked run's --set values, then any given now (a later one wins).
+  std::vector<std::string> sets = locked.value("sets", std::vector<std::string>{});
+  sets.insert(sets.end(), o.sets.begin(), o.sets.end());
+  o.sets = sets;
+  json now = locked_run(o, locked);
+  auto drift = compare_locks(locked, now);
+  if (drift.empty()) {
+    std::cerr << fmt::format("verified: {} values, {} data files and {} ops match {}\n", now["values"].size(),
+                             now["data"].size(), now["ops"].size(), path);
+    return 0;
+  }
+  TextTable t{{"what", "locked", "now", "rule"}, {}};
+  const size_t shown = 40;  // a changed classifier changes its whole confusion matrix
+  for (auto& d : drift)
+    if (t.rows.size() < shown) t.rows.push_back({d.what, d.locked.empty() ? "(absent)" : d.locked, d.now.empty() ? "(absent)" : d.now, d.rule});
+  if (locked["platform"] != now["platform"])
+    std::cerr << fmt::format("note: locked on {}, verifying on {}: floats are compared within the lock's tolerances\n",
+                             locked["platform"].dump(), now["platform"].dump());
+  std::cerr << fmt::format("\n{}: {} difference{} from {}:\n", o.file, drift.size(), drift.size() == 1 ? "" : "s", path)
+            << t.render();
+  if (drift.size() > shown) std::cerr << fmt::format(" ... and {} more\n", drift.size() - shown);
+  return 1;
 }
 
 std::string types_of(const lang::Param& p) {
@@ -191,8 +275,32 @@ int main(int argc, char** argv) {
   run->add_option("--device", o.device, "auto | cpu | cuda (auto: CUDA when available)")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   run->add_flag("-k,--keep-going", o.keep_going, "after a failure, finish the independent branches");
-  for (auto* c : {plan, run})
+  plan->add_option("--explain", o.explain, "NODE: why this node's (or definition's) key differs from the last run's");
+  auto* lock = app.add_subcommand("lock", "run a script and write FILE.lock: every report value, data hashes, op versions, seeds");
+  add_file(lock);
+  auto* verify = app.add_subcommand("verify", "re-run a script (cached) and compare with FILE.lock; exit 1 listing what drifted");
+  add_file(verify);
+  for (auto* c : {lock, verify}) {
+    c->add_option("-j,--jobs", o.jobs, "ops run at once (default: number of cores)");
+    c->add_option("--device", o.device, "auto | cpu | cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+    c->add_option("--out", o.out, "output folder (default: out/<script name> beside the script)");
+  }
+  for (auto* c : {plan, run, lock, verify})
     c->add_option("--cache", o.cache, "cache folder (default: $GENRE_CACHE, else .genre/cache beside the script)");
+  auto* repl = app.add_subcommand("repl", "an interactive session: each definition is checked, run (cached) and shown");
+  ReplOptions ro;
+  repl->add_option("file", ro.file, "a script to load first")->check(CLI::ExistingFile);
+  repl->add_option("--set", ro.sets, "NAME=VALUE: replace the loaded script's `let NAME` (as for run)");
+  repl->add_option("--cache", ro.cache, "cache folder (default: $GENRE_CACHE, else .genre/cache beside the script, "
+                                        "or in the current folder)");
+  repl->add_option("-j,--jobs", ro.jobs, "ops run at once (default: number of cores)");
+  repl->add_option("--device", ro.device, "auto | cpu | cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  auto* fmt_cmd = app.add_subcommand("fmt", "print a script in the canonical layout (-w: rewrite, --check: list the "
+                                            "files that are not)");
+  FmtOptions fo;
+  fmt_cmd->add_option("files", fo.files, "the .genre scripts")->required()->check(CLI::ExistingFile);
+  auto* fmt_write = fmt_cmd->add_flag("-w,--write", fo.write, "rewrite each file that is not formatted");
+  fmt_cmd->add_flag("--check", fo.check, "list the files that are not formatted; exit 1 if any")->excludes(fmt_write);
   auto* ops = app.add_subcommand("ops", "list every op and its arguments");
   bool markdown = false;
   ops->add_flag("--markdown", markdown, "as Markdown (docs/ops.md)");
@@ -207,7 +315,11 @@ int main(int argc, char** argv) {
     if (check->parsed()) return cmd_check(o);
     if (plan->parsed()) return cmd_plan(o);
     if (run->parsed()) return cmd_run(o);
+    if (lock->parsed()) return cmd_lock(o);
+    if (verify->parsed()) return cmd_verify(o);
     if (ops->parsed()) return cmd_ops(markdown);
+    if (fmt_cmd->parsed()) return run_fmt(fo);
+    if (repl->parsed()) return run_repl(ro);
   } catch (const lang::ScriptError& e) {
     std::cerr << lang::format(e.diag, read_source(e.diag.file));
     return 1;

@@ -78,6 +78,7 @@ class Lowerer {
       if (it == defs_.end())
         throw lang::ScriptError({script_.file, {}, "no definition named '" + t + "' to run", ""});
       PVal v = definition(*it->second);
+      if (v.kind == PVal::Kind::Const) plan_.constants[t] = v.value;
       collect_targets(t, v);
     }
     return std::move(plan_);
@@ -101,7 +102,10 @@ class Lowerer {
   }
 
   void collect_targets(const std::string& name, const PVal& v) {
-    if (v.kind == PVal::Kind::Node) plan_.targets.push_back({name, v.node});
+    if (v.kind == PVal::Kind::Node) {
+      if (!v.part.empty()) plan_.target_parts[plan_.targets.size()] = v.part;
+      plan_.targets.push_back({name, v.node});
+    }
     for (auto& it : v.items) collect_targets(it.name.empty() ? name : it.name, it);
   }
 

@@ -38,6 +38,8 @@ struct Node {
 struct Plan {
   std::vector<Node> nodes;                       // topological: inputs come first
   std::vector<std::pair<std::string, size_t>> targets;  // (definition, node) to produce and report
+  std::map<std::string, json> constants;  // targets that need no node (a spec, a number): their value
+  std::map<size_t, std::string> target_parts;  // targets[i] is this part of its node's Split (`dataset tr = s.train`)
   std::string script_dir;
 };
 

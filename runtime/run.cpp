@@ -40,7 +40,8 @@ json record_of(const Plan& plan, const std::vector<Quarantined>& quarantine) {
     for (auto& in : n.inputs) inputs.push_back(plan.nodes[in.node].label);
     json files = json::object();
     for (auto& [path, hash] : n.files) files[path] = hash;
-    r[n.label] = {{"key", n.key}, {"params", n.params_hash}, {"inputs", inputs}, {"files", files}};
+    r[n.label] = {{"key", n.key},   {"params", n.params_hash}, {"inputs", inputs}, {"files", files},
+                  {"op", n.op},     {"version", n.version},    {"args", n.params}};
   }
   for (auto& q : quarantine) r[q.node]["quarantine"].push_back({q.file, q.reason});
   return r;
@@ -62,6 +63,11 @@ std::string why(const Plan& plan, const Node& n, const json& last, const std::ve
 }
 
 }  // namespace
+
+uint64_t node_seed(const Node& n) {
+  return n.params.contains("seed") && n.params["seed"].is_number() ? n.params["seed"].get<uint64_t>()
+                                                                   : std::stoull(n.key.substr(0, 15), nullptr, 16);
+}
 
 std::vector<NodeStatus> status(const Plan& plan, const std::string& cache_dir, const std::string& record_name) {
   Cache cache(cache_dir);
@@ -154,10 +160,7 @@ class Runner {
     ctx.script_dir = plan_.script_dir;
     ctx.device = device_;
     ctx.threads = torch_threads_per_op(jobs_);
-    // An op without a `seed` argument still draws the same numbers on every run:
-    // its seed comes from its key.
-    ctx.seed = n.params.contains("seed") && n.params["seed"].is_number() ? n.params["seed"].get<uint64_t>()
-                                                                        : std::stoull(n.key.substr(0, 15), nullptr, 16);
+    ctx.seed = node_seed(n);
     for (auto& in : n.inputs) {
       try {
         ctx.inputs.push_back({in.param, in.name, in.part.empty() ? &obtain(in.node) : &part(in.node, in.part)});
@@ -221,7 +224,11 @@ RunResult execute(const Plan& plan, const RunOptions& opt, const std::string& re
   }
   int jobs = opt.jobs > 0 ? opt.jobs : hardware_threads();
   run_dag(tasks, jobs, opt.keep_going);
-  for (auto& [def, node] : plan.targets) r.result.targets.push_back({def, r.obtain(node)});
+  for (size_t i = 0; i < plan.targets.size(); ++i) {
+    auto [def, node] = plan.targets[i];
+    auto part = plan.target_parts.find(i);
+    r.result.targets.push_back({def, part == plan.target_parts.end() ? r.obtain(node) : r.part(node, part->second)});
+  }
   // A reused node's quarantine list comes from the run that computed it.
   Cache cache(opt.cache_dir);
   json last = cache.read_record(record_name);

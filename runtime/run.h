@@ -1,5 +1,6 @@
 // Running a plan: each node's value comes from memory, the cache, or its op.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -20,6 +21,10 @@ struct NodeStatus {
   bool cached = false;
   std::string why;  // "new", "parameter changed", "input changed (songs/csv)", "file changed: x.csv", "not in cache"
 };
+
+// The seed an op draws from: its `seed` argument, else one taken from its key,
+// so an op without one still draws the same numbers on every run.
+uint64_t node_seed(const Node& n);
 
 // Status of every node, compared with the previous run's record.
 std::vector<NodeStatus> status(const Plan& plan, const std::string& cache_dir, const std::string& record_name);

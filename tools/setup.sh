@@ -22,6 +22,8 @@ packages=(
   libxxhash-dev       # XXH3: content hashes for the cache
   zlib1g-dev          # .csv.gz
   libsqlite3-dev      # SQLite: MSD's artist_term.db
+  chromium            # the report.html test renders the page headless to a PNG and its DOM (skipped without it)
+  libedit-dev         # genre repl: line editing, history, tab completion (BSD licence, unlike readline)
 )
 missing=()
 for p in "${packages[@]}"; do

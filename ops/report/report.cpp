@@ -80,8 +80,8 @@ std::string cell(const json& v) {
   return v.dump();
 }
 
-// The tables of an `evaluate` report, in the order a reader wants them.
-// `for_files`: CSV wants one value per cell (mean and std apart), full precision.
+}  // namespace
+
 std::vector<std::pair<std::string, TextTable>> report_tables(const json& r, bool for_files) {
   std::vector<std::pair<std::string, TextTable>> out;
   std::vector<std::string> classes = r.value("classes", std::vector<std::string>{});
@@ -199,7 +199,6 @@ std::vector<std::pair<std::string, TextTable>> report_tables(const json& r, bool
 
 bool is_report(const json& j) { return j.is_object() && j.contains("models") && j["models"].is_object(); }
 
-// tag_table's report: the share of items per tag and the Jaccard index between tags.
 bool is_tag_table(const json& j) { return j.is_object() && j.contains("jaccard") && j.contains("share") && j.contains("order"); }
 
 std::vector<std::pair<std::string, TextTable>> tag_tables(const json& j) {
@@ -216,6 +215,8 @@ std::vector<std::pair<std::string, TextTable>> tag_tables(const json& j) {
   }
   return {{"tags", share}, {"jaccard", jac}};
 }
+
+namespace {
 
 std::string describe_table(const Table& t, size_t head) {
   TextTable tt;
@@ -246,11 +247,13 @@ void write_atomic(const fs::path& p, const std::string& text) {
   fs::rename(tmp, p);
 }
 
-std::string describe(const std::string& name, const Value& v) {
+std::string describe(const std::string& name, const Value& v, size_t rows) {
   std::string out = "== " + name + " ==\n";
-  if (auto* t = std::get_if<Table>(&v)) return out + describe_table(*t, 5);
+  if (auto* t = std::get_if<Table>(&v)) return out + describe_table(*t, rows);
   if (auto* s = std::get_if<Split>(&v)) {
     for (auto& [p, t] : s->parts) out += fmt::format("{}: {} rows\n", p, t.rows());
+    if (rows > 5)
+      for (auto& [p, t] : s->parts) out += "\n" + p + ": " + describe_table(t, rows);
     return out;
   }
   if (auto* m = std::get_if<Model>(&v)) {
@@ -279,7 +282,7 @@ std::string describe(const std::string& name, const Value& v) {
   return out;
 }
 
-void write_outputs(const fs::path& dir, const std::vector<std::pair<std::string, Value>>& targets) {
+json write_outputs(const fs::path& dir, const std::vector<std::pair<std::string, Value>>& targets) {
   fs::create_directories(dir);
   json results = json::object();
   for (auto& [name, v] : targets) {
@@ -304,6 +307,7 @@ void write_outputs(const fs::path& dir, const std::vector<std::pair<std::string,
     for (auto& [title, t] : report_tables(*j, true)) write_atomic(dir / (name + "_" + title + ".csv"), t.csv());
   }
   write_atomic(dir / "results.json", results.dump(2) + "\n");
+  return results;
 }
 
 }  // namespace genre

@@ -6,15 +6,31 @@
 #include <utility>
 #include <vector>
 
+#include "ops/report/table_text.h"
 #include "runtime/value.h"
 
 namespace genre {
 
+// An `evaluate` report ({"models": {...}, "order", "classes"}): its tables in
+// the order a reader wants them (summary, then per model: per_class, confusion,
+// trials, history). `for_files`: CSV wants one value per cell (mean and std
+// apart), full precision.
+bool is_report(const json& j);
+std::vector<std::pair<std::string, TextTable>> report_tables(const json& r, bool for_files);
+
+// tag_table's report: the share of items per tag ("tags") and the Jaccard index
+// between tags ("jaccard").
+bool is_tag_table(const json& j);
+std::vector<std::pair<std::string, TextTable>> tag_tables(const json& j);
+
 // A compact text view of any value: a report's tables, a table's head and shape.
-std::string describe(const std::string& name, const Value& v);
+// `rows`: how much of a table to show; above the compact 5 (`genre repl`'s :show),
+// a split shows each part's rows too.
+std::string describe(const std::string& name, const Value& v, size_t rows = 5);
 
 // Writes DIR/results.json (report -> model -> metric) and DIR/<report>_*.csv,
 // each atomically (temp file + rename).
-void write_outputs(const std::filesystem::path& dir, const std::vector<std::pair<std::string, Value>>& targets);
+// Returns results.json's content.
+json write_outputs(const std::filesystem::path& dir, const std::vector<std::pair<std::string, Value>>& targets);
 
 }  // namespace genre

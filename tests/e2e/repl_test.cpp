@@ -1,0 +1,257 @@
+// `genre repl`, driven as a user would: entries piped into standard input, and
+// keystrokes (Tab, the Up arrow, Ctrl-D) on a pseudo-terminal.
+#include <catch2/catch.hpp>
+
+#include <poll.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include "shell.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::random_device rd;
+    path = fs::temp_directory_path() / ("genre-repl-" + std::to_string(rd()));
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  fs::path write(const std::string& name, const std::string& text) const {
+    std::ofstream(path / name) << text;
+    return path / name;
+  }
+};
+
+// Three genres, 20 songs each, in clusters 10 apart with a spread of 1: a
+// 3-nearest-neighbour model separates them perfectly.
+constexpr int per_genre = 20;
+std::string songs_csv() {
+  std::string s = "a,b,c,genre\n";
+  const char* genres[] = {"rock", "pop", "jazz"};
+  for (int g = 0; g < 3; ++g)
+    for (int i = 0; i < per_genre; ++i) {
+      double u = std::fmod(i * 0.618034, 1.0), v = std::fmod(i * 0.414214 + 0.3, 1.0);
+      s += std::to_string((g == 1 ? 10 : 0) + u) + "," + std::to_string((g == 2 ? 10 : 0) + v) + "," +
+           std::to_string(std::fmod(i * 0.1732, 1.0)) + "," + genres[g] + "\n";
+    }
+  return s;
+}
+
+std::string genre_in(const fs::path& dir, const std::string& args) {
+  return "cd '" + dir.string() + "' && env -u GENRE_CACHE " + GENRE_BIN + " " + args;
+}
+
+// The text after the first occurrence of `marker`, or "" when absent.
+std::string after(const std::string& out, const std::string& marker, size_t from = 0) {
+  size_t at = out.find(marker, from);
+  return at == std::string::npos ? "" : out.substr(at + marker.size());
+}
+
+size_t count(const std::string& s, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
+  return n;
+}
+
+const std::string defs[] = {
+    "dataset t = csv(\"songs.csv\", label: \"genre\")",
+    "split s = t |> split(train: 70%, test: 30%, stratify: label, seed: 1)",
+    "train m = fit(knn(k: 3), s.train)",
+    "report r = evaluate([m], s.test) {\n  accuracy, macro_f1\n}",
+};
+
+}  // namespace
+
+TEST_CASE("genre repl on piped input: shapes, metrics, a positioned error, and the cache", "[e2e][repl]") {
+  TempDir d;
+  d.write("songs.csv", songs_csv());
+  const std::string broken = "split s = t |> split(train: 70%, test: 30%,, seed: 1)";
+  std::string in;
+  for (auto& def : defs) in += def + "\n";
+  in += "\n" + broken + "\n"           // entry 5: a syntax error
+        + defs[0] + "\n"               // 6: unchanged, so nothing runs
+        + "s.train\n"                  // 7: an expression
+        + "dataset t2 = csv(\"songs.csv\", label: \"genre\")\n  |> drop_columns([\"c\"])\n"  // 8: a `|>` line
+        + ":type s\n:type nosuch\n:frob\n";
+  d.write("in.txt", in);
+  auto [rc, out] = e2e::run(genre_in(d.path, "repl < in.txt"));
+  INFO(out);
+  CHECK(rc == 1);  // errors were made, though the session went on
+
+  const int rows = 3 * per_genre, train = 3 * per_genre * 7 / 10;
+  CHECK(after(out, "== t ==\n").rfind(std::to_string(rows) + " rows x 4 columns\n", 0) == 0);
+  CHECK(out.find("train: " + std::to_string(train) + " rows\ntest: " + std::to_string(rows - train) + " rows\n") !=
+        std::string::npos);
+  // The report: a metrics table, and the clusters are apart so KNN is exact.
+  std::string report = after(out, "== r ==\n");
+  CHECK(report.rfind(std::to_string(rows - train) + " test rows", 0) == 0);
+  std::istringstream lines(after(report, "summary\n"));
+  std::string header, rule, row;
+  std::getline(lines, header);
+  std::getline(lines, rule);
+  std::getline(lines, row);
+  CHECK(header.find("accuracy") != std::string::npos);
+  std::istringstream cells(row);
+  std::string model;
+  double accuracy = 0, f1 = 0;
+  cells >> model >> accuracy >> f1;
+  CHECK(model == "m");
+  CHECK(accuracy == 1.0);
+  CHECK(f1 == 1.0);
+  // Each first entry ran its new node only; the report's four nodes all ran once.
+  CHECK(out.find("(1 of 4 ops ran") != std::string::npos);
+
+  // The syntax error: the entry's own line, column and a caret; then the session went on.
+  size_t col = broken.find(",,") + 2;
+  std::string diag = after(out, "<input 5>:1:" + std::to_string(col) + ": error:");
+  REQUIRE_FALSE(diag.empty());
+  std::string quoted = after(diag, "\n");
+  CHECK(quoted.rfind(broken + "\n" + std::string(col - 1, ' ') + "^", 0) == 0);
+  // Re-entered unchanged: nothing ran.
+  CHECK(count(out, "== t ==\n") == 2);
+  CHECK(after(after(out, "== t ==\n"), "== t ==\n").find("(cached: 0 of 1 op ran)") != std::string::npos);
+  CHECK(after(out, "== s.train ==\n").rfind(std::to_string(train) + " rows x 4 columns\n", 0) == 0);
+  CHECK(after(out, "== t2 ==\n").rfind(std::to_string(rows) + " rows x 3 columns\n", 0) == 0);
+  CHECK(out.find("\nsplit s: split\n") != std::string::npos);
+  CHECK(out.find("<input 10>:1:1: error: unknown name 'nosuch'") != std::string::npos);
+  CHECK(out.find("unknown command ':frob'") != std::string::npos);
+
+  // `genre run` on the same definitions in a script here uses the same cache: nothing to run.
+  std::string script;
+  for (auto& def : defs) script += def + "\n";
+  d.write("study.genre", script);
+  auto [rc2, out2] = e2e::run(genre_in(d.path, "run study.genre"));
+  INFO(out2);
+  CHECK(rc2 == 0);
+  CHECK(out2.find("4 nodes: 0 ran, 4 reused from cache") != std::string::npos);
+  std::ifstream f(d.path / "out" / "study" / "results.json");
+  auto results = nlohmann::json::parse(f);
+  CHECK(results["r"]["m"]["accuracy"].get<double>() == Approx(accuracy));
+}
+
+TEST_CASE("genre repl FILE loads the script first, and clean input exits 0", "[e2e][repl]") {
+  TempDir d;
+  d.write("songs.csv", songs_csv());
+  std::string script;
+  for (auto& def : defs) script += def + "\n";
+  d.write("study.genre", script + "let n = 2 + 3\n");
+  d.write("in.txt", "n * 2\n:plan\n:show s\n");
+  auto [rc, out] = e2e::run(genre_in(d.path, "repl study.genre --set n=4 < in.txt"));
+  INFO(out);
+  CHECK(rc == 0);
+  CHECK(out.find("study.genre: 5 definitions: dataset t, split s, train m, report r, let n\n") != std::string::npos);
+  CHECK(out.find("\nn * 2 = 8\n") != std::string::npos);  // --set replaced n
+  // :plan: what `genre plan` shows for the reports; nothing has run yet.
+  CHECK(out.find("4 nodes: 0 cached, 4 to run") != std::string::npos);
+  // :show: each part's rows, all of them here (a header, a rule, the rows).
+  const int test_rows = 3 * per_genre - 3 * per_genre * 7 / 10;
+  std::string part = after(out, "\ntest: " + std::to_string(test_rows) + " rows x 4 columns\n");
+  REQUIRE_FALSE(part.empty());
+  CHECK(int(count(part.substr(0, part.find("\n(")), "\n")) + 1 == 2 + test_rows);
+}
+
+namespace {
+
+// `genre repl` on a pseudo-terminal: keystrokes in, the screen's bytes out.
+struct Terminal {
+  pid_t pid = -1;
+  int fd = -1;
+  std::string out;
+
+  Terminal(const fs::path& dir, const fs::path& history) {
+    winsize ws{40, 100, 0, 0};
+    pid = forkpty(&fd, nullptr, nullptr, &ws);
+    if (pid == 0) {
+      if (::chdir(dir.c_str()) != 0) _exit(126);
+      setenv("TERM", "xterm", 1);
+      setenv("HOME", dir.c_str(), 1);  // no ~/.editrc of the person running the tests
+      setenv("GENRE_HISTORY", history.c_str(), 1);
+      unsetenv("GENRE_CACHE");
+      execl(GENRE_BIN, GENRE_BIN, "repl", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+  }
+  ~Terminal() {
+    if (pid > 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+    if (fd >= 0) close(fd);
+  }
+
+  void send(const std::string& keys) { REQUIRE(write(fd, keys.data(), keys.size()) == ssize_t(keys.size())); }
+
+  // Reads until `what` appears after byte `from` of everything read; false after 20 s or at the end.
+  bool wait_for(const std::string& what, size_t from = 0) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (out.find(what, from) == std::string::npos) {
+      if (std::chrono::steady_clock::now() > until) return false;
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 200) <= 0) continue;
+      char buf[4096];
+      ssize_t n = read(fd, buf, sizeof buf);
+      if (n <= 0) return false;
+      out.append(buf, n);
+    }
+    return true;
+  }
+
+  int exit_code() {
+    char buf[4096];
+    for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) out.append(buf, n);  // until the child has gone
+    int st = 0;
+    waitpid(pid, &st, 0);
+    pid = -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("genre repl on a terminal: tab completion, and history across sessions", "[e2e][repl]") {
+  TempDir d;
+  fs::path history = d.path / "history";
+  {
+    Terminal t(d.path, history);
+    REQUIRE(t.wait_for("genre> "));
+    // "kn" + Tab completes the op name; "me" + Tab an argument of knn, with its colon.
+    t.send("model m = kn\t(k: 3, me\tcosine)\r");
+    bool shown = t.wait_for("\nm = knn(k: 3, metric: \"cosine\")");
+    INFO(t.out);
+    CHECK(shown);
+    REQUIRE(t.wait_for("genre> ", t.out.rfind("\nm = ")));
+    t.send("\x04");  // Ctrl-D
+    CHECK(t.exit_code() == 0);
+  }
+  std::ifstream h(history);
+  std::string saved((std::istreambuf_iterator<char>(h)), {});
+  CHECK(saved.find("model") != std::string::npos);
+  {
+    Terminal t(d.path, history);
+    REQUIRE(t.wait_for("genre> "));
+    size_t from = t.out.size();
+    t.send("\x1b[A");  // Up: the line entered in the last session
+    bool recalled = t.wait_for("model m = knn(k: 3, metric: cosine)", from);
+    t.send("\r");
+    bool shown = recalled && t.wait_for("\nm = knn(k: 3, metric: \"cosine\")", from);
+    INFO(t.out);
+    CHECK(recalled);
+    CHECK(shown);
+    t.send("\x04");
+    CHECK(t.exit_code() == 0);
+  }
+}

@@ -54,7 +54,9 @@ std::string content_hash(const fs::path& p) {
 // results.json as a flat map: "compare/knn15/accuracy" -> 0.654.
 void flatten(const json& j, const std::string& path, json& out) {
   if (j.is_object()) {
-    for (auto& [k, v] : j.items()) flatten(v, path.empty() ? k : path + "/" + k, out);
+    for (auto& [k, v] : j.items())
+      // A PR curve is thousands of points drawn from the scores; its area (pr_auc) is locked.
+      if (k != "pr_curve") flatten(v, path.empty() ? k : path + "/" + k, out);
   } else if (j.is_array()) {
     for (size_t i = 0; i < j.size(); ++i) flatten(j[i], path + "/" + std::to_string(i), out);
   } else {

@@ -31,19 +31,7 @@ Result sh(const std::string& cmd) {
 std::string genre(const std::string& args) { return std::string(GENRE_BIN) + " " + args; }
 
 // A fresh folder per test, removed afterwards.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("genre-e2e-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name) << text;
-    return path / name;
-  }
-};
+using e2e::TempDir;
 
 json results(const fs::path& out) {
   std::ifstream f(out / "results.json");

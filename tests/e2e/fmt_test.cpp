@@ -14,19 +14,7 @@ namespace {
 
 std::string genre(const std::string& args) { return std::string(GENRE_BIN) + " fmt " + args; }
 
-struct Dir {
-  fs::path path;
-  Dir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("genre-fmt-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~Dir() { fs::remove_all(path); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name, std::ios::binary) << text;
-    return (path / name).string();
-  }
-};
+using e2e::TempDir;
 
 std::string read(const std::string& p) {
   std::ifstream f(p, std::ios::binary);
@@ -47,7 +35,7 @@ const std::string tidy = "let x = 1\ntrain t = fit(\n  knn(k: 5),  # five\n  s.t
 }  // namespace
 
 TEST_CASE("genre fmt prints the formatted script; --check says which files are not formatted", "[e2e][fmt]") {
-  Dir d;
+  TempDir d;
   std::string a = d.write("a.genre", messy), b = d.write("b.genre", tidy);
 
   auto [rc, out] = e2e::run(genre(a));
@@ -73,7 +61,7 @@ TEST_CASE("genre fmt prints the formatted script; --check says which files are n
 }
 
 TEST_CASE("genre fmt -w rewrites only the files that change", "[e2e][fmt]") {
-  Dir d;
+  TempDir d;
   std::string a = d.write("a.genre", messy), b = d.write("b.genre", tidy);
   ::chmod(a.c_str(), 0600);
   ino_t b_before = inode(b);
@@ -97,7 +85,7 @@ TEST_CASE("genre fmt -w rewrites only the files that change", "[e2e][fmt]") {
 }
 
 TEST_CASE("genre fmt on a syntax error: the positioned message, exit 1, the file untouched", "[e2e][fmt]") {
-  Dir d;
+  TempDir d;
   const std::string broken = "let x = 1\ndataset d = csv(\"a.csv\",\n  label: \"g\"\nlet y = 2\n";
   std::string f = d.write("broken.genre", broken);
   std::string g = d.write("good.genre", messy);

@@ -15,19 +15,7 @@ namespace {
 
 std::string genre(const std::string& args) { return std::string(GENRE_BIN) + " " + args; }
 
-struct Dir {
-  fs::path path;
-  Dir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("genre-lock-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~Dir() { fs::remove_all(path); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name) << text;
-    return (path / name).string();
-  }
-};
+using e2e::TempDir;
 
 std::string slurp(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
@@ -49,7 +37,7 @@ std::string study(const std::string& C) {
 }  // namespace
 
 TEST_CASE("lock then verify: a clean re-run matches; a parameter changed without re-locking is listed", "[e2e][lock]") {
-  Dir d;
+  TempDir d;
   std::string f = d.write("study.genre", study("1"));
   std::string cache = " --cache " + (d.path / "cache").string();
   auto lock = e2e::run(genre("lock " + f + cache));
@@ -81,7 +69,7 @@ TEST_CASE("lock then verify: a clean re-run matches; a parameter changed without
 }
 
 TEST_CASE("verify on another platform compares floats within the lock's tolerances, counts exactly", "[e2e][lock]") {
-  Dir d;
+  TempDir d;
   std::string f = d.write("study.genre", study("1"));
   std::string cache = " --cache " + (d.path / "cache").string();
   REQUIRE(e2e::run(genre("lock " + f + cache)).first == 0);
@@ -114,7 +102,7 @@ TEST_CASE("verify on another platform compares floats within the lock's toleranc
 }
 
 TEST_CASE("verify without a lock, or with a broken one, says so", "[e2e][lock]") {
-  Dir d;
+  TempDir d;
   std::string f = d.write("study.genre", study("1"));
   auto none = e2e::run(genre("verify " + f + " --cache " + (d.path / "cache").string()));
   CHECK(none.first == 2);
@@ -126,7 +114,7 @@ TEST_CASE("verify without a lock, or with a broken one, says so", "[e2e][lock]")
 }
 
 TEST_CASE("plan --explain traces a changed key to the parameter that changed", "[e2e][lock]") {
-  Dir d;
+  TempDir d;
   std::string f = d.write("study.genre", study("1"));
   std::string cache = " --cache " + (d.path / "cache").string();
   REQUIRE(e2e::run(genre("run " + f + cache)).first == 0);
@@ -149,7 +137,7 @@ TEST_CASE("plan --explain traces a changed key to the parameter that changed", "
 
 TEST_CASE("the same script and data give bit-identical results across runs and --jobs values", "[e2e][lock]") {
   // The quick-start study trains a LibTorch network, a KNN and an SVM.
-  Dir d;
+  TempDir d;
   std::string script = (fs::path(GENRE_EXAMPLES) / "fma_quickstart.genre").string();
   std::vector<std::string> results;
   for (auto [name, jobs] : {std::pair{"a", 1}, {"b", 2}, {"c", 2}}) {

@@ -1,6 +1,7 @@
 // audio_features(path, features): every audio file under a folder, decoded
 // (at its own rate or resampled to `rate`, cut or padded to `clip` seconds),
-// one table row per clip: the file, its label (the parent folder's name) and
+// one table row per clip: the file, its label (the parent folder's name, or
+// what a table such as csv("labels.csv", label: "genre") gives the file) and
 // either the mean and variance over frames of each feature, named as in
 // GTZAN's features_30_sec.csv (mfcc1_mean, spectral_centroid_var, ...), so a
 // study can swap that table for this one, or (summarize: none) the frames
@@ -13,7 +14,9 @@
 #include <atomic>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 
+#include "ops/audio/clip_labels.h"
 #include "ops/audio/decode.h"
 #include "ops/audio/features.h"
 #include "ops/audio/tempo.h"
@@ -144,6 +147,22 @@ Value run_audio_features(const OpContext& ctx) {
   if (files.empty())
     throw DataError("audio_features: no audio file (.wav .au .aif .aiff .flac .ogg .mp3) under " + given);
 
+  // Labels from a table are known before any decoding: a clip without one is set aside undecoded.
+  std::vector<std::string> errors(files.size());
+  std::optional<audio::ClipLabels> from_table;
+  std::string file_column = tab::str_param(ctx.params, "file_column", "");
+  if (const Value* v = ctx.maybe_input("label")) {
+    const Table* lt = std::get_if<Table>(v);
+    if (!lt) throw InternalError("audio_features: label is not a table");
+    from_table = audio::clip_labels(*lt, files, file_column, given);
+    errors = from_table->reason;
+  } else if (!file_column.empty()) {
+    throw DataError("audio_features: file_column names the file column of a label table, but label is parent_dir; "
+                    "give label: csv(\"labels.csv\", label: \"genre\")");
+  } else if (std::string l = tab::symbol_param(ctx.params, "label", "parent_dir"); l != "parent_dir") {
+    throw DataError("audio_features: label must be parent_dir or a table, got " + l);
+  }
+
   // Column names, then one row per clip.
   std::vector<std::string> names;
   uint32_t seq_dims = 0;
@@ -160,7 +179,6 @@ Value run_audio_features(const OpContext& ctx) {
   seq.name = "frames";
   seq.numeric = false;
   seq.seq_dims = seq_dims;
-  std::vector<std::string> errors(files.size());
   std::vector<double> padded(files.size(), 0);
   std::vector<double> tempi(files.size(), missing);
 
@@ -172,6 +190,7 @@ Value run_audio_features(const OpContext& ctx) {
     std::vector<audio::Clip> clips(n);
     tbb::parallel_for(size_t(0), n, [&](size_t i) {
       const std::string& rel = files[first + i];
+      if (!errors[first + i].empty()) return;  // unlabelled
       try {
         auto d = audio::decode((root / rel).string(), (fs::path(given) / rel).generic_string(), load);
         clips[i].samples = std::move(d.samples);
@@ -182,8 +201,11 @@ Value run_audio_features(const OpContext& ctx) {
         errors[first + i] = e.what();  // a damaged file is set aside; the rest go on
       }
     });
-    for (size_t i = 0; i < n; ++i)
-      if (!errors[first + i].empty() && on_error == "fail") throw DataError("audio_features: " + errors[first + i]);
+    for (size_t i = 0; i < n; ++i) {
+      if (errors[first + i].empty() || on_error != "fail") continue;
+      bool unlabelled = from_table && !from_table->reason[first + i].empty();  // the reason does not name the clip
+      throw DataError("audio_features: " + (unlabelled ? files[first + i] + ": " : "") + errors[first + i]);
+    }
     std::vector<audio::Clip> good;
     for (size_t i = 0; i < n; ++i)
       if (errors[first + i].empty()) good.push_back(std::move(clips[i]));
@@ -232,7 +254,8 @@ Value run_audio_features(const OpContext& ctx) {
     bool ok = errors[i].empty();
     file.text.push_back(files[i]);
     file.present.push_back(1);
-    label.text.push_back(ok ? (root / files[i]).parent_path().filename().string() : "");
+    if (!ok) label.text.emplace_back();
+    else label.text.push_back(from_table ? from_table->label[i] : (root / files[i]).parent_path().filename().string());
     label.present.push_back(ok);
     error.text.push_back(errors[i]);
     error.present.push_back(!ok);
@@ -272,14 +295,17 @@ void register_audio_features() {
   lang::Signature s;
   s.name = "audio_features";
   s.result = Type::Table;
-  s.version = 3;  // 2: rate, clip, offset, summarize: none, quarantine (an `error` column); 3: tempo
+  // 2: rate, clip, offset, summarize: none, quarantine (an `error` column); 3: tempo. (label: a table
+  // came without a bump: a call without it gives what it gave, and keeps its cached clips.)
+  s.version = 3;
   s.doc = "Every audio file under a folder (WAV, AU, AIFF, FLAC, OGG, MP3; mono; at its own sample rate or resampled "
           "to `rate`; cut or zero-padded to `clip` seconds after `offset`), one row per clip: file, label (the parent "
-          "folder's name), then <feature>_mean / <feature>_var over frames, computed as librosa 0.11 does and named "
-          "as in GTZAN's features_30_sec.csv, or with summarize: none a sequence column `frames` (frames x the "
-          "features' dims, in the order given), `padded` (with clip: 1 where the file was too short) and `error`. A "
+          "folder's name, or the file's label in a table: label: csv(\"labels.csv\", label: \"genre\")), then "
+          "<feature>_mean / <feature>_var over frames, computed as librosa 0.11 does and named as in GTZAN's "
+          "features_30_sec.csv, or with summarize: none a sequence column `frames` (frames x the features' dims, in "
+          "the order given), `padded` (with clip: 1 where the file was too short) and `error`. A "
           "file that cannot be decoded (empty, truncated, not audio) is quarantined: a row with its file and the "
-          "reason in `error`, every other column missing.";
+          "reason in `error`, every other column missing; so is a clip that the label table gives no label.";
   s.params = {
       {"path", {Type::Path}, true, {}, Type::Any,
        "the folder, relative to the script (its files' names, sizes and times are part of the cache key)"},
@@ -288,6 +314,15 @@ void register_audio_features() {
        "per clip, a column `tempo` in BPM (librosa.feature.tempo with its defaults: onset strength, 8-s "
        "autocorrelation tempogram averaged over the clip, log-normal prior at 120 BPM; one of the tempogram's bins, "
        "60 * rate / (hop * lag))"},
+      {"label", {Type::Symbol, Type::Table}, false, {"parent_dir"}, Type::Any,
+       "parent_dir (default): each file's folder name, as GTZAN's genres/<genre>/ layout; or a table mapping files "
+       "to labels, for corpora not laid out by genre folder: label: csv(\"labels.csv\", label: \"genre\") takes "
+       "its label column. A row names its clip by path relative to the folder (\"rock/a.wav\") or by file name "
+       "(\"a.wav\"; one that two clips share is an error). A clip without a row (or whose row has no label) is "
+       "quarantined with the reason \"no row in labels.csv\"; rows naming no clip are ignored (the table may "
+       "describe a larger corpus), but a table of which no row names a clip is an error"},
+      {"file_column", {Type::String}, false, {}, Type::Any,
+       "with label: a table, its column of file names (default: `file`, else `filename`)"},
       {"n_mfcc", {Type::Int}, false, {}, Type::Any, "MFCC coefficients (default 13)"},
       {"n_fft", {Type::Int}, false, {}, Type::Any, "STFT window and frame length in samples (default 2048)"},
       {"hop", {Type::Int}, false, {}, Type::Any, "samples between frames (default 512)"},
@@ -304,8 +339,8 @@ void register_audio_features() {
        "seconds (30 or 30s) kept per file; a shorter file is padded with zeros and marked 1 in the `padded` column"},
       {"offset", {Type::Number}, false, {}, Type::Any, "seconds (0.5 or 500ms) skipped at the start of each file (default 0)"},
       {"on_error", {Type::Symbol}, false, {"quarantine", "fail"}, Type::Any,
-       "quarantine (default): a file that cannot be decoded (empty, truncated, not audio) becomes a row with its "
-       "reason in `error` and the rest go on; fail: the first such file is an error"},
+       "quarantine (default): a file that cannot be decoded (empty, truncated, not audio) or has no label becomes a "
+       "row with its reason in `error` and the rest go on; fail: the first such file is an error"},
   };
   register_op(s, run_audio_features);
 }

@@ -15,20 +15,7 @@ namespace {
 
 std::string genre(const std::string& args) { return std::string(GENRE_BIN) + " " + args; }
 
-struct Dir {
-  fs::path path;
-  Dir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("genre-e2e-labels-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~Dir() { fs::remove_all(path); }
-  std::string write(const std::string& name, const std::string& bytes) const {
-    fs::create_directories((path / name).parent_path());
-    std::ofstream(path / name, std::ios::binary) << bytes;
-    return (path / name).string();
-  }
-};
+using e2e::TempDir;
 
 // Half a second of a 440-Hz sine as a 16-bit mono WAV at 22050 Hz, written out by hand.
 std::string wav() {
@@ -61,7 +48,7 @@ const char* study =
 
 TEST_CASE("clips labelled by a CSV: checked, run with the unlabelled one set aside, re-run when the CSV changes",
           "[e2e]") {
-  Dir d;
+  TempDir d;
   for (const char* f : {"clips/a/one.wav", "clips/b/two.wav", "clips/stray.wav"}) d.write(f, wav());
   std::string csv = d.write("labels.csv", "filename,genre\na/one.wav,rock\ntwo.wav,jazz\n");
   std::string script = d.write("study.genre", study);
@@ -94,7 +81,7 @@ TEST_CASE("clips labelled by a CSV: checked, run with the unlabelled one set asi
 }
 
 TEST_CASE("a label table written the wrong way is an error at its place in the script", "[e2e]") {
-  Dir d;
+  TempDir d;
   // file: belongs to audio_features (file_column:), not to csv.
   std::string bad = d.write("bad.genre",
                             "let audio = \"clips\"\n"

@@ -34,7 +34,7 @@ const std::string tidy = "let x = 1\ntrain t = fit(\n  knn(k: 5),  # five\n  s.t
 
 }  // namespace
 
-TEST_CASE("genre fmt prints the formatted script; --check says which files are not formatted", "[e2e][fmt]") {
+TEST_CASE("genre fmt prints the formatted script - --check says which files are not formatted", "[e2e][fmt]") {
   TempDir d;
   std::string a = d.write("a.genre", messy), b = d.write("b.genre", tidy);
 

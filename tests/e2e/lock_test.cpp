@@ -36,7 +36,7 @@ std::string study(const std::string& C) {
 
 }  // namespace
 
-TEST_CASE("lock then verify: a clean re-run matches; a parameter changed without re-locking is listed", "[e2e][lock]") {
+TEST_CASE("lock then verify: a clean re-run matches - a parameter changed without re-locking is listed", "[e2e][lock]") {
   TempDir d;
   std::string f = d.write("study.genre", study("1"));
   std::string cache = " --cache " + (d.path / "cache").string();

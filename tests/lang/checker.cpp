@@ -123,7 +123,7 @@ TEST_CASE("a positional argument binds to the next parameter that accepts it", "
   CHECK(r->types["a"] == Type::Layer);
 }
 
-TEST_CASE("the piped value is the first positional argument; a list parameter takes several", "[checker]") {
+TEST_CASE("the piped value is the first positional argument - a list parameter takes several", "[checker]") {
   auto r = run(std::string(base) + "dataset u = t |> select(\"A\", \"B\", \"C\")\ndataset w = t |> select([\"A\"])\n");
   CHECK(r->errors.empty());
   using M = std::map<std::string, std::vector<std::string>>;
@@ -278,7 +278,7 @@ TEST_CASE("wrong types: members, operators, for", "[checker]") {
                        "7:18: 'for' needs a list of values after 'in', got a number"});
 }
 
-TEST_CASE("definitions: kinds, duplicates, cycles; every error in one run", "[checker]") {
+TEST_CASE("definitions: kinds, duplicates, cycles - every error in one run", "[checker]") {
   auto r = run("dataset a = knn(k: 1)\n"
                "split b = csv(\"x\")\n"
                "let c = d\n"

@@ -241,7 +241,7 @@ TEST_CASE("fmt: comments stay where they were written", "[fmt]") {
         "  5\n");
 }
 
-TEST_CASE("fmt: lined-up `=` and comments stay lined up; elsewhere one space", "[fmt]") {
+TEST_CASE("fmt: lined-up `=` and comments stay lined up - elsewhere one space", "[fmt]") {
   CHECK(fmt("let width = 32     # embedding\n"
             "let units = 64     # units; the paper's\n"
             "                   # were 2048\n"

@@ -95,7 +95,7 @@ TEST_CASE("a 1 kHz sine: centroid, rolloff, zcr and rms where theory puts them",
   CHECK(f.features[4].at(0, mid) < 30);  // a pure tone is narrow
 }
 
-TEST_CASE("chroma: A4 peaks at A; a sine 30 cents sharp is estimated near +0.3 bin", "[audio]") {
+TEST_CASE("chroma: A4 peaks at A - a sine 30 cents sharp is estimated near +0.3 bin", "[audio]") {
   Settings s;
   s.tuning = 0.0;
   auto a = genre::audio::compute({{sine(440, 2), 22050}}, {Feature::chroma}, s).at(0);

@@ -180,7 +180,7 @@ TEST_CASE("audio folder: a 2-s clip when 30 s is asked is padded with zeros, and
   CHECK(whole.find("rms_mean") != nullptr);
 }
 
-TEST_CASE("audio folder: offset skips the start; a window past the end is all padding", "[audio]") {
+TEST_CASE("audio folder: offset skips the start - a window past the end is all padding", "[audio]") {
   tabtest::TempDir dir;
   auto y = sine(300, 1, 22050);
   auto hi = sine(3000, 1, 22050);

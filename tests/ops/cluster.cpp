@@ -50,7 +50,7 @@ TEST_CASE("cluster: the merge list equals scipy's linkage", "[cluster]") {
   }
 }
 
-TEST_CASE("cluster: columns and names can be chosen; bad tables are errors", "[cluster]") {
+TEST_CASE("cluster: columns and names can be chosen - bad tables are errors", "[cluster]") {
   genre::Table x = tabtest::csv(dir() + "ties.csv");
   // Only f0: rows 5 and 6 (3, 0) and 0..4 split along one axis.
   json d = std::get<json>(run("cluster", {{"columns", {"f0"}}, {"names", "name"}}, {{"data", x}}))["dendrogram"];

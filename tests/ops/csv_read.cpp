@@ -128,7 +128,7 @@ TEST_CASE("csv: missing file, empty file, duplicate names, unknown label", "[csv
         ok + ": no column \"genre\" to use as the label; the columns are \"Genre\", \"Tempo\"");
 }
 
-TEST_CASE("csv: header only gives an empty table; blank lines are skipped", "[csv]") {
+TEST_CASE("csv: header only gives an empty table - blank lines are skipped", "[csv]") {
   TempDir d;
   Table t = csv(d.write("h.csv", "a,b\n"));
   CHECK(t.rows() == 0);
@@ -137,7 +137,7 @@ TEST_CASE("csv: header only gives an empty table; blank lines are skipped", "[cs
   CHECK(num(b, "a") == std::vector<double>{1, 3});
 }
 
-TEST_CASE("csv: relative paths resolve against the script folder; other delimiters", "[csv]") {
+TEST_CASE("csv: relative paths resolve against the script folder - other delimiters", "[csv]") {
   TempDir d;
   d.write("semi.csv", "a;b\n1;\"x;y\"\n");
   Table t = run_table("csv", {{"path", "semi.csv"}, {"delimiter", ";"}}, {}, d.dir.string());
@@ -149,7 +149,7 @@ TEST_CASE("csv: relative paths resolve against the script folder; other delimite
              Contains("delimiter must be one character"));
 }
 
-TEST_CASE("csv: gzip files are read with zlib; a truncated one is an error", "[csv]") {
+TEST_CASE("csv: gzip files are read with zlib - a truncated one is an error", "[csv]") {
   TempDir d;
   std::string body = "id,text\n";
   for (int i = 0; i < 2000; ++i) body += std::to_string(i) + ",\"row " + std::to_string(i) + ", with comma\"\n";

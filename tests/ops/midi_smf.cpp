@@ -91,7 +91,7 @@ TEST_CASE("midi: tracks merge by tick, the earlier track first at equal ticks", 
   check(s.notes[1], 0.5, 0.5, 62, 65, 0, 0);
 }
 
-TEST_CASE("midi: program changes mid-track; the program at the note-on counts", "[midi]") {
+TEST_CASE("midi: program changes mid-track - the program at the note-on counts", "[midi]") {
   // C0 05: program 5; note; C0 21: program 33 while the first note still sounds; another note.
   auto s = parse(smf(0, 96, {"00 C0 05  00 90 3C 40  30 C0 21  00 90 40 40  30 80 3C 00  00 40 00"}));
   REQUIRE(s.notes.size() == 2);
@@ -112,7 +112,7 @@ TEST_CASE("midi: channel 10 (index 9) is percussion", "[midi]") {
   CHECK(s.notes[1].channel == 9);
 }
 
-TEST_CASE("midi: notes still open close at the file's last event; orphan offs are ignored", "[midi]") {
+TEST_CASE("midi: notes still open close at the file's last event - orphan offs are ignored", "[midi]") {
   // the last event is an end-of-track in track 2 at tick 384 (2 s)
   auto s = parse(smf(1, 96, {"00 80 30 00  00 90 30 40  00 FF 2F 00", "83 00 FF 2F 00"}));
   REQUIRE(s.notes.size() == 1);

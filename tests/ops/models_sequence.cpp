@@ -92,7 +92,7 @@ TEST_CASE("sequence layers match PyTorch on fixed weights", "[models][sequence]"
   }
 }
 
-TEST_CASE("padded steps change nothing; attention weights sum to 1 over real steps", "[models][sequence]") {
+TEST_CASE("padded steps change nothing - attention weights sum to 1 over real steps", "[models][sequence]") {
   for (const char* name : {"lstm_stacked", "gru_mean", "lstm_bidirectional", "attention_pool"}) {
     json c = find_case(name);
     Table t = case_table(c);

@@ -62,7 +62,7 @@ TEST_CASE("svg: ticks are round numbers covering the range", "[html]") {
   CHECK(svg::esc("a<b & \"c\" 'd'>") == "a&lt;b &amp; &quot;c&quot; &#39;d&#39;&gt;");
 }
 
-TEST_CASE("svg: bar heights are proportional to the values; a heatmap prints each cell", "[html]") {
+TEST_CASE("svg: bar heights are proportional to the values - a heatmap prints each cell", "[html]") {
   svg::BarChart b;
   b.title = "t";
   b.groups = {"pop", "house"};
@@ -116,7 +116,7 @@ TEST_CASE("html: next_step_loss draws loss by genre and instrument", "[html]") {
   CHECK_THAT(html, Contains("<caption>mean_by_genre</caption>"));
 }
 
-TEST_CASE("html: cv shows folds and mean, not the std, as bars; label_counts draws counts", "[html]") {
+TEST_CASE("html: cv shows folds and mean, not the std, as bars - label_counts draws counts", "[html]") {
   json cv = {{"rows", 30},
              {"models", {{"fold1", {{"accuracy", 0.5}}}, {"fold2", {{"accuracy", 0.7}}}, {"mean", {{"accuracy", 0.6}}},
                          {"std", {{"accuracy", 0.1}}}}},

@@ -25,7 +25,7 @@ Table songs() {
 using Mask = std::vector<uint8_t>;
 }  // namespace
 
-TEST_CASE("expr: in, comparisons and logic over rows; missing compares false", "[expr]") {
+TEST_CASE("expr: in, comparisons and logic over rows - missing compares false", "[expr]") {
   Table t = songs();
   CHECK(eval_rows(op("in", {name("label"), list({str("rock"), str("jazz")})}), t) == Mask{1, 0, 1, 0});
   CHECK(eval_rows(op(">", {name("Tempo"), num(100)}), t) == Mask{1, 0, 0, 1});

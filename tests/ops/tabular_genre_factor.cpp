@@ -9,7 +9,7 @@
 
 using namespace tabtest;
 
-TEST_CASE("genre-factor: join + keep + by_column split gives 4124/1032/1290; preprocessing matches sklearn",
+TEST_CASE("genre-factor: join + keep + by_column split gives 4124/1032/1290 - preprocessing matches sklearn",
           "[shared][s4]") {
   std::string dir = std::string(GENRE_SHARED_DATA) + "/genre-factor";
   if (!std::filesystem::exists(dir + "/data_selected_v1.csv")) {

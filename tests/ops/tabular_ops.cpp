@@ -32,7 +32,7 @@ TEST_CASE("join: keys equal by value, right columns appended, clashes get _2", "
   CHECK(l.column("split").present == std::vector<uint8_t>{1, 1, 1, 0});
 }
 
-TEST_CASE("join: other_on names the other table's key; distinct keeps the first row per key", "[tabular]") {
+TEST_CASE("join: other_on names the other table's key - distinct keeps the first row per key", "[tabular]") {
   TempDir d;
   // artists-data.csv repeats an artist; lyrics-data.csv names the key ALink.
   Table artists = csv(d.write("artists.csv", "Link,Genres\n/a/,Rock; Pop\n/b/,Pop\n/a/,Rock\n"));
@@ -62,7 +62,7 @@ TEST_CASE("join: no match at all, mixed key types, missing key column", "[tabula
              Contains("no column \"key\""));
 }
 
-TEST_CASE("keep: filters rows; an unknown label is a clear error", "[tabular]") {
+TEST_CASE("keep: filters rows - an unknown label is a clear error", "[tabular]") {
   TempDir d;
   Table t = csv(d.write("g.csv", "Genre,Tempo\nrock,120\npop,90\nrock,100\njazz,80\n"), "Genre");
   Table k = run_table("keep", {{"where", expr_in("label", {"rock", "jazz"})}}, {{"data", t}});
@@ -76,7 +76,7 @@ TEST_CASE("keep: filters rows; an unknown label is a clear error", "[tabular]") 
              Contains("keep: no row of " + t.source + " satisfies `Tempo > 500`"));
 }
 
-TEST_CASE("relabel: inline record or CSV map; unmapped keep/drop/error", "[tabular]") {
+TEST_CASE("relabel: inline record or CSV map - unmapped keep/drop/error", "[tabular]") {
   TempDir d;
   Table t = csv(d.write("g.csv", "Genre,x\nhip hop music,1\npop music,2\nrap,3\nopera,4\n"), "Genre");
   json map = {{"hip hop music", "hip hop"}, {"rap", "hip hop"}, {"pop music", "pop"}};

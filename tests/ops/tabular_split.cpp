@@ -65,7 +65,7 @@ TEST_CASE("split: stratified parts match n * ratio overall and per class", "[spl
   CHECK(seen.size() == 100);
 }
 
-TEST_CASE("split: the same seed gives the same split; another seed another", "[split]") {
+TEST_CASE("split: the same seed gives the same split - another seed another", "[split]") {
   Table t = make({{"a", 40}, {"b", 25}});
   json p = {{"train", 0.49}, {"test", 0.3}, {"val", 0.21}, {"stratify", true}, {"seed", 42}};
   Split a = run_split("split", p, {{"data", t}}), b = run_split("split", p, {{"data", t}});
@@ -79,7 +79,7 @@ TEST_CASE("split: the same seed gives the same split; another seed another", "[s
   CHECK(ids(u.part("test")) == std::vector<double>{6, 8});
 }
 
-TEST_CASE("split: non-stratified sizes; ratios must sum to 1", "[split]") {
+TEST_CASE("split: non-stratified sizes - ratios must sum to 1", "[split]") {
   Table t = make({{"a", 7}, {"b", 4}});
   Split s = run_split("split", {{"train", 0.5}, {"dev", 0.25}, {"test", 0.25}, {"seed", 3}}, {{"data", t}});
   CHECK(s.parts[1].first == "dev");

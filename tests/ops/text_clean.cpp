@@ -45,7 +45,7 @@ TEST_CASE("clean digits: ASCII digits only", "[text][clean]") {
   CHECK(cleaned("mp3 24/7 \u0663", {"digits"}) == "mp / \u0663");
 }
 
-TEST_CASE("clean stopwords: whole words, exactly; order of steps matters", "[text][clean]") {
+TEST_CASE("clean stopwords: whole words, exactly - order of steps matters", "[text][clean]") {
   CHECK(cleaned("The cat and the hat a", {"stopwords"}, {"the", "a"}) == "The cat and hat");
   CHECK(cleaned("The cat and the hat a", {"lower", "stopwords"}, {"the", "a"}) == "cat and hat");
   CHECK(cleaned("The cat and the hat a", {"stopwords", "lower"}, {"the", "a"}) == "the cat and hat");
@@ -85,7 +85,7 @@ TEST_CASE("clean with S3's steps and the stdlib's stopwords_en", "[text][clean]"
   CHECK(out.column("text").text[1] == "alone see light");  // we, re, not, you, ll, the are stopwords
 }
 
-TEST_CASE("clean reads a stopword file; the stopwords step without a list is an error", "[text][clean]") {
+TEST_CASE("clean reads a stopword file - the stopwords step without a list is an error", "[text][clean]") {
   tabtest::TempDir dir;
   dir.write("stop.txt", "# my list\nthe\n\n  a  \n");
   genre::json p = {{"column", "text"}, {"steps", steps({"stopwords"})}, {"stopwords", "stop.txt"}};

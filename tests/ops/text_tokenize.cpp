@@ -65,7 +65,7 @@ TEST_CASE("tokenize: min_count, a larger vocabulary, padding at the start", "[te
   CHECK(ids(five, "test")[1] == std::vector<float>{1, 1, 1, 1, 0});
 }
 
-TEST_CASE("vocabulary: recovered exactly from the train part; the report", "[text][tokenize]") {
+TEST_CASE("vocabulary: recovered exactly from the train part - the report", "[text][tokenize]") {
   Split s = run_split("tokenize", {{"column", "text"}, {"max_len", 3}, {"vocab_size", 5}}, {{"data", parts()}});
   auto v = genre::text::recover_vocabulary(s.part("train"), "text", "tokens");
   CHECK(v.words == std::vector<std::string>{"<pad>", "<unk>", "a", "b", "c"});

@@ -63,7 +63,7 @@ TEST_CASE("cv: a scaler on a kfold split is fitted on each foldN_train only", "[
   CHECK(xs(one, "fold2_train") == std::vector<double>{0.5, 2});
 }
 
-TEST_CASE("cv: standardize per fold; a part outside the folds is an error", "[cv]") {
+TEST_CASE("cv: standardize per fold - a part outside the folds is an error", "[cv]") {
   Split s = tabtest::run_split("standardize", json::object(), {{"data", two_folds()}});
   // fold 1: mean 5, population std 5 -> R3 (5-5)/5 = 0, R4 (20-5)/5 = 3
   CHECK(xs(s, "fold1_val") == std::vector<double>{0, 3});
@@ -76,7 +76,7 @@ TEST_CASE("cv: standardize per fold; a part outside the folds is an error", "[cv
              Contains("part \"test\" belongs to no fold"));
 }
 
-TEST_CASE("cv: tokenize builds one vocabulary per fold; a word only in a fold's val part is OOV there", "[cv]") {
+TEST_CASE("cv: tokenize builds one vocabulary per fold - a word only in a fold's val part is OOV there", "[cv]") {
   Split s = tabtest::run_split("tokenize", {{"column", "text"}, {"max_len", 2}, {"vocab_size", 100}},
                                {{"data", two_folds()}});
   using Rows = std::vector<std::vector<float>>;
@@ -145,7 +145,7 @@ std::string lyrics_csv(const Folder& f) {
 
 }  // namespace
 
-TEST_CASE("cv: a whole pipeline planned per fold and run; no fold's val words reach its vocabulary", "[cv]") {
+TEST_CASE("cv: a whole pipeline planned per fold and run - no fold's val words reach its vocabulary", "[cv]") {
   Folder f;
   std::string csv = lyrics_csv(f);
   std::string script = "dataset t = csv(\"" + csv + "\", label: \"g\")\n"
@@ -204,7 +204,7 @@ TEST_CASE("cv: a whole pipeline planned per fold and run; no fold's val words re
   CHECK(r["models"]["mean"]["accuracy"] == 1.0);
 }
 
-TEST_CASE("cv: on a table cv makes the folds itself; errors at the script position", "[cv]") {
+TEST_CASE("cv: on a table cv makes the folds itself - errors at the script position", "[cv]") {
   Folder f;
   std::string csv = lyrics_csv(f);
   std::string head = "dataset t = csv(\"" + csv + "\", label: \"g\")\n";

@@ -104,7 +104,7 @@ TEST_CASE("plan: only what the targets need is planned", "[plan]") {
   CHECK(l->plan.targets == std::vector<std::pair<std::string, size_t>>{{"knn", 3}});
 }
 
-TEST_CASE("plan: a for sweep makes one node per point; grid one trial per point and fold", "[plan]") {
+TEST_CASE("plan: a for sweep makes one node per point - grid one trial per point and fold", "[plan]") {
   std::string base = "dataset t = csv(\"" + data_file().string() + "\", label: \"g\")\n"
                      "split s = t |> split(train: 50%, test: 50%, seed: 1)\n";
   auto sweep = lower_text(base + "train m = for k in [1, 3]: fit(knn(k: k), s.train)\n"

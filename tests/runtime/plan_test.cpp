@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 
 #include "lang/checker.h"
 #include "lang/parser.h"
@@ -22,7 +23,9 @@ struct Lowered {
 
 fs::path data_file() {
   static fs::path p = [] {
-    fs::path f = fs::temp_directory_path() / "genre-plan-test.csv";
+    // One per process: ctest runs each case as its own process, and one rewriting a shared file
+    // while another hashes it gave that one two different keys.
+    fs::path f = fs::temp_directory_path() / ("genre-plan-test-" + std::to_string(::getpid()) + ".csv");
     std::ofstream(f) << "a,b,g\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n";
     return f;
   }();

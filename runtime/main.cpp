@@ -93,15 +93,7 @@ int cmd_plan(const Options& o) {
     std::cout << explain(p, Cache(cache_dir(o)).read_record(record_name(o.file)), o.explain);
     return 0;
   }
-  auto st = status(p, cache_dir(o), record_name(o.file));
-  size_t runs = 0;
-  for (size_t i = 0; i < p.nodes.size(); ++i) {
-    auto& n = p.nodes[i];
-    runs += !st[i].cached;
-    std::cout << fmt::format("{}  {:<9} {}{}\n", n.key.substr(0, 10), st[i].cached ? "cached" : "will run", n.label,
-                             st[i].cached ? "" : "  (" + st[i].why + ")");
-  }
-  std::cout << fmt::format("{} nodes: {} cached, {} to run\n", p.nodes.size(), p.nodes.size() - runs, runs);
+  std::cout << plan_listing(p, status(p, cache_dir(o), record_name(o.file)));
   return 0;
 }
 

@@ -852,15 +852,7 @@ class Session {
     Chunk none;
     guarded(b, none, [&] {
       Plan p = lower(b.script, b.bindings, targets);
-      auto st = status(p, cache_, record_);
-      size_t runs = 0;
-      for (size_t i = 0; i < p.nodes.size(); ++i) {
-        auto& n = p.nodes[i];
-        runs += !st[i].cached;
-        std::cout << fmt::format("{}  {:<9} {}{}\n", n.key.substr(0, 10), st[i].cached ? "cached" : "will run",
-                                 n.label, st[i].cached ? "" : "  (" + st[i].why + ")");
-      }
-      std::cout << fmt::format("{} nodes: {} cached, {} to run\n", p.nodes.size(), p.nodes.size() - runs, runs);
+      std::cout << plan_listing(p, status(p, cache_, record_));
     });
   }
 };

@@ -80,6 +80,18 @@ std::vector<NodeStatus> status(const Plan& plan, const std::string& cache_dir, c
   return out;
 }
 
+std::string plan_listing(const Plan& plan, const std::vector<NodeStatus>& st) {
+  std::string out;
+  size_t runs = 0;
+  for (size_t i = 0; i < plan.nodes.size(); ++i) {
+    auto& n = plan.nodes[i];
+    runs += !st[i].cached;
+    out += fmt::format("{}  {:<9} {}{}\n", n.key.substr(0, 10), st[i].cached ? "cached" : "will run", n.label,
+                       st[i].cached ? "" : "  (" + st[i].why + ")");
+  }
+  return out + fmt::format("{} nodes: {} cached, {} to run\n", plan.nodes.size(), plan.nodes.size() - runs, runs);
+}
+
 namespace {
 
 // Gives each node's value once: from memory, else the cache, else its op.

@@ -29,6 +29,9 @@ uint64_t node_seed(const Node& n);
 // Status of every node, compared with the previous run's record.
 std::vector<NodeStatus> status(const Plan& plan, const std::string& cache_dir, const std::string& record_name);
 
+// What `genre plan` (and the REPL's :plan) prints: a line per node, then the counts.
+std::string plan_listing(const Plan& plan, const std::vector<NodeStatus>& st);
+
 // A file an op set aside (unreadable, damaged) while the rest went on.
 struct Quarantined {
   std::string node, file, reason;

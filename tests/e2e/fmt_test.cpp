@@ -16,12 +16,7 @@ std::string genre(const std::string& args) { return std::string(GENRE_BIN) + " f
 
 using e2e::TempDir;
 
-std::string read(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+std::string read(const std::string& p) { return e2e::slurp(p); }
 
 ino_t inode(const std::string& p) {
   struct stat st {};

@@ -17,10 +17,7 @@ std::string genre(const std::string& args) { return std::string(GENRE_BIN) + " "
 
 using e2e::TempDir;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
+using e2e::slurp;
 
 std::string fma_csv() {
   return (fs::path(GENRE_EXAMPLES) / ".." / "data" / "fma" / "fma_echonest_genre.csv").lexically_normal().string();

@@ -23,10 +23,7 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
+using e2e::slurp;
 
 using e2e::TempDir;
 

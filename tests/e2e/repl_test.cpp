@@ -12,6 +12,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <fmt/core.h>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
@@ -47,6 +48,21 @@ std::string genre_in(const fs::path& dir, const std::string& args) {
 std::string after(const std::string& out, const std::string& marker, size_t from = 0) {
   size_t at = out.find(marker, from);
   return at == std::string::npos ? "" : out.substr(at + marker.size());
+}
+
+// The screen's bytes with control characters written out (\r, \t, \e...), so that a failure's
+// message shows what the terminal received rather than what it would draw.
+std::string visible(const std::string& s) {
+  std::string v;
+  for (unsigned char c : s) {
+    if (c == '\n') v += "\\n\n";
+    else if (c == '\r') v += "\\r";
+    else if (c == '\t') v += "\\t";
+    else if (c == 0x1b) v += "\\e";
+    else if (c < 0x20 || c == 0x7f) v += fmt::format("\\x{:02x}", c);
+    else v += char(c);
+  }
+  return v;
 }
 
 size_t count(const std::string& s, const std::string& what) {
@@ -200,25 +216,30 @@ struct Terminal {
 
   // Ctrl-D, then the exit status once the child has gone. The key is sent again every 2 s: one
   // that arrives while libedit is still setting up the terminal can be flushed with its input.
+  // The child's end is seen by waitpid, not only by the master's end of file: on some kernels
+  // (sandboxes) a read of the master after the child has gone neither fails nor returns 0.
   // -1 (the child killed) after 20 s, so a REPL that will not quit fails the test, not hangs it.
   int quit() {
     auto start = std::chrono::steady_clock::now(), sent = start - std::chrono::seconds(3);
     char buf[4096];
+    int st = 0;
     for (;;) {
+      if (waitpid(pid, &st, WNOHANG) == pid) break;
       auto now = std::chrono::steady_clock::now();
       if (now - start > std::chrono::seconds(20)) return -1;  // the destructor kills it
       if (now - sent > std::chrono::seconds(2)) {
-        send("\x04");
+        if (write(fd, "\x04", 1) != 1) {}  // fails once the child has gone: waitpid says so
         sent = now;
       }
       pollfd p{fd, POLLIN, 0};
       if (poll(&p, 1, 200) <= 0) continue;
       ssize_t n = read(fd, buf, sizeof buf);
-      if (n <= 0) break;  // the child has gone
+      if (n <= 0) {  // the child has gone, or is going
+        waitpid(pid, &st, 0);
+        break;
+      }
       out.append(buf, n);
     }
-    int st = 0;
-    waitpid(pid, &st, 0);
     pid = -1;
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   }
@@ -235,7 +256,7 @@ TEST_CASE("genre repl on a terminal: tab completion, and history across sessions
     // "kn" + Tab completes the op name; "me" + Tab an argument of knn, with its colon.
     t.send("model m = kn\t(k: 3, me\tcosine)\r");
     bool shown = t.wait_for("\nm = knn(k: 3, metric: \"cosine\")");
-    INFO(t.out);
+    INFO(visible(t.out));
     CHECK(shown);
     REQUIRE(t.wait_for("genre> ", t.out.rfind("\nm = ")));
     CHECK(t.quit() == 0);  // Ctrl-D
@@ -251,7 +272,7 @@ TEST_CASE("genre repl on a terminal: tab completion, and history across sessions
     bool recalled = t.wait_for("model m = knn(k: 3, metric: cosine)", from);
     t.send("\r");
     bool shown = recalled && t.wait_for("\nm = knn(k: 3, metric: \"cosine\")", from);
-    INFO(t.out);
+    INFO(visible(t.out));
     CHECK(recalled);
     CHECK(shown);
     CHECK(t.quit() == 0);

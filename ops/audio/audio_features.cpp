@@ -133,6 +133,10 @@ Value run_audio_features(const OpContext& ctx) {
     throw DataError("audio_features: on_error must be quarantine or fail, got " + on_error);
 
   audio::Load load;
+  std::string mono = tab::symbol_param(ctx.params, "mono", "mean");
+  if (mono != "mean" && mono != "left" && mono != "right")
+    throw DataError("audio_features: mono must be mean, left or right, got " + mono);
+  load.channel = mono == "mean" ? -1 : mono == "left" ? 0 : 1;
   if (ctx.params.contains("rate") && !ctx.params["rate"].is_null()) load.rate = int_param(ctx.params, "rate", 0, 1);
   // (a Number, not an Int, so that the checker takes 22050Hz: whole numbers are checked here)
   load.offset = tab::num_param(ctx.params, "offset", 0);
@@ -298,7 +302,7 @@ void register_audio_features() {
   // 2: rate, clip, offset, summarize: none, quarantine (an `error` column); 3: tempo. (label: a table
   // came without a bump: a call without it gives what it gave, and keeps its cached clips.)
   s.version = 3;
-  s.doc = "Every audio file under a folder (WAV, AU, AIFF, FLAC, OGG, MP3; mono; at its own sample rate or resampled "
+  s.doc = "Every audio file under a folder (WAV, AU, AIFF, FLAC, OGG, MP3; made mono; at its own sample rate or resampled "
           "to `rate`; cut or zero-padded to `clip` seconds after `offset`), one row per clip: file, label (the parent "
           "folder's name, or the file's label in a table: label: csv(\"labels.csv\", label: \"genre\")), then "
           "<feature>_mean / <feature>_var over frames, computed as librosa 0.11 does and named as in GTZAN's "
@@ -338,6 +342,9 @@ void register_audio_features() {
       {"clip", {Type::Number}, false, {}, Type::Any,
        "seconds (30 or 30s) kept per file; a shorter file is padded with zeros and marked 1 in the `padded` column"},
       {"offset", {Type::Number}, false, {}, Type::Any, "seconds (0.5 or 500ms) skipped at the start of each file (default 0)"},
+      {"mono", {Type::Symbol}, false, {"mean", "left", "right"}, Type::Any,
+       "how a file with several channels becomes one: mean (default: the channels averaged, as librosa.load's "
+       "mono=True) or left / right (the first / second channel alone; a mono file's one channel either way)"},
       {"on_error", {Type::Symbol}, false, {"quarantine", "fail"}, Type::Any,
        "quarantine (default): a file that cannot be decoded (empty, truncated, not audio) or has no label becomes a "
        "row with its reason in `error` and the rest go on; fail: the first such file is an error"},

@@ -13,10 +13,11 @@ struct Load {
   int rate = 0;                  // samples per second wanted; 0 keeps the file's own
   double offset = 0;             // seconds skipped at the start
   std::optional<double> clip;    // seconds kept; a shorter file is padded with zeros
+  int channel = -1;              // -1: the mean of the channels (librosa.to_mono); else this one
 };
 
 struct Decoded {
-  std::vector<float> samples;  // mono: the mean of the channels, as librosa.load(mono=True)
+  std::vector<float> samples;  // mono: the mean of the channels, as librosa.load(mono=True), or Load::channel
   int rate = 0;                // samples per second (the wanted rate, else the file's)
   int file_rate = 0;           // samples per second in the file
   int channels = 0;            // in the file

@@ -159,6 +159,40 @@ TEST_CASE("audio folder: every format and rate read alike, damaged files set asi
   CHECK(e.find("bad/empty.wav: the file is empty (0 bytes)") != std::string::npos);
 }
 
+TEST_CASE("audio folder: mono: left or right keeps one channel - mean averages them - a bad choice is named", "[audio]") {
+  tabtest::TempDir dir;
+  // Left: a 1-kHz tone of amplitude 0.5; right: a 3-kHz tone of amplitude 0.2.
+  auto l = sine(1000, 2, 22050), r = sine(3000, 2, 22050);
+  std::vector<float> lr(l.size() * 2);
+  for (size_t i = 0; i < l.size(); ++i) {
+    lr[2 * i] = l[i];
+    lr[2 * i + 1] = 0.4f * r[i];
+  }
+  write(dir.dir / "st/two.wav", lr, 22050, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 2);
+  write(dir.dir / "st/one.wav", l, 22050, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+  auto frames_of = [&](const char* mono, const char* file) {
+    genre::json args = {{"path", dir.dir.string()}, {"features", {"rms", "centroid"}}, {"summarize", "none"}};
+    if (mono) args["mono"] = mono;
+    auto t = run_op(args);
+    return t.column("frames").seq[row_of(t, file)];
+  };
+  auto rms = [](const std::vector<float>& f) { return seq_mean(f, 2, 0, 4, 80); };
+  auto centroid = [](const std::vector<float>& f) { return seq_mean(f, 2, 1, 4, 80); };
+  auto left = frames_of("left", "st/two.wav"), right = frames_of("right", "st/two.wav");
+  CHECK(rms(left) == Approx(0.5 / std::sqrt(2)).epsilon(0.01));
+  CHECK(centroid(left) == Approx(1000).epsilon(0.005));
+  CHECK(rms(right) == Approx(0.2 / std::sqrt(2)).epsilon(0.01));
+  CHECK(centroid(right) == Approx(3000).epsilon(0.005));
+  // mean (the default, as librosa.load(mono=True)): (l + r) / 2, whose power is the two tones' powers / 4.
+  auto mean = frames_of(nullptr, "st/two.wav");
+  CHECK(rms(mean) == Approx(std::sqrt((0.25 + 0.04) / 2) / 2).epsilon(0.01));
+  CHECK(frames_of("mean", "st/two.wav") == mean);
+  // A mono file's one channel is both sides.
+  CHECK(frames_of("right", "st/one.wav") == frames_of(nullptr, "st/one.wav"));
+  auto e = tabtest::error_of([&] { frames_of("centre", "st/one.wav"); });
+  CHECK(e == "audio_features: mono must be mean, left or right, got centre");
+}
+
 TEST_CASE("audio folder: a 2-s clip when 30 s is asked is padded with zeros, and said so", "[audio]") {
   tabtest::TempDir dir;
   write(dir.dir / "blues/short.wav", sine(1000, 2, 22050), 22050, SF_FORMAT_WAV | SF_FORMAT_PCM_16);

@@ -6,6 +6,7 @@
 // 2. a 3-point learning-rate sweep run by genre's scheduler with 2 jobs (each
 //    trial one torch thread, as the runtime gives it) beside one trial alone;
 //    target ratio <= 2.2.
+// Both sides flush denormals to zero, as genre does (runtime/threads.h).
 // Wall and CPU seconds are both printed: on a shared, busy machine the CPU
 // figure is the fair one for (1).
 // Usage: train_bench [rows (default 600)] [cpp: the C++ epoch only, for a profiler]
@@ -83,6 +84,7 @@ double sweep(const Table& t, const std::vector<double>& lrs, int jobs, int threa
 }  // namespace
 
 int main(int argc, char** argv) {
+  flush_denormals();  // as genre's main does; train_bench.py sets torch.set_flush_denormal
   size_t n = argc > 1 ? size_t(std::atol(argv[1])) : 600;
   std::printf("S1 model, %zu random sequences of 1291 x 27, batch 128, %d cores\n", n, hardware_threads());
   Table t = sequences(n);

@@ -2,7 +2,7 @@
 # lr 0.0065, eps 1e-7 as Keras) on 600 random sequences of 1291 x 27, batch
 # 128, one thread: the PyTorch-Python side of bench/train_bench.cpp, which runs
 # it as a subprocess. The loop is genre's: shuffle, x[idx], forward, weighted
-# cross-entropy, backward, step. Prints "python_epoch_s <wall seconds> cpu_s <CPU seconds>"
+# cross-entropy, backward, step, denormals flushed to zero as genre does. Prints "python_epoch_s <wall seconds> cpu_s <CPU seconds>"
 # (CPU time is the fair figure on a shared, busy machine).
 import sys
 import time
@@ -11,6 +11,7 @@ import torch
 import torch.nn as nn
 
 torch.set_num_threads(1)
+torch.set_flush_denormal(True)  # as genre runs (runtime/threads.h: flush_denormals)
 N, T, D, K, BATCH = 600, 1291, 27, 6, 128
 if len(sys.argv) > 1:
     N = int(sys.argv[1])

@@ -245,6 +245,7 @@ int cmd_ops(bool markdown) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  flush_denormals();  // before any thread starts: they inherit it
   CLI::App app{"genre: declare a music-genre study, check it, run it (cached, in parallel)"};
   app.require_subcommand(1);
   Options o;

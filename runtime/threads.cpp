@@ -1,6 +1,9 @@
 #include "runtime/threads.h"
 
 #include <sched.h>
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
 
 #include <algorithm>
 #include <thread>
@@ -15,6 +18,12 @@ int hardware_threads() {
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
   return std::max(1, int(std::thread::hardware_concurrency()));
+}
+
+void flush_denormals() {
+#if defined(__SSE2__)
+  _mm_setcsr(_mm_getcsr() | 0x8040);  // FTZ (bit 15) | DAZ (bit 6)
+#endif
 }
 
 int torch_threads_per_op(int jobs) { return std::max(1, hardware_threads() / std::max(1, jobs)); }

@@ -118,6 +118,11 @@ std::vector<LayerSpec> parse_layers(const json& spec, size_t classes, bool seq_i
       if (!s.ret.empty() && s.ret != "last" && s.ret != "mean" && s.ret != "sequences")
         throw DataError(fmt::format("{}: return must be last, mean or sequences, got {}", kind, s.ret));
       s.bidirectional = spec_bool(l, "bidirectional", false);
+      if (s.kind == Kind::Lstm) {
+        s.act = spec_symbol(l, "activation", "tanh");
+        if (s.act != "tanh" && s.act != "sigmoid")
+          throw DataError(fmt::format("lstm: activation must be tanh or sigmoid, got {}", s.act));
+      }
     } else if (kind == "attention") {
       s.kind = Kind::Attention;
     } else if (kind == "global_average_pool") {
@@ -356,6 +361,47 @@ struct Net : torch::nn::Module {
     return f.x;
   }
 
+  // An LSTM whose candidate and output activation is `act` rather than tanh (Keras's
+  // LSTM(activation=...); S1's "sigmoid-activated" units), gates sigmoid, on the parameters of
+  // lstm[i], so it starts and is saved like any lstm. A step past a row's end (mask 0) leaves
+  // h and c as they were and outputs 0, as packing does; read backwards, a row's state thus
+  // starts at its last real step. Returns the outputs [batch, steps, dirs * units] and the
+  // final state per direction [dirs, batch, units].
+  std::pair<torch::Tensor, torch::Tensor> lstm_loop(size_t i, Flow& f) {
+    const LayerSpec& l = layers[i];
+    auto act = [&](const torch::Tensor& t) { return l.act == "sigmoid" ? torch::sigmoid(t) : torch::tanh(t); };
+    torch::Tensor m = f.full ? torch::Tensor() : f.real().to(f.x.dtype()).unsqueeze(-1);  // [batch, steps, 1]
+    int64_t steps = f.x.size(1), batch = f.x.size(0);
+    std::vector<torch::Tensor> outs, last;
+    for (int dir = 0; dir < (l.bidirectional ? 2 : 1); ++dir) {
+      std::string sfx = dir ? "_l0_reverse" : "_l0";
+      auto p = lstm[i]->named_parameters();
+      auto gx = torch::matmul(f.x, p["weight_ih" + sfx].t()) + p["bias_ih" + sfx] + p["bias_hh" + sfx];
+      torch::Tensor w_hh = p["weight_hh" + sfx].t();
+      auto h = torch::zeros({batch, l.units}, f.x.options()), c = torch::zeros_like(h);
+      std::vector<torch::Tensor> out(static_cast<size_t>(steps));
+      for (int64_t k = 0; k < steps; ++k) {
+        int64_t t = dir ? steps - 1 - k : k;
+        auto g = (gx.select(1, t) + torch::matmul(h, w_hh)).chunk(4, 1);  // PyTorch's order: i, f, g, o
+        auto c2 = torch::sigmoid(g[1]) * c + torch::sigmoid(g[0]) * act(g[2]);
+        auto h2 = torch::sigmoid(g[3]) * act(c2);
+        if (m.defined()) {
+          auto mt = m.select(1, t);
+          c = mt * c2 + (1 - mt) * c;
+          h = mt * h2 + (1 - mt) * h;
+          out[size_t(t)] = h2 * mt;
+        } else {
+          c = c2;
+          h = h2;
+          out[size_t(t)] = h2;
+        }
+      }
+      outs.push_back(torch::stack(out, 1));
+      last.push_back(h);
+    }
+    return {torch::cat(outs, 2), torch::stack(last, 0)};
+  }
+
   void recurrent(size_t i, Flow& f) {
     const LayerSpec& l = layers[i];
     if (!f.seq) {  // a table row: a length-1 sequence
@@ -368,7 +414,9 @@ struct Net : torch::nn::Module {
     int64_t steps = f.x.size(1);
     torch::Tensor out, h;
     namespace R = torch::nn::utils::rnn;
-    if (f.full) {
+    if (l.kind == Kind::Lstm && l.act != "tanh") {
+      std::tie(out, h) = lstm_loop(i, f);
+    } else if (f.full) {
       if (l.kind == Kind::Lstm) {
         auto r = lstm[i]->forward(f.x);
         out = std::get<0>(r);

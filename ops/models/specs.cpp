@@ -104,24 +104,31 @@ void register_model_specs() {
         .result = Type::Layer,
         .doc = "a fully connected layer followed by its activation; on a sequence it applies to each step"});
 
-  for (const char* rnn : {"lstm", "gru"})
+  for (std::string rnn : {"lstm", "gru"}) {
+    std::vector<Param> params = {
+        whole("units", "hidden size (at least 1)", true),
+        symbol("return", {"last", "mean", "sequences"},
+               "what it passes on: the last real step, the mean over real steps, or every step (default: sequences "
+               "when a later layer reads sequences - lstm, gru, attention, global_average_pool - else last)"),
+        {.name = "bidirectional",
+         .types = {Type::Bool},
+         .doc = "also read the sequence backwards and concatenate both (default false)"}};
+    if (rnn == "lstm")
+      params.push_back(symbol("activation", {"tanh", "sigmoid"},
+                              "the cell's candidate and output activation (Keras's activation=): tanh (default, "
+                              "PyTorch's LSTM) or sigmoid (S1's \"sigmoid-activated\" units; stepped one time step "
+                              "at a time, slower); the gates stay sigmoid"));
     spec({.name = rnn,
-          .params = {whole("units", "hidden size (at least 1)", true),
-                     symbol("return", {"last", "mean", "sequences"},
-                            "what it passes on: the last real step, the mean over real steps, or every step (default: "
-                            "sequences when a later layer reads sequences - lstm, gru, attention, "
-                            "global_average_pool - else last)"),
-                     {.name = "bidirectional",
-                      .types = {Type::Bool},
-                      .doc = "also read the sequence backwards and concatenate both (default false)"}},
+          .params = params,
           .result = Type::Layer,
-          .doc = std::string(rnn) == "lstm"
+          .doc = rnn == "lstm"
                      ? "a long short-term memory layer (PyTorch's gates; Keras's start: Glorot-uniform input kernels, "
                        "orthogonal recurrent kernels, zero biases with forget-gate bias 1); padded steps are skipped; "
                        "table rows read as length-1 sequences"
                      : "a gated recurrent unit layer (PyTorch's gates = Keras's reset_after; Glorot-uniform input "
                        "kernels, orthogonal recurrent kernels, zero biases); padded steps are skipped; table rows read "
                        "as length-1 sequences"});
+  }
 
   spec({.name = "attention",
         .params = {},

@@ -18,6 +18,28 @@ def rand_w(shape):
     return (torch.randn(shape) * 0.5).float()
 
 
+def lstm_by_hand(x, lengths, weights, prefix, units, act, bi):
+    """An LSTM with `act` in place of tanh, one row at a time over its real steps (the textbook
+    equations, no packing or masks): outputs [B, T, dirs * units] (0 past a row's end) and h_n."""
+    B, T = x.shape[0], x.shape[1]
+    dirs = 2 if bi else 1
+    out = torch.zeros(B, T, units * dirs)
+    hn = torch.zeros(dirs, B, units)
+    for d in range(dirs):
+        sfx = "_l0" + ("_reverse" if d else "")
+        wi, wh, bi_, bh = (weights[f"{prefix}.{n}{sfx}"] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+        for r in range(B):
+            h, c = torch.zeros(units), torch.zeros(units)
+            n = int(lengths[r])
+            for t in (range(n) if d == 0 else reversed(range(n))):
+                i_, f_, g_, o_ = (wi @ x[r, t] + bi_ + wh @ h + bh).chunk(4)
+                c = torch.sigmoid(f_) * c + torch.sigmoid(i_) * act(g_)
+                h = torch.sigmoid(o_) * act(c)
+                out[r, t, d * units:(d + 1) * units] = h
+            hn[d, r] = h
+    return out, hn
+
+
 def run(layers, x, lengths, weights, tokens):
     """layers: list of dicts like the spec; returns probs and attention weights."""
     B = x.shape[0]
@@ -42,6 +64,18 @@ def run(layers, x, lengths, weights, tokens):
                 mask = torch.ones(B, 1, dtype=torch.bool)
                 seq = True
             bi = l.get("bidirectional", False)
+            if l.get("activation", "tanh") == "sigmoid":
+                o, hn = lstm_by_hand(h, lengths, weights, f"lstm{i}", l["units"], torch.sigmoid, bi)
+                ret = l["ret"]
+                if ret == "sequences":
+                    h = o
+                elif ret == "mean":
+                    h = (o * mask.unsqueeze(-1)).sum(1) / lengths.unsqueeze(1)
+                    seq = False
+                else:
+                    h = torch.cat([hn[0], hn[1]], 1) if bi else hn[0]
+                    seq = False
+                continue
             cls = nn.LSTM if kind == "lstm" else nn.GRU
             m = cls(h.shape[2], l["units"], batch_first=True, bidirectional=bi)
             with torch.no_grad():
@@ -145,6 +179,13 @@ defs = [
                                      {"layer": "attention", "context": True}, {"layer": "dense", "units": "softmax"}]),
     ("dense_then_lstm", "table", [{"layer": "dense", "units": 4, "act": "relu"}, {"layer": "lstm", "units": 3, "ret": "last"},
                                   {"layer": "dense", "units": "softmax"}]),
+    # Keras's LSTM(activation="sigmoid") (study S1), against the by-hand loop above.
+    ("lstm_sigmoid_stacked", "audio", [{"layer": "lstm", "units": 6, "activation": "sigmoid", "ret": "sequences"},
+                                       {"layer": "lstm", "units": 4, "activation": "sigmoid", "ret": "last"},
+                                       {"layer": "dense", "units": "softmax"}]),
+    ("lstm_sigmoid_bidirectional_mean", "audio", [{"layer": "lstm", "units": 4, "activation": "sigmoid", "bidirectional": True,
+                                                   "ret": "mean", "explicit": True},
+                                                  {"layer": "dense", "units": "softmax"}]),
 ]
 
 for name, kind, layers in defs:

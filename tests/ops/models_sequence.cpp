@@ -93,7 +93,8 @@ TEST_CASE("sequence layers match PyTorch on fixed weights", "[models][sequence]"
 }
 
 TEST_CASE("padded steps change nothing - attention weights sum to 1 over real steps", "[models][sequence]") {
-  for (const char* name : {"lstm_stacked", "gru_mean", "lstm_bidirectional", "attention_pool"}) {
+  for (const char* name : {"lstm_stacked", "gru_mean", "lstm_bidirectional", "attention_pool", "lstm_sigmoid_stacked",
+                           "lstm_sigmoid_bidirectional_mean"}) {
     json c = find_case(name);
     Table t = case_table(c);
     Model m = classifier_with_weights(c["spec"], t, c["weights"]);

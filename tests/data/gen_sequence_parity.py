@@ -66,25 +66,16 @@ def run(layers, x, lengths, weights, tokens):
             bi = l.get("bidirectional", False)
             if l.get("activation", "tanh") == "sigmoid":
                 o, hn = lstm_by_hand(h, lengths, weights, f"lstm{i}", l["units"], torch.sigmoid, bi)
-                ret = l["ret"]
-                if ret == "sequences":
-                    h = o
-                elif ret == "mean":
-                    h = (o * mask.unsqueeze(-1)).sum(1) / lengths.unsqueeze(1)
-                    seq = False
-                else:
-                    h = torch.cat([hn[0], hn[1]], 1) if bi else hn[0]
-                    seq = False
-                continue
-            cls = nn.LSTM if kind == "lstm" else nn.GRU
-            m = cls(h.shape[2], l["units"], batch_first=True, bidirectional=bi)
-            with torch.no_grad():
-                for name, p in m.named_parameters():
-                    p.copy_(weights[f"{kind}{i}.{name}"])
-            packed = pack_padded_sequence(h, lengths, batch_first=True, enforce_sorted=False)
-            po, state = m(packed)
-            o, _ = pad_packed_sequence(po, batch_first=True, total_length=h.shape[1])
-            hn = state[0] if kind == "lstm" else state
+            else:
+                cls = nn.LSTM if kind == "lstm" else nn.GRU
+                m = cls(h.shape[2], l["units"], batch_first=True, bidirectional=bi)
+                with torch.no_grad():
+                    for name, p in m.named_parameters():
+                        p.copy_(weights[f"{kind}{i}.{name}"])
+                packed = pack_padded_sequence(h, lengths, batch_first=True, enforce_sorted=False)
+                po, state = m(packed)
+                o, _ = pad_packed_sequence(po, batch_first=True, total_length=h.shape[1])
+                hn = state[0] if kind == "lstm" else state
             ret = l["ret"]
             if ret == "sequences":
                 h = o

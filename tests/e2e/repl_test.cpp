@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <pty.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -199,6 +200,25 @@ struct Terminal {
 
   void send(const std::string& keys) { REQUIRE(write(fd, keys.data(), keys.size()) == ssize_t(keys.size())); }
 
+  // Reads what arrives until libedit has the terminal in raw mode (the master's tcgetattr reads
+  // the slave's settings), at most 20 s. libedit prints its prompt before it leaves cooked mode:
+  // keys sent on seeing the prompt can reach a cooked terminal, which echoes them and turns a
+  // Ctrl-D into its end-of-file mark, when the REPL is slow to be scheduled (CI, under load).
+  bool wait_raw() {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (;;) {
+      termios tio{};
+      if (tcgetattr(fd, &tio) == 0 && !(tio.c_lflag & ICANON)) return true;
+      if (std::chrono::steady_clock::now() > until) return false;
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, 10) <= 0) continue;
+      char buf[4096];
+      ssize_t n = read(fd, buf, sizeof buf);
+      if (n <= 0) return false;
+      out.append(buf, n);
+    }
+  }
+
   // Reads until `what` appears after byte `from` of everything read; false after 20 s or at the end.
   bool wait_for(const std::string& what, size_t from = 0) {
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -227,7 +247,7 @@ struct Terminal {
       if (waitpid(pid, &st, WNOHANG) == pid) break;
       auto now = std::chrono::steady_clock::now();
       if (now - start > std::chrono::seconds(20)) return -1;  // the destructor kills it
-      if (now - sent > std::chrono::seconds(2)) {
+      if (now - sent > std::chrono::seconds(2) && wait_raw()) {
         if (write(fd, "\x04", 1) != 1) {}  // fails once the child has gone: waitpid says so
         sent = now;
       }
@@ -253,6 +273,7 @@ TEST_CASE("genre repl on a terminal: tab completion, and history across sessions
   {
     Terminal t(d.path, history);
     REQUIRE(t.wait_for("genre> "));
+    REQUIRE(t.wait_raw());
     // "kn" + Tab completes the op name; "me" + Tab an argument of knn, with its colon.
     t.send("model m = kn\t(k: 3, me\tcosine)\r");
     bool shown = t.wait_for("\nm = knn(k: 3, metric: \"cosine\")");
@@ -267,6 +288,7 @@ TEST_CASE("genre repl on a terminal: tab completion, and history across sessions
   {
     Terminal t(d.path, history);
     REQUIRE(t.wait_for("genre> "));
+    REQUIRE(t.wait_raw());
     size_t from = t.out.size();
     t.send("\x1b[A");  // Up: the line entered in the last session
     bool recalled = t.wait_for("model m = knn(k: 3, metric: cosine)", from);

@@ -200,38 +200,36 @@ struct Terminal {
 
   void send(const std::string& keys) { REQUIRE(write(fd, keys.data(), keys.size()) == ssize_t(keys.size())); }
 
-  // Reads what arrives until libedit has the terminal in raw mode (the master's tcgetattr reads
-  // the slave's settings), at most 20 s. libedit prints its prompt before it leaves cooked mode:
-  // keys sent on seeing the prompt can reach a cooked terminal, which echoes them and turns a
-  // Ctrl-D into its end-of-file mark, when the REPL is slow to be scheduled (CI, under load).
-  bool wait_raw() {
+  // Reads what arrives until done() holds: true then, false after 20 s or at the end of output.
+  template <class Done>
+  bool read_until(Done done, int poll_ms) {
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    for (;;) {
-      termios tio{};
-      if (tcgetattr(fd, &tio) == 0 && !(tio.c_lflag & ICANON)) return true;
+    while (!done()) {
       if (std::chrono::steady_clock::now() > until) return false;
       pollfd p{fd, POLLIN, 0};
-      if (poll(&p, 1, 10) <= 0) continue;
-      char buf[4096];
-      ssize_t n = read(fd, buf, sizeof buf);
-      if (n <= 0) return false;
-      out.append(buf, n);
-    }
-  }
-
-  // Reads until `what` appears after byte `from` of everything read; false after 20 s or at the end.
-  bool wait_for(const std::string& what, size_t from = 0) {
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (out.find(what, from) == std::string::npos) {
-      if (std::chrono::steady_clock::now() > until) return false;
-      pollfd p{fd, POLLIN, 0};
-      if (poll(&p, 1, 200) <= 0) continue;
+      if (poll(&p, 1, poll_ms) <= 0) continue;
       char buf[4096];
       ssize_t n = read(fd, buf, sizeof buf);
       if (n <= 0) return false;
       out.append(buf, n);
     }
     return true;
+  }
+
+  // Until libedit has the terminal in raw mode (the master's tcgetattr reads the slave's
+  // settings). libedit prints its prompt before it leaves cooked mode: keys sent on seeing the
+  // prompt can reach a cooked terminal, which echoes them and turns a Ctrl-D into its
+  // end-of-file mark, when the REPL is slow to be scheduled (CI, under load).
+  bool wait_raw() {
+    return read_until([&] {
+      termios tio{};
+      return tcgetattr(fd, &tio) == 0 && !(tio.c_lflag & ICANON);
+    }, 10);
+  }
+
+  // Until `what` appears after byte `from` of everything read.
+  bool wait_for(const std::string& what, size_t from = 0) {
+    return read_until([&] { return out.find(what, from) != std::string::npos; }, 200);
   }
 
   // Ctrl-D, then the exit status once the child has gone. The key is sent again every 2 s: one

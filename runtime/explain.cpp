@@ -18,9 +18,7 @@ void flatten(const json& j, const std::string& path, std::map<std::string, json>
 
 class Explainer {
  public:
-  Explainer(const Plan& p, const json& last) : plan_(p), last_(last) {
-    for (size_t i = 0; i < p.nodes.size(); ++i) index_[p.nodes[i].label] = i;
-  }
+  Explainer(const Plan& p, const json& last) : plan_(p), last_(last) {}
 
   void node(size_t i, int depth) {
     const Node& n = plan_.nodes[i];
@@ -89,7 +87,6 @@ class Explainer {
  private:
   const Plan& plan_;
   const json& last_;
-  std::map<std::string, size_t> index_;
   std::set<size_t> seen_;
   void line(const std::string& pad, const std::string& s) { out += pad + s + "\n"; }
 };

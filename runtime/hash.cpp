@@ -68,22 +68,45 @@ std::string hash_file(const std::filesystem::path& path) {
   return to_hex(h);
 }
 
-std::string hash_tree(const std::filesystem::path& dir) {
+namespace {
+
+// Calls each(entry) for every regular file under dir; DataError when the folder cannot be read.
+template <class Each>
+void each_file(const std::filesystem::path& dir, Each each) {
   namespace fs = std::filesystem;
-  std::vector<std::string> entries;
   std::error_code ec;
   fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
   if (ec) throw DataError(dir.string() + ": cannot read folder (" + ec.message() + ")");
   for (; it != end; it.increment(ec)) {
     if (ec) throw DataError(dir.string() + ": cannot read folder (" + ec.message() + ")");
-    if (!it->is_regular_file(ec)) continue;
-    auto size = it->file_size(ec);
-    auto mtime = it->last_write_time(ec).time_since_epoch().count();
-    entries.push_back(fs::relative(it->path(), dir).string() + "\n" + std::to_string(size) + "\n" + std::to_string(mtime));
+    if (it->is_regular_file(ec)) each(*it);
   }
+}
+
+}  // namespace
+
+std::string hash_tree(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> entries;
+  each_file(dir, [&](const fs::directory_entry& e) {
+    std::error_code ec;
+    auto size = e.file_size(ec);
+    auto mtime = e.last_write_time(ec).time_since_epoch().count();
+    entries.push_back(fs::relative(e.path(), dir).string() + "\n" + std::to_string(size) + "\n" + std::to_string(mtime));
+  });
   std::sort(entries.begin(), entries.end());  // directory order is not stable
   Hasher h;
   for (auto& e : entries) h.add(e);
+  return h.hex();
+}
+
+std::string hash_tree_content(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files;
+  each_file(dir, [&](const fs::directory_entry& e) { files.push_back(e.path()); });
+  std::sort(files.begin(), files.end());
+  Hasher h;
+  for (auto& f : files) h.add(f.lexically_relative(dir).generic_string()).add(hash_file(f));
   return h.hex();
 }
 

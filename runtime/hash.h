@@ -22,6 +22,11 @@ std::string hash_file(const std::filesystem::path& path);
 // files is hashed in a moment. Touching a file counts as a change.
 std::string hash_tree(const std::filesystem::path& dir);
 
+// A folder's content: every file's relative path and content hash, in path
+// order. Slow where hash_tree is quick, but the same on every checkout (a lock
+// must not differ by a fresh clone's mtimes).
+std::string hash_tree_content(const std::filesystem::path& dir);
+
 // The form of a JSON value that is hashed: keys sorted (nlohmann objects are
 // sorted maps) and integral floats written as integers, so 1 and 1.0 agree.
 std::string canonical_json(const json& j);

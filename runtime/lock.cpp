@@ -37,20 +37,6 @@ std::string cpu_model() {
   return "unknown";
 }
 
-// A data file's content hash. A folder's: every file's relative path and
-// content, in name order (the cache judges folders by listing; a lock must
-// not, or a fresh clone would differ by its mtimes alone).
-std::string content_hash(const fs::path& p) {
-  if (!fs::is_directory(p)) return hash_file(p);
-  std::vector<fs::path> files;
-  for (auto& e : fs::recursive_directory_iterator(p))
-    if (e.is_regular_file()) files.push_back(e.path());
-  std::sort(files.begin(), files.end());
-  Hasher h;
-  for (auto& f : files) h.add(f.lexically_relative(p).generic_string()).add(hash_file(f));
-  return h.hex();
-}
-
 // results.json as a flat map: "compare/knn15/accuracy" -> 0.654.
 void flatten(const json& j, const std::string& path, json& out) {
   if (j.is_object()) {
@@ -98,11 +84,14 @@ std::pair<std::string, bool> judge(const std::string& path, const json& a, const
   return {fmt::format("±{}", t), std::abs(x - y) <= t};
 }
 
-}  // namespace
-
+// Where the run happened. Floats must match bit for bit only on the same
+// platform (CPU results are deterministic there); elsewhere the lock's
+// per-metric tolerances apply.
 json platform(const std::string& device) {
   return {{"genre", GENRE_VERSION}, {"device", device}, {"cpu", cpu_model()}};
 }
+
+}  // namespace
 
 json make_lock(const Plan& plan, const json& results, const std::vector<std::string>& sets, const std::string& device,
                const json& previous) {
@@ -112,8 +101,11 @@ json make_lock(const Plan& plan, const json& results, const std::vector<std::str
   lock["tolerance"] = previous.is_object() && previous.contains("tolerance") ? previous["tolerance"] : default_tolerance();
   json data = json::object(), ops = json::object();
   for (auto& n : plan.nodes) {
-    for (auto& [path, hash] : n.files)
-      data[fs::path(path).lexically_relative(plan.script_dir).generic_string()] = content_hash(path);
+    for (auto& [path, hash] : n.files) {
+      // A file's key hash is its content hash already; a folder's is its listing (see hash.h).
+      std::string rel = fs::path(path).lexically_relative(plan.script_dir).generic_string();
+      if (!data.contains(rel)) data[rel] = fs::is_directory(path) ? hash_tree_content(path) : hash;
+    }
     ops[n.label] = {{"op", n.op}, {"version", n.version}, {"seed", node_seed(n)}};
   }
   lock["data"] = data;

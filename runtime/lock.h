@@ -10,11 +10,6 @@
 
 namespace genre {
 
-// Where the run happened. Floats must match bit for bit only on the same
-// platform (CPU results are deterministic there); elsewhere the lock's
-// per-metric tolerances apply.
-json platform(const std::string& device);
-
 // The lock of a finished run. `results` is results.json's content; `previous`
 // (null if none) keeps the tolerances a person edited.
 json make_lock(const Plan& plan, const json& results, const std::vector<std::string>& sets, const std::string& device,

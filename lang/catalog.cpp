@@ -30,4 +30,18 @@ const char* type_name(Type t) {
   return "?";
 }
 
+std::string type_names(const Param& p) {
+  std::string types;
+  for (auto t : p.types) types += (types.empty() ? "" : "|") + std::string(type_name(t));
+  return types;
+}
+
+std::string signature_text(const std::string& name, const Signature& s) {
+  std::string args;
+  for (auto& p : s.params) args += (args.empty() ? "" : ", ") + p.name + (p.required ? "" : "?") + ": " + type_names(p);
+  return name + "(" + args + ") -> " + type_name(s.result) + "\n    " + s.doc + "\n";
+}
+
+bool planner_internal(const std::string& name) { return name == "trial" || name == "grid_select"; }
+
 }  // namespace genre::lang

@@ -69,4 +69,13 @@ class Catalog {
 
 Catalog& catalog();  // the process-wide catalog
 
+// "a|b": the types a parameter takes, as `genre ops` lists them.
+std::string type_names(const Param& p);
+
+// An op as `genre ops` and the REPL's :type show it: "name(arg?: type, ...) -> result\n    doc\n".
+std::string signature_text(const std::string& name, const Signature& s);
+
+// Ops the planner adds itself (a grid's trials and choice): never written in a script.
+bool planner_internal(const std::string& name);
+
 }  // namespace genre::lang

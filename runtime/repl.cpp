@@ -24,7 +24,6 @@
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <set>
 
 #include "lang/checker.h"
 #include "lang/diagnostics.h"
@@ -288,7 +287,7 @@ std::vector<std::string> completions(const std::string& text, const std::map<std
   first = with_prefix(first, word);
   if (first.empty())
     for (auto& [n, s] : lang::catalog().all())
-      if (n != "trial" && n != "grid_select") out.push_back(n);  // planner-internal
+      if (!lang::planner_internal(n)) out.push_back(n);
   for (auto& c : with_prefix(out, word))
     if (std::find(first.begin(), first.end(), c) == first.end()) first.push_back(c);
   return first;
@@ -481,7 +480,7 @@ class Session {
     dir_ = o.file.empty() ? fs::current_path() : fs::absolute(o.file).parent_path();
     cache_ = cache_dir(o.cache, dir_);
     record_ = "repl-" + hash_hex(dir_.lexically_normal().string()).substr(0, 8);
-    cur_ = build({});
+    cur_ = build(nullptr);
   }
 
   const std::map<std::string, Type>& types() const { return cur_->types; }
@@ -542,25 +541,20 @@ class Session {
     std::string t = trim(text);
     if (t[0] == ':') return command(t);
     Chunk c;
-    c.file = fmt::format("<input {}>", inputs_);
-    c.typed = text;
-    bool def = is_definition(text);
-    c.text = def ? text : "let _ =\n" + text;
-    c.shift = def ? 0 : 1;
-    auto chunks = chunks_;
-    chunks.push_back(c);
-    auto b = build(chunks);
-    if (!report(*b, c)) return true;
-    if (!def) {
-      evaluate(*b, c, {"_"}, 5, one_line(text));
+    if (!is_definition(text)) {
+      if (auto b = expression(text, c)) evaluate(*b, c, {"_"}, 5, one_line(text));
       return true;
     }
+    c.file = fmt::format("<input {}>", inputs_);
+    c.text = c.typed = text;
+    auto b = build(&c);
+    if (!report(*b, c)) return true;
     if (b->names.empty()) {
       if (!b->used.empty()) std::cout << one_line(text) << ": added " << join(b->used) << "\n";
     } else if (!evaluate(*b, c, b->names, 5, "")) {
       return true;  // dropped: it did not run
     }
-    chunks_ = std::move(chunks);
+    chunks_.push_back(std::move(c));
     cur_ = std::move(b);
     return true;
   }
@@ -571,15 +565,18 @@ class Session {
     return s;
   }
 
-  std::unique_ptr<Built> build(const std::vector<Chunk>& chunks) const {
+  // The session's chunks and `next` (if any), parsed and checked together.
+  std::unique_ptr<Built> build(const Chunk* next) const {
     auto b = std::make_unique<Built>();
     std::vector<lang::Script> parsed;
-    for (auto& c : chunks) {
+    auto add = [&](const Chunk& c) {
       parsed.push_back(lang::load_text(c.file, c.text, b->diags));
-      if (&c == &chunks.back())  // before --set, which gives a definition its own file
+      if (&c == next)  // before --set, which gives a definition its own file
         for (auto& d : parsed.back().defs) (d.file == c.file ? b->names : b->used).push_back(d.name);
       if (!c.sets.empty() && !b->diags.has_errors()) lang::apply_overrides(parsed.back(), c.sets, b->diags);
-    }
+    };
+    for (auto& c : chunks_) add(c);
+    if (next) add(*next);
     // A name defined again in a later chunk replaces the earlier definition.
     std::map<std::string, size_t> last;
     for (size_t i = 0; i < parsed.size(); ++i)
@@ -698,9 +695,7 @@ class Session {
     c.file = path;
     c.text = c.typed = std::string(std::istreambuf_iterator<char>(f), {});
     c.sets = sets;
-    auto chunks = chunks_;
-    chunks.push_back(c);
-    auto b = build(chunks);
+    auto b = build(&c);
     if (!report(*b, c)) {
       std::cerr << fmt::format("{}: not loaded\n", path);
       return;
@@ -709,7 +704,7 @@ class Session {
     for (auto& n : b->names) listed.push_back(def_of(*b, n)->kind + " " + n);
     std::cout << fmt::format("{}: {}{}{}\n", path, plural(b->names.size(), "definition"), listed.empty() ? "" : ": ",
                              join(listed));
-    chunks_ = std::move(chunks);
+    chunks_.push_back(std::move(c));
     cur_ = std::move(b);
   }
 
@@ -790,22 +785,14 @@ class Session {
     c.typed = e;
     c.text = "let _ =\n" + e;
     c.shift = 1;
-    auto chunks = chunks_;
-    chunks.push_back(c);
-    auto b = build(chunks);
+    auto b = build(&c);
     return report(*b, c) ? std::move(b) : nullptr;
   }
 
   void type(const std::string& e) {
     // An op: its signature, as `genre ops` prints it.
     if (auto* sig = lang::catalog().find(e); sig && !cur_->types.count(e)) {
-      std::string args;
-      for (auto& p : sig->params) {
-        std::string ts;
-        for (auto t : p.types) ts += (ts.empty() ? "" : "|") + std::string(lang::type_name(t));
-        args += (args.empty() ? "" : ", ") + p.name + (p.required ? "" : "?") + ": " + ts;
-      }
-      std::cout << fmt::format("{}({}) -> {}\n    {}\n", e, args, lang::type_name(sig->result), sig->doc);
+      std::cout << lang::signature_text(e, *sig);
       return;
     }
     Chunk c;

@@ -41,9 +41,11 @@ ClipLabels clip_labels(const Table& t, const std::vector<std::string>& files, co
     by_name[fs::path(files[i]).filename().string()].push_back(i);
   }
 
-  std::vector<std::optional<std::string>> found(files.size());  // a present label, once a row gave one
   std::vector<bool> has_row(files.size(), false);
   ClipLabels out;
+  out.label.resize(files.size());  // a row's label; rows without one are skipped, so "" = none yet
+  out.reason.resize(files.size());
+  size_t unused = 0;  // rows that name no clip of the folder (a table of a larger corpus)
   std::string unused_example;
   for (size_t r = 0; r < t.rows(); ++r) {
     auto key = tab::cell_key(*fc, r);
@@ -59,20 +61,20 @@ ClipLabels clip_labels(const Table& t, const std::vector<std::string>& files, co
       else if (named != by_name.end()) clip = named->second[0];
     }
     if (clip == none) {
-      ++out.unused_rows;
+      ++unused;
       if (unused_example.empty() && key) unused_example = *key;
       continue;
     }
     has_row[clip] = true;
     auto value = tab::cell_key(lc, r);
     if (!value || value->empty()) continue;
-    if (found[clip] && *found[clip] != *value)
-      throw DataError(op + shown + " gives " + files[clip] + " two labels: \"" + *found[clip] + "\" and \"" + *value +
-                      "\"");
-    found[clip] = *value;
+    std::string& found = out.label[clip];
+    if (!found.empty() && found != *value)
+      throw DataError(op + shown + " gives " + files[clip] + " two labels: \"" + found + "\" and \"" + *value + "\"");
+    found = *value;
   }
 
-  if (out.unused_rows == t.rows()) {
+  if (unused == t.rows()) {
     if (t.rows() == 0) throw DataError(op + shown + " has no rows to label the clips under " + folder);
     // A clip in a subfolder shows best how a relative path is written.
     std::string ex = files.front();
@@ -87,12 +89,9 @@ ClipLabels clip_labels(const Table& t, const std::vector<std::string>& files, co
                     ", and a row must give a clip's path relative to the folder (\"" + ex + "\") or its file name (\"" +
                     fs::path(ex).filename().string() + "\")");
   }
-  out.label.resize(files.size());
-  out.reason.resize(files.size());
   for (size_t i = 0; i < files.size(); ++i) {
-    if (found[i]) out.label[i] = *found[i];
-    else if (has_row[i]) out.reason[i] = "its row in " + shown + " has no \"" + lc.name + "\"";
-    else out.reason[i] = "no row in " + shown;
+    if (!out.label[i].empty()) continue;
+    out.reason[i] = has_row[i] ? "its row in " + shown + " has no \"" + lc.name + "\"" : "no row in " + shown;
   }
   return out;
 }

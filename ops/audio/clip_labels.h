@@ -11,9 +11,8 @@
 namespace genre::audio {
 
 struct ClipLabels {
-  std::vector<std::string> label;   // per clip; "" where error is set
+  std::vector<std::string> label;   // per clip; "" where reason is set
   std::vector<std::string> reason;  // per clip; why it has no label ("no row in labels.csv"), else ""
-  size_t unused_rows = 0;           // rows that name no clip of the folder (a table of a larger corpus)
 };
 
 // `files`: the clips, relative to the folder `folder` (as the script names it).

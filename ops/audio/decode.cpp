@@ -106,8 +106,8 @@ Decoded decode(const std::string& path, const std::string& shown, const Load& ho
       d.samples.insert(d.samples.end(), buf.begin(), buf.begin() + n);
       continue;
     }
-    if (how.channel >= 0) {  // a mono file's one channel is both sides; else the one asked for
-      size_t c = static_cast<size_t>(std::min(how.channel, info.channels - 1));
+    if (how.channel >= 0) {  // the one asked for (a mono file's one channel was taken above)
+      size_t c = static_cast<size_t>(how.channel);
       for (sf_count_t i = 0; i < n; ++i) d.samples.push_back(buf[static_cast<size_t>(i * info.channels) + c]);
       continue;
     }

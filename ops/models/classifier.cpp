@@ -361,15 +361,14 @@ struct Net : torch::nn::Module {
     return f.x;
   }
 
-  // An LSTM whose candidate and output activation is `act` rather than tanh (Keras's
-  // LSTM(activation=...); S1's "sigmoid-activated" units), gates sigmoid, on the parameters of
+  // An LSTM whose candidate and output activation is sigmoid rather than tanh (Keras's
+  // LSTM(activation="sigmoid"); S1's "sigmoid-activated" units), gates sigmoid, on the parameters of
   // lstm[i], so it starts and is saved like any lstm. A step past a row's end (mask 0) leaves
   // h and c as they were and outputs 0, as packing does; read backwards, a row's state thus
   // starts at its last real step. Returns the outputs [batch, steps, dirs * units] and the
   // final state per direction [dirs, batch, units].
-  std::pair<torch::Tensor, torch::Tensor> lstm_loop(size_t i, Flow& f) {
+  std::pair<torch::Tensor, torch::Tensor> sigmoid_lstm(size_t i, Flow& f) {
     const LayerSpec& l = layers[i];
-    auto act = [&](const torch::Tensor& t) { return l.act == "sigmoid" ? torch::sigmoid(t) : torch::tanh(t); };
     torch::Tensor m = f.full ? torch::Tensor() : f.real().to(f.x.dtype()).unsqueeze(-1);  // [batch, steps, 1]
     int64_t steps = f.x.size(1), batch = f.x.size(0);
     std::vector<torch::Tensor> outs, last;
@@ -383,8 +382,8 @@ struct Net : torch::nn::Module {
       for (int64_t k = 0; k < steps; ++k) {
         int64_t t = dir ? steps - 1 - k : k;
         auto g = (gx.select(1, t) + torch::matmul(h, w_hh)).chunk(4, 1);  // PyTorch's order: i, f, g, o
-        auto c2 = torch::sigmoid(g[1]) * c + torch::sigmoid(g[0]) * act(g[2]);
-        auto h2 = torch::sigmoid(g[3]) * act(c2);
+        auto c2 = torch::sigmoid(g[1]) * c + torch::sigmoid(g[0]) * torch::sigmoid(g[2]);
+        auto h2 = torch::sigmoid(g[3]) * torch::sigmoid(c2);
         if (m.defined()) {
           auto mt = m.select(1, t);
           c = mt * c2 + (1 - mt) * c;
@@ -414,8 +413,8 @@ struct Net : torch::nn::Module {
     int64_t steps = f.x.size(1);
     torch::Tensor out, h;
     namespace R = torch::nn::utils::rnn;
-    if (l.kind == Kind::Lstm && l.act != "tanh") {
-      std::tie(out, h) = lstm_loop(i, f);
+    if (l.kind == Kind::Lstm && l.act == "sigmoid") {
+      std::tie(out, h) = sigmoid_lstm(i, f);
     } else if (f.full) {
       if (l.kind == Kind::Lstm) {
         auto r = lstm[i]->forward(f.x);

@@ -13,7 +13,6 @@
 #include "lang/format.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <optional>
 #include <stdexcept>
 
@@ -118,6 +117,9 @@ struct Seq {
   size_t open = 0, close = 0;  // offsets of the brackets
   std::vector<Entry> items;
 };
+
+std::string open_of(Seq::Kind k) { return k == Seq::List ? "[" : k == Seq::Args ? "(" : "{"; }
+std::string close_of(Seq::Kind k) { return k == Seq::List ? "]" : k == Seq::Args ? ")" : "}"; }
 
 class Printer {
  public:
@@ -236,6 +238,9 @@ class Printer {
                                [](const Comment& c, size_t off) { return c.offset < off; });
     return it != comments_.end() && it->offset < end;
   }
+  // `s` goes one item a line: the writer broke the line after its opening bracket, or a
+  // comment sits between its items.
+  bool breaks(const Seq& s) const { return (!s.items.empty() && forced(s.open)) || has_direct_comment(s); }
   // A comment between the items of a sequence (not inside one).
   bool has_direct_comment(const Seq& s) const {
     for (auto& c : comments_) {
@@ -317,18 +322,12 @@ class Printer {
       o_.must_break = true;
     }
   }
-  // One token at source offset `off`, after the comments before it.
-  void tok(const std::string& s, size_t off) {
+  // One token at source offset `off`, after the comments before it; `space`: with a
+  // space before it, unless a comment moved it to a new line.
+  void tok(const std::string& s, size_t off, bool space = false) {
     flush(off, o_.hang + 2);
     if (o_.must_break) newline(o_.hang + 2);
-    put(s);
-    o_.last_line = line_of(off);
-  }
-  // The same with a space before it, unless a comment moved it to a new line.
-  void sp_tok(const std::string& s, size_t off) {
-    flush(off, o_.hang + 2);
-    if (o_.must_break) newline(o_.hang + 2);
-    else if (!o_.fresh) put(" ");
+    else if (space && !o_.fresh) put(" ");
     put(s);
     o_.last_line = line_of(off);
   }
@@ -357,6 +356,15 @@ class Printer {
     return out;
   }
   std::string target_text(const Expr& e) const { return e.kind == K::String ? std::string(text_of(e.range)) : e.text; }
+  // A number, string, bool or name as written.
+  std::string atom_text(const Expr& e) const {
+    switch (e.kind) {
+      case K::Number: return number_text(e);
+      case K::String: return std::string(text_of(e.range));
+      case K::Bool: return e.boolean ? "true" : "false";
+      default: return e.text;
+    }
+  }
 
   std::optional<std::string> flat(const Entry& e) const {
     if (has_comment(e.begin, e.end)) return std::nullopt;
@@ -374,11 +382,8 @@ class Printer {
       if (!v) return v;
       out += (i ? arrows ? "; " : ", " : "") + *v;
     }
-    switch (s.kind) {
-      case Seq::List: return "[" + out + "]";
-      case Seq::Args: return "(" + out + ")";
-      default: return out.empty() ? "{}" : "{ " + out + " }";
-    }
+    if (s.kind == Seq::Record || s.kind == Seq::Block) return out.empty() ? "{}" : "{ " + out + " }";
+    return open_of(s.kind) + out + close_of(s.kind);
   }
   // The expression on one line, or nothing when it holds a comment or a bracket the writer broke.
   std::optional<std::string> flat(const Expr& e, int min_prec = 0) const {
@@ -393,10 +398,10 @@ class Printer {
       return s;
     };
     switch (e.kind) {
-      case K::Number: out = number_text(e); break;
-      case K::String: out = std::string(text_of(e.range)); break;
-      case K::Bool: out = e.boolean ? "true" : "false"; break;
-      case K::Name: out = e.text; break;
+      case K::Number:
+      case K::String:
+      case K::Bool:
+      case K::Name: out = atom_text(e); break;
       case K::List: out = flat(list_seq(e)); break;
       case K::Record: out = flat(record_seq(e)); break;
       case K::Call: {
@@ -509,8 +514,7 @@ class Printer {
       case K::String:
       case K::Bool:
       case K::Name:
-        put(e.kind == K::Number ? number_text(e) : e.kind == K::String ? std::string(text_of(e.range))
-                                 : e.kind == K::Bool ? (e.boolean ? "true" : "false") : e.text);
+        put(atom_text(e));
         o_.last_line = e.range.end.line;
         break;
       case K::List: seq(list_seq(e), tail); break;
@@ -526,7 +530,7 @@ class Printer {
       case K::Binary: {
         auto [l, r] = operand_prec(e);
         expr(*e.lhs, 0, l);
-        sp_tok(e.text, e.rhs->range.begin.offset);
+        tok(e.text, e.rhs->range.begin.offset, true);
         put(" ");
         expr(*e.rhs, tail, r);
         break;
@@ -538,7 +542,7 @@ class Printer {
       case K::Arrow:
         put(target_text(*e.lhs) + " <-");
         if (is_programs(*e.rhs)) {
-          sp_tok(programs_text(*e.rhs), e.rhs->range.begin.offset);
+          tok(programs_text(*e.rhs), e.rhs->range.begin.offset, true);
         } else {
           put(" ");
           expr(*e.rhs, tail);
@@ -557,7 +561,7 @@ class Printer {
   }
 
   void seq(const Seq& s, int tail) {
-    if ((!s.items.empty() && forced(s.open)) || has_direct_comment(s)) return vertical(s);
+    if (breaks(s)) return vertical(s);
     flush(s.open, o_.hang + 2);
     if (auto f = flat(s); f && fits(width(*f) + tail)) {
       put(*f);
@@ -570,7 +574,7 @@ class Printer {
   // Broken onto lines: one item a line (a list fills its lines) 2 spaces in, the
   // closing bracket under the line that opened it.
   void vertical(const Seq& s) {
-    tok(s.kind == Seq::List ? "[" : s.kind == Seq::Args ? "(" : "{", s.open);
+    tok(open_of(s.kind), s.open);
     int base = o_.indent, in = base + 2, hang = o_.hang;
     o_.at_open = true;
     o_.hang = in;
@@ -600,19 +604,18 @@ class Printer {
     flush(s.close, in);
     newline(base);
     o_.hang = hang;
-    tok(s.kind == Seq::List ? "]" : s.kind == Seq::Args ? ")" : "}", s.close);
+    tok(close_of(s.kind), s.close);
   }
 
   // Items filled onto lines under the first: `f(a, b,\n  c)`.
   void fill(const Seq& s, int tail) {
     bool braces = s.kind == Seq::Record || s.kind == Seq::Block;
-    tok(s.kind == Seq::List ? "[" : s.kind == Seq::Args ? "(" : "{ ", s.open);
+    tok(open_of(s.kind) + (braces ? " " : ""), s.open);
     int hang = o_.hang;
     o_.hang = col();
     fill_items(s.items, o_.hang, (braces ? 2 : 1) + tail);
     o_.hang = hang;
-    if (braces) sp_tok("}", s.close);
-    else tok(s.kind == Seq::List ? "]" : ")", s.close);
+    tok(close_of(s.kind), s.close, braces);
   }
 
   // After an item that took several lines, the next starts a line.
@@ -656,7 +659,7 @@ class Printer {
     if (!e.has_block) return;
     Seq b = block_seq(e);
     flush(b.open, in);
-    bool broken = (!b.items.empty() && forced(b.open)) || has_direct_comment(b);
+    bool broken = breaks(b);
     // A block that fits stays on the line, else (after arguments) it goes on the next line,
     // else one item a line.
     if (auto f = flat(b); f && !broken) {
@@ -749,63 +752,12 @@ class Printer {
   }
 };
 
-// ---- outline: the tree written out in full
-std::string number(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-
-std::string tree(const Expr& e) {
-  auto all = [](const std::vector<ExprPtr>& xs) {
-    std::string s;
-    for (size_t i = 0; i < xs.size(); ++i) s += (i ? " " : "") + tree(*xs[i]);
-    return s;
-  };
-  switch (e.kind) {
-    case K::Number: return number(e.number) + e.unit;
-    case K::String: {
-      std::string s = "\"";
-      for (char c : e.text) s += c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n" : c == '\t' ? "\\t" : std::string(1, c);
-      return s + "\"";
-    }
-    case K::Bool: return e.boolean ? "true" : "false";
-    case K::Name: return e.text;
-    case K::List: return "[" + all(e.items) + "]";
-    case K::Record: {
-      std::string s = "{";
-      for (size_t i = 0; i < e.fields.size(); ++i) s += (i ? " " : "") + e.fields[i].name + ": " + tree(*e.fields[i].value);
-      return s + "}";
-    }
-    case K::Call: {
-      std::string s = "(call " + e.text + (e.has_parens ? " (" : "");
-      for (size_t i = 0; i < e.args.size(); ++i)
-        s += (i ? " " : "") + (e.args[i].name.empty() ? "" : e.args[i].name + ": ") + tree(*e.args[i].value);
-      if (e.has_parens) s += ")";
-      if (e.has_block) s += " {" + all(e.items) + "}";
-      return s + ")";
-    }
-    case K::Member: return "(. " + tree(*e.lhs) + " " + e.text + ")";
-    case K::Pipe: return "(|> " + tree(*e.lhs) + " " + tree(*e.rhs) + ")";
-    case K::With: return "(with " + tree(*e.lhs) + " " + tree(*e.rhs) + ")";
-    case K::For: {
-      std::string s = "(for";
-      for (auto& b : e.bindings) s += " " + b.name + " " + tree(*b.values);
-      return s + " " + tree(*e.lhs) + ")";
-    }
-    case K::Binary: return "(" + e.text + " " + tree(*e.lhs) + " " + tree(*e.rhs) + ")";
-    case K::Unary: return "(" + e.text + " " + tree(*e.lhs) + ")";
-    case K::Arrow: return "(<- " + tree(*e.lhs) + " " + tree(*e.rhs) + ")";
-  }
-  return "?";
-}
-
 }  // namespace
 
 std::string outline(const Script& s) {
   std::string out;
   for (auto& u : s.uses) out += "use " + u.module + "\n";
-  for (auto& d : s.defs) out += d.kind + " " + d.name + " = " + tree(*d.value) + "\n";
+  for (auto& d : s.defs) out += d.kind + " " + d.name + " = " + dump(*d.value, true) + "\n";
   return out;
 }
 

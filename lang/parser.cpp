@@ -700,53 +700,55 @@ Script parse(const std::string& file, const std::string& source, Diagnostics& d)
   return script;
 }
 
-std::string dump(const Expr& e) {
+std::string dump(const Expr& e, bool exact) {
   using K = Expr::Kind;
-  auto fields = [](const std::vector<Field>& fs) {
-    std::string out = "{";
-    for (size_t i = 0; i < fs.size(); ++i) out += (i ? " " : "") + fs[i].name + ": " + dump(*fs[i].value);
-    return out + "}";
+  auto all = [&](const std::vector<ExprPtr>& xs) {
+    std::string out;
+    for (size_t i = 0; i < xs.size(); ++i) out += (i ? " " : "") + dump(*xs[i], exact);
+    return out;
   };
   switch (e.kind) {
     case K::Number: {
       char buf[64];
-      std::snprintf(buf, sizeof buf, "%g", e.number);
+      std::snprintf(buf, sizeof buf, exact ? "%.17g" : "%g", e.number);
       return buf + e.unit;
     }
     case K::String: {
       std::string out = "\"";
-      for (char c : e.text) out += c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n" : std::string(1, c);
+      for (char c : e.text)
+        out += c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n" : c == '\t' && exact ? "\\t" : std::string(1, c);
       return out + "\"";
     }
     case K::Bool: return e.boolean ? "true" : "false";
     case K::Name: return e.text;
-    case K::List: {
-      std::string out = "[";
-      for (size_t i = 0; i < e.items.size(); ++i) out += (i ? " " : "") + dump(*e.items[i]);
-      return out + "]";
+    case K::List: return "[" + all(e.items) + "]";
+    case K::Record: {
+      std::string out = "{";
+      for (size_t i = 0; i < e.fields.size(); ++i)
+        out += (i ? " " : "") + e.fields[i].name + ": " + dump(*e.fields[i].value, exact);
+      return out + "}";
     }
-    case K::Record: return fields(e.fields);
     case K::Call: {
+      std::string args;
+      for (size_t i = 0; i < e.args.size(); ++i)
+        args += (i ? " " : "") + (e.args[i].name.empty() ? "" : e.args[i].name + ": ") + dump(*e.args[i].value, exact);
       std::string out = "(call " + e.text;
-      for (auto& a : e.args) out += " " + (a.name.empty() ? "" : a.name + ": ") + dump(*a.value);
-      if (e.has_block) {
-        out += " {";
-        for (size_t i = 0; i < e.items.size(); ++i) out += (i ? " " : "") + dump(*e.items[i]);
-        out += "}";
-      }
+      if (exact && e.has_parens) out += " (" + args + ")";
+      else if (!args.empty()) out += " " + args;
+      if (e.has_block) out += " {" + all(e.items) + "}";
       return out + ")";
     }
-    case K::Member: return "(. " + dump(*e.lhs) + " " + e.text + ")";
-    case K::Pipe: return "(|> " + dump(*e.lhs) + " " + dump(*e.rhs) + ")";
-    case K::With: return "(with " + dump(*e.lhs) + " " + dump(*e.rhs) + ")";
+    case K::Member: return "(. " + dump(*e.lhs, exact) + " " + e.text + ")";
+    case K::Pipe: return "(|> " + dump(*e.lhs, exact) + " " + dump(*e.rhs, exact) + ")";
+    case K::With: return "(with " + dump(*e.lhs, exact) + " " + dump(*e.rhs, exact) + ")";
     case K::For: {
       std::string out = "(for";
-      for (auto& b : e.bindings) out += " " + b.name + " " + dump(*b.values);
-      return out + " " + dump(*e.lhs) + ")";
+      for (auto& b : e.bindings) out += " " + b.name + " " + dump(*b.values, exact);
+      return out + " " + dump(*e.lhs, exact) + ")";
     }
-    case K::Binary: return "(" + e.text + " " + dump(*e.lhs) + " " + dump(*e.rhs) + ")";
-    case K::Unary: return "(" + e.text + " " + dump(*e.lhs) + ")";
-    case K::Arrow: return "(<- " + dump(*e.lhs) + " " + dump(*e.rhs) + ")";
+    case K::Binary: return "(" + e.text + " " + dump(*e.lhs, exact) + " " + dump(*e.rhs, exact) + ")";
+    case K::Unary: return "(" + e.text + " " + dump(*e.lhs, exact) + ")";
+    case K::Arrow: return "(<- " + dump(*e.lhs, exact) + " " + dump(*e.rhs, exact) + ")";
   }
   return "?";
 }
@@ -760,8 +762,6 @@ std::string stdlib_dir() {
 #endif
 }
 
-namespace {
-
 bool read_file(const std::string& path, std::string& out) {
   std::ifstream f(path, std::ios::binary);
   if (!f) return false;
@@ -770,6 +770,8 @@ bool read_file(const std::string& path, std::string& out) {
   out = ss.str();
   return true;
 }
+
+namespace {
 
 // Parses `path` and, depth first, the modules it uses; `seen` stops repeats and cycles.
 Script load_file(const std::string& path, const std::string& text, Diagnostics& d, std::set<std::string>& seen) {
@@ -815,8 +817,7 @@ Script load(const std::string& path, Diagnostics& d) {
     s.file = path;
     return s;
   }
-  std::set<std::string> seen;
-  return load_file(path, text, d, seen);
+  return load_text(path, text, d);
 }
 
 Script load_text(const std::string& file, const std::string& text, Diagnostics& d) {

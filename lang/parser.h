@@ -20,7 +20,13 @@ Script load_text(const std::string& file, const std::string& text, Diagnostics& 
 
 // A compact one-line form of an expression, for tests and debugging:
 // (call f 1 k: "v" {items})  (|> a b)  (. s train)  (with m {k: 1})  (for x [1 2] body)  (+ a b)
-std::string dump(const Expr& e);
+// `exact` writes what the short form drops, so two trees compare equal only when they
+// mean the same (fmt's outline): numbers in full (%.17g), tabs as \t, and the
+// parentheses of a call written with them: (call f (1 k: "v") {items}).
+std::string dump(const Expr& e, bool exact = false);
+
+// The whole file into `out`; false when it cannot be read.
+bool read_file(const std::string& path, std::string& out);
 
 // The folder `use std.X` reads from.
 std::string stdlib_dir();

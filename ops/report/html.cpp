@@ -181,7 +181,6 @@ class Page {
     out += "<a href=\"#dag\">DAG</a>";
     if (!p_.quarantine.empty()) out += "<a href=\"#quarantine\">set aside</a>";
     out += "<a href=\"#script\">script</a></nav>\n</header>\n<main>\n";
-    ids_.insert({"dag", "quarantine", "script"});
     return out;
   }
 
@@ -209,9 +208,7 @@ class Page {
   std::string report(const std::string& name, const json& r) {
     std::map<std::string, TextTable> tables;
     for (auto& [title, t] : report_tables(r, false)) tables[title] = t;
-    std::vector<std::string> order = r.value("order", std::vector<std::string>{});
-    if (order.empty())
-      for (auto& [m, x] : r["models"].items()) order.push_back(m);
+    std::vector<std::string> order = model_order(r);
     std::vector<std::string> classes = r.value("classes", std::vector<std::string>{});
     bool cv = r.contains("cv");
     std::string body;
@@ -222,13 +219,10 @@ class Page {
     bars.y_title = "score";
     bars.y_range = std::pair{0.0, 1.0};
     std::vector<std::string> keys;
-    for (auto [key, title] : {std::pair{"accuracy", "accuracy"}, {"macro_f1", "macro-F1"}, {"precision", "precision"}, {"recall", "recall"}})
-      for (auto& m : order)
-        if (!std::isnan(get(r["models"][m], key))) {
-          keys.push_back(key);
-          bars.series.push_back(title);
-          break;
-        }
+    for (auto& [key, title] : summary_metrics(r, order)) {
+      keys.push_back(key);
+      bars.series.push_back(title);
+    }
     for (auto& m : order) {
       if (cv && m == "std") continue;  // a spread, not a score
       bars.groups.push_back(m);
@@ -335,6 +329,7 @@ class Page {
       return s;
     };
     std::string svgs;
+    bool validated = false;
     for (auto [what, train, val, range] : {std::tuple{"loss", "loss", "val_loss", false}, {"accuracy", "acc", "val_acc", true}}) {
       svg::LineChart c;
       c.title = m + ": " + what;
@@ -344,11 +339,10 @@ class Page {
       c.height = 220;
       if (range) c.y_range = std::pair{0.0, 1.0};
       for (auto s : {series(train, "training", 0, false), series(val, "validation", 1, true)})
-        if (!s.x.empty()) c.series.push_back(std::move(s));
+        if (!s.x.empty()) validated |= s.dashed, c.series.push_back(std::move(s));
       if (!c.series.empty()) svgs += svg::line_chart(c);
     }
     if (svgs.empty()) return "";
-    bool validated = !series("val_loss", "", 0, false).x.empty() || !series("val_acc", "", 0, false).x.empty();
     return figure("fig-" + report + "-" + m + "-training", "<div class=\"row\">\n" + svgs + "</div>\n",
                   fmt::format("Training curves over {} epochs: training rows{}.", hist.size(),
                               validated ? " (solid), validation rows (dashed)" : " (fitted without validation rows)"));

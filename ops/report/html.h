@@ -28,7 +28,7 @@
 namespace genre {
 
 struct PageNode {
-  std::string label, op, def;
+  std::string label, op;
   std::vector<std::pair<size_t, std::string>> inputs;  // (producer's index, a Split's part or "")
   bool ran = false;      // computed by this run; else reused from the cache
   double seconds = 0;    // when it ran

@@ -82,14 +82,14 @@ std::string cell(const json& v) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, TextTable>> report_tables(const json& r, bool for_files) {
-  std::vector<std::pair<std::string, TextTable>> out;
-  std::vector<std::string> classes = r.value("classes", std::vector<std::string>{});
+std::vector<std::string> model_order(const json& r) {
   std::vector<std::string> order = r.value("order", std::vector<std::string>{});
   if (order.empty())
     for (auto& [name, m] : r["models"].items()) order.push_back(name);
+  return order;
+}
 
-  // One row per model: the single-number metrics the report asked for, and how training went.
+std::vector<std::pair<std::string, std::string>> summary_metrics(const json& r, const std::vector<std::string>& order) {
   std::vector<std::pair<std::string, std::string>> cols;
   // precision/recall are single numbers only where cv averaged them (evaluate keeps them per class).
   for (auto [key, title] : {std::pair{"accuracy", "accuracy"}, {"macro_f1", "macro-F1"}, {"precision", "precision"},
@@ -99,6 +99,16 @@ std::vector<std::pair<std::string, TextTable>> report_tables(const json& r, bool
         cols.push_back({key, title});
         break;
       }
+  return cols;
+}
+
+std::vector<std::pair<std::string, TextTable>> report_tables(const json& r, bool for_files) {
+  std::vector<std::pair<std::string, TextTable>> out;
+  std::vector<std::string> classes = r.value("classes", std::vector<std::string>{});
+  std::vector<std::string> order = model_order(r);
+
+  // One row per model: the single-number metrics the report asked for, and how training went.
+  std::vector<std::pair<std::string, std::string>> cols = summary_metrics(r, order);
   bool curves = false;
   for (auto& name : order) curves |= r["models"][name].contains("history") && !r["models"][name]["history"].empty();
   TextTable summary{{"model"}, {}};

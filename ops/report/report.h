@@ -18,6 +18,13 @@ namespace genre {
 bool is_report(const json& j);
 std::vector<std::pair<std::string, TextTable>> report_tables(const json& r, bool for_files);
 
+// An evaluate/cv report's models in its order (its "order", else the models' keys).
+std::vector<std::string> model_order(const json& r);
+
+// The single-number metrics some model of the report has, as (key, title): accuracy, macro_f1,
+// precision, recall, in that order.
+std::vector<std::pair<std::string, std::string>> summary_metrics(const json& r, const std::vector<std::string>& order);
+
 // tag_table's report: the share of items per tag ("tags") and the Jaccard index
 // between tags ("jaccard").
 bool is_tag_table(const json& j);

@@ -363,7 +363,6 @@ std::string pr_chart(const std::string& title, const std::vector<PrCurve>& curve
   c.y_title = "precision";
   c.x_range = c.y_range = std::pair{0.0, 1.0};
   c.steps = true;
-  c.height = 280;
   c.width = 320;
   for (size_t i = 0; i < curves.size(); ++i) {
     auto& k = curves[i];

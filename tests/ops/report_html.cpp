@@ -144,9 +144,9 @@ TEST_CASE("html: the DAG lists every node with its inputs, what ran and for how 
   ReportPage p;
   p.script = "s.genre";
   p.source = "line <one>\nline two";
-  p.nodes = {{"songs/csv", "csv", "songs", {}, false, 0, false},
-             {"s/split", "split", "s", {{0, ""}}, true, 1.25, false},
-             {"r/evaluate", "evaluate", "r", {{1, "test"}, {0, ""}}, true, 0.5, true}};
+  p.nodes = {{"songs/csv", "csv", {}, false, 0, false},
+             {"s/split", "split", {{0, ""}}, true, 1.25, false},
+             {"r/evaluate", "evaluate", {{1, "test"}, {0, ""}}, true, 0.5, true}};
   p.quarantine = {{"notes/midi_folder", "rock/<bad>.mid", "not a MIDI file"}};
   std::string html = render_html(p);
   CHECK_THAT(html, Contains("<a href=\"#quarantine\">"));

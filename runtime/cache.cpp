@@ -6,14 +6,13 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
-#include <thread>
+
+#include "runtime/write_atomic.h"
 
 namespace genre {
 
@@ -59,34 +58,6 @@ std::string file_name_for(const std::string& name) {
   }
   if (out.empty() || out == "." || out == "..") out = "%" + out;
   return out;
-}
-
-// Writes to a temp file beside `target`, flushes it to disk, and renames it over
-// `target`: readers see the old file or the new one, never half of one.
-void write_atomic(const fs::path& target, std::string_view bytes) {
-  static std::atomic<uint64_t> counter{0};
-  fs::path tmp = target;
-  tmp += ".tmp." + std::to_string(::getpid()) + "." +
-         std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())) + "." +
-         std::to_string(counter++);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) throw DataError(tmp.string() + ": cannot create cache file (" + errno_text() + ")");
-  const char* p = bytes.data();
-  size_t left = bytes.size();
-  std::string failed;
-  while (left > 0 && failed.empty()) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) failed = "write: " + errno_text();
-    else p += n, left -= size_t(n);
-  }
-  if (failed.empty() && ::fsync(fd) != 0) failed = "fsync: " + errno_text();
-  ::close(fd);
-  if (failed.empty() && ::rename(tmp.c_str(), target.c_str()) != 0) failed = "rename: " + errno_text();
-  if (!failed.empty()) {
-    ::unlink(tmp.c_str());
-    throw DataError(target.string() + ": cannot write cache file (" + failed + ")");
-  }
 }
 
 // The whole file, or nullopt if it does not exist.

@@ -1,54 +1,18 @@
 // `genre fmt`: the command around lang/format.cpp.
 #include "runtime/fmt.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <fmt/format.h>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "lang/diagnostics.h"
 #include "lang/format.h"
 #include "lang/parser.h"
 #include "runtime/value.h"
+#include "runtime/write_atomic.h"
 
 namespace genre {
-
-namespace {
-
-// Replaces `path` by `text` through a temp file beside it and a rename, keeping its mode:
-// an interrupted write leaves the old script whole.
-void replace_file(const std::string& path, const std::string& text) {
-  struct stat st {};
-  mode_t mode = ::stat(path.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0644;
-  std::string tmp = path + ".fmt." + std::to_string(::getpid());
-  std::string failed;
-  auto fail = [&](const std::string& what) { failed = what + " (" + std::strerror(errno) + ")"; };
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) {
-    fail("cannot create " + tmp);
-  } else {
-    ::fchmod(fd, mode);  // open() applied the umask
-    for (size_t done = 0; done < text.size() && failed.empty();) {
-      ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) fail("cannot write " + tmp);
-      else done += size_t(n);
-    }
-    if (failed.empty() && ::fsync(fd) != 0) fail("cannot write " + tmp);
-    ::close(fd);
-    if (failed.empty() && ::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot replace it");
-    if (!failed.empty()) ::unlink(tmp.c_str());
-  }
-  if (!failed.empty()) throw DataError(path + ": " + failed);
-}
-
-}  // namespace
 
 int run_fmt(const FmtOptions& o) {
   if (o.files.size() > 1 && !o.write && !o.check) {
@@ -58,11 +22,8 @@ int run_fmt(const FmtOptions& o) {
   int rc = 0;
   size_t unformatted = 0;
   for (const std::string& file : o.files) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw DataError(file + ": cannot read the script");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string source = ss.str();
+    std::string source;
+    if (!lang::read_file(file, source)) throw DataError(file + ": cannot read the script");
 
     lang::Diagnostics d;
     lang::Script s = lang::parse(file, source, d);
@@ -80,7 +41,9 @@ int run_fmt(const FmtOptions& o) {
       }
     } else if (o.write) {
       if (text != source) {
-        replace_file(file, text);
+        // Keep the script's permissions (a new file would get 0644).
+        struct stat st {};
+        write_atomic(file, text, ::stat(file.c_str(), &st) == 0 ? int(st.st_mode & 07777) : 0644);
         std::cerr << "formatted " << file << "\n";
       }
     } else {

@@ -27,6 +27,7 @@
 #include "runtime/repl.h"
 #include "runtime/run.h"
 #include "runtime/threads.h"
+#include "runtime/write_atomic.h"
 
 namespace fs = std::filesystem;
 using namespace genre;

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <functional>
 
+#include "runtime/write_atomic.h"
+
 namespace genre {
 
 namespace {

@@ -12,7 +12,7 @@
 #include "ops/report/dendrogram.h"
 #include "ops/report/report.h"
 #include "ops/report/svg.h"
-#include "ops/report/table_text.h"
+#include "runtime/write_atomic.h"
 
 namespace genre {
 

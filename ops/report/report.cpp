@@ -2,12 +2,11 @@
 
 #include <cmath>
 #include <fmt/format.h>
-#include <fstream>
-#include <unistd.h>
 
 #include "ops/report/dendrogram.h"
 #include "ops/report/table_text.h"
 #include "ops/models/sequence_model.h"
+#include "runtime/write_atomic.h"
 
 namespace genre {
 
@@ -245,17 +244,6 @@ std::string describe_table(const Table& t, size_t head) {
 }
 
 }  // namespace
-
-void write_atomic(const fs::path& p, const std::string& text) {
-  fs::path tmp = p;
-  tmp += fmt::format(".tmp{}", ::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f << text;
-    if (!f) throw DataError("cannot write " + tmp.string());
-  }
-  fs::rename(tmp, p);
-}
 
 std::string describe(const std::string& name, const Value& v, size_t rows) {
   std::string out = "== " + name + " ==\n";

@@ -1,6 +1,5 @@
 // Aligned plain-text tables for the terminal.
 #pragma once
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -14,8 +13,5 @@ struct TextTable {
 };
 
 std::string num(double v, int digits = 4);  // fixed digits; "-" for NaN
-
-// Writes text to a file atomically (temp file + rename): a reader never sees half of it.
-void write_atomic(const std::filesystem::path& p, const std::string& text);
 
 }  // namespace genre

@@ -1,0 +1,14 @@
+// Replacing a file so that no reader, and no crash, ever leaves half of it.
+#pragma once
+#include <filesystem>
+#include <string_view>
+
+namespace genre {
+
+// Writes `bytes` to a temp file beside `target`, flushes it to disk and renames it over
+// `target`: readers see the old file or the new one, never half of one. `mode`: the new
+// file's permission bits, set exactly (the umask does not apply); -1: 0644 less the umask.
+// Throws DataError naming `target` and the step that failed, and removes the temp file.
+void write_atomic(const std::filesystem::path& target, std::string_view bytes, int mode = -1);
+
+}  // namespace genre

@@ -5,7 +5,6 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 #include "shell.h"
 
@@ -13,8 +12,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string genre(const std::string& args) { return std::string(GENRE_BIN) + " " + args; }
-
+using e2e::genre;
+using e2e::slurp;
 using e2e::TempDir;
 
 // Half a second of a 440-Hz sine as a 16-bit mono WAV at 22050 Hz, written out by hand.
@@ -63,8 +62,7 @@ TEST_CASE("clips labelled by a CSV: checked, run with the unlabelled one set asi
   REQUIRE(r.first == 0);
   CHECK_THAT(r.second, Catch::Contains("1 file set aside"));
   CHECK_THAT(r.second, Catch::Contains("stray.wav: no row in labels.csv"));
-  std::ifstream q(d.path / "out" / "quarantine.csv");
-  std::string quarantine((std::istreambuf_iterator<char>(q)), {});
+  std::string quarantine = slurp(d.path / "out" / "quarantine.csv");
   CHECK_THAT(quarantine, Catch::Contains("stray.wav"));
   CHECK_THAT(quarantine, Catch::Contains("no row in labels.csv"));
 

@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <sys/wait.h>
 #include <thread>
 
@@ -28,7 +27,8 @@ Result sh(const std::string& cmd) {
   return {rc, std::move(out)};
 }
 
-std::string genre(const std::string& args) { return std::string(GENRE_BIN) + " " + args; }
+using e2e::genre;
+using e2e::slurp;
 
 // A fresh folder per test, removed afterwards.
 using e2e::TempDir;
@@ -38,16 +38,8 @@ json results(const fs::path& out) {
   return json::parse(f);
 }
 
-std::string fma_csv() { return (fs::path(GENRE_EXAMPLES) / ".." / "data" / "fma" / "fma_echonest_genre.csv").lexically_normal().string(); }
-
-// A small, fast study on the shipped FMA data, for the cache tests.
-std::string small_study(double C) {
-  return "dataset tracks = csv(\"" + fma_csv() + "\", label: \"genre_top\") |> drop_columns([\"track_id\"])\n"
-         "split s = tracks |> split(train: 70%, test: 30%, stratify: label, seed: 1) |> minmax(-1, 1)\n"
-         "train knn5 = fit(knn(k: 5), s.train)\n"
-         "train svm1 = fit(svm(kernel: rbf, C: " + std::to_string(C) + ", gamma: scale), s.train)\n"
-         "report r = evaluate([knn5, svm1], s.test) { accuracy, confusion }\n";
-}
+// The cache tests' study, its C written as std::to_string prints it ("1.000000").
+std::string small_study(double C) { return e2e::small_study(std::to_string(C)); }
 
 }  // namespace
 
@@ -256,16 +248,12 @@ TEST_CASE("two runs sharing a cache at once both finish with the same results", 
   CHECK(results(d.path / "a") == results(d.path / "b"));
   // Each node was computed by one of the two runs; the other waited and reused it.
   auto ran = [&](const char* log) {
-    std::ifstream f(d.path / log);
-    std::string s((std::istreambuf_iterator<char>(f)), {});
+    std::string s = slurp(d.path / log);
     size_t n = 0;
     for (size_t p = s.find("\ndone  "); p != std::string::npos; p = s.find("\ndone  ", p + 1)) ++n;
     return n + (s.rfind("done  ", 0) == 0);
   };
-  auto text = [&](const char* log) {
-    std::ifstream f(d.path / log);
-    return std::string((std::istreambuf_iterator<char>(f)), {});
-  };
+  auto text = [&](const char* log) { return slurp(d.path / log); };
   INFO("run a:\n" << text("a.log") << "run b:\n" << text("b.log"));
   CHECK(ran("a.log") + ran("b.log") == 7);  // csv, drop_columns, split, minmax, 2 fits, evaluate
 }
@@ -291,8 +279,7 @@ TEST_CASE("a folder with damaged files: they are set aside and listed, the rest 
     CHECK(r.rc == 0);
     CHECK_THAT(r.out, Catch::Contains("2 files were set aside"));
     CHECK_THAT(r.out, Catch::Contains("rock/text.mid"));
-    std::ifstream q(d.path / "o" / "quarantine.csv");
-    std::string text((std::istreambuf_iterator<char>(q)), {});
+    std::string text = slurp(d.path / "o" / "quarantine.csv");
     CHECK_THAT(text, Catch::Contains("rock/empty.mid"));
     CHECK_THAT(text, Catch::Contains("not a MIDI file"));
   }

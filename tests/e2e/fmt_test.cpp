@@ -1,9 +1,6 @@
 // End to end: `genre fmt` prints, rewrites (-w) and checks (--check) scripts.
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <fstream>
-#include <random>
-#include <sstream>
 #include <sys/stat.h>
 
 #include "shell.h"
@@ -14,9 +11,8 @@ namespace {
 
 std::string genre(const std::string& args) { return std::string(GENRE_BIN) + " fmt " + args; }
 
+using e2e::slurp;
 using e2e::TempDir;
-
-std::string read(const std::string& p) { return e2e::slurp(p); }
 
 ino_t inode(const std::string& p) {
   struct stat st {};
@@ -36,7 +32,7 @@ TEST_CASE("genre fmt prints the formatted script - --check says which files are 
   auto [rc, out] = e2e::run(genre(a));
   CHECK(rc == 0);
   CHECK(out == tidy);
-  CHECK(read(a) == messy);  // printing leaves the file alone
+  CHECK(slurp(a) == messy);  // printing leaves the file alone
 
   auto [rc_ok, out_ok] = e2e::run(genre("--check " + b));
   CHECK(rc_ok == 0);
@@ -47,7 +43,7 @@ TEST_CASE("genre fmt prints the formatted script - --check says which files are 
   CHECK(out_bad.find(a + "\n") != std::string::npos);
   CHECK(out_bad.find(b) == std::string::npos);
   CHECK(out_bad.find("1 file is not formatted") != std::string::npos);
-  CHECK(read(a) == messy);
+  CHECK(slurp(a) == messy);
 
   // Several files to print: say what to do instead.
   auto [rc_many, out_many] = e2e::run(genre(a + " " + b));
@@ -63,8 +59,8 @@ TEST_CASE("genre fmt -w rewrites only the files that change", "[e2e][fmt]") {
 
   auto [rc, out] = e2e::run(genre("-w " + a + " " + b));
   CHECK(rc == 0);
-  CHECK(read(a) == tidy);
-  CHECK(read(b) == tidy);
+  CHECK(slurp(a) == tidy);
+  CHECK(slurp(b) == tidy);
   CHECK(inode(b) == b_before);  // not rewritten: it was formatted
   CHECK(out.find("formatted " + a) != std::string::npos);
   CHECK(out.find(b) == std::string::npos);
@@ -88,8 +84,8 @@ TEST_CASE("genre fmt on a syntax error: the positioned message, exit 1, the file
   CHECK(rc == 1);
   CHECK(out.find(f + ":4:1: error: expected ')' to close the call to 'csv' (opened at line 2)") != std::string::npos);
   CHECK(out.find("^") != std::string::npos);
-  CHECK(read(f) == broken);
-  CHECK(read(g) == tidy);  // the other file is still formatted
+  CHECK(slurp(f) == broken);
+  CHECK(slurp(g) == tidy);  // the other file is still formatted
 
   auto [rc_check, out_check] = e2e::run(genre("--check " + f));
   CHECK(rc_check == 1);

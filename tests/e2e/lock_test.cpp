@@ -4,7 +4,6 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <random>
 
 #include "shell.h"
 
@@ -13,29 +12,17 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string genre(const std::string& args) { return std::string(GENRE_BIN) + " " + args; }
-
-using e2e::TempDir;
-
+using e2e::fma_csv;
+using e2e::genre;
 using e2e::slurp;
-
-std::string fma_csv() {
-  return (fs::path(GENRE_EXAMPLES) / ".." / "data" / "fma" / "fma_echonest_genre.csv").lexically_normal().string();
-}
-
-std::string study(const std::string& C) {
-  return "dataset tracks = csv(\"" + fma_csv() + "\", label: \"genre_top\") |> drop_columns([\"track_id\"])\n"
-         "split s = tracks |> split(train: 70%, test: 30%, stratify: label, seed: 1) |> minmax(-1, 1)\n"
-         "train knn5 = fit(knn(k: 5), s.train)\n"
-         "train svm1 = fit(svm(kernel: rbf, C: " + C + ", gamma: scale), s.train)\n"
-         "report r = evaluate([knn5, svm1], s.test) { accuracy, confusion }\n";
-}
+using e2e::small_study;
+using e2e::TempDir;
 
 }  // namespace
 
 TEST_CASE("lock then verify: a clean re-run matches - a parameter changed without re-locking is listed", "[e2e][lock]") {
   TempDir d;
-  std::string f = d.write("study.genre", study("1"));
+  std::string f = d.write("study.genre", small_study("1"));
   std::string cache = " --cache " + (d.path / "cache").string();
   auto lock = e2e::run(genre("lock " + f + cache));
   INFO(lock.second);
@@ -56,7 +43,7 @@ TEST_CASE("lock then verify: a clean re-run matches - a parameter changed withou
   CHECK_THAT(ok.second, Catch::Contains("verified: "));
   CHECK_THAT(ok.second, Catch::Contains(" 0 ran"));  // keys match: all from the cache
 
-  d.write("study.genre", study("2"));
+  d.write("study.genre", small_study("2"));
   auto drift = e2e::run(genre("verify " + f + cache));
   INFO(drift.second);
   CHECK(drift.first == 1);
@@ -67,7 +54,7 @@ TEST_CASE("lock then verify: a clean re-run matches - a parameter changed withou
 
 TEST_CASE("verify on another platform compares floats within the lock's tolerances, counts exactly", "[e2e][lock]") {
   TempDir d;
-  std::string f = d.write("study.genre", study("1"));
+  std::string f = d.write("study.genre", small_study("1"));
   std::string cache = " --cache " + (d.path / "cache").string();
   REQUIRE(e2e::run(genre("lock " + f + cache)).first == 0);
   json j = json::parse(slurp(f + ".lock"));
@@ -100,7 +87,7 @@ TEST_CASE("verify on another platform compares floats within the lock's toleranc
 
 TEST_CASE("verify without a lock, or with a broken one, says so", "[e2e][lock]") {
   TempDir d;
-  std::string f = d.write("study.genre", study("1"));
+  std::string f = d.write("study.genre", small_study("1"));
   auto none = e2e::run(genre("verify " + f + " --cache " + (d.path / "cache").string()));
   CHECK(none.first == 2);
   CHECK_THAT(none.second, Catch::Contains("no lock file; make one with `genre lock"));
@@ -112,13 +99,13 @@ TEST_CASE("verify without a lock, or with a broken one, says so", "[e2e][lock]")
 
 TEST_CASE("plan --explain traces a changed key to the parameter that changed", "[e2e][lock]") {
   TempDir d;
-  std::string f = d.write("study.genre", study("1"));
+  std::string f = d.write("study.genre", small_study("1"));
   std::string cache = " --cache " + (d.path / "cache").string();
   REQUIRE(e2e::run(genre("run " + f + cache)).first == 0);
   auto same = e2e::run(genre("plan " + f + cache + " --explain knn5"));
   CHECK_THAT(same.second, Catch::Contains("knn5/fit: unchanged since the last run"));
 
-  d.write("study.genre", study("2"));
+  d.write("study.genre", small_study("2"));
   auto e = e2e::run(genre("plan " + f + cache + " --explain r"));
   INFO(e.second);
   REQUIRE(e.first == 0);

@@ -15,7 +15,6 @@
 #include <fstream>
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <sstream>
 
 #include "shell.h"
@@ -24,6 +23,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using e2e::count;
+using e2e::slurp;
 using e2e::TempDir;
 
 // Three genres, 20 songs each, in clusters 10 apart with a spread of 1: a
@@ -64,12 +65,6 @@ std::string visible(const std::string& s) {
     else v += char(c);
   }
   return v;
-}
-
-size_t count(const std::string& s, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
-  return n;
 }
 
 const std::string defs[] = {
@@ -280,8 +275,7 @@ TEST_CASE("genre repl on a terminal: tab completion, and history across sessions
     REQUIRE(t.wait_for("genre> ", t.out.rfind("\nm = ")));
     CHECK(t.quit() == 0);  // Ctrl-D
   }
-  std::ifstream h(history);
-  std::string saved((std::istreambuf_iterator<char>(h)), {});
+  std::string saved = slurp(history);
   CHECK(saved.find("model") != std::string::npos);
   {
     Terminal t(d.path, history);

@@ -11,7 +11,6 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <regex>
 #include <set>
 #include <tuple>
@@ -23,15 +22,9 @@ using json = nlohmann::json;
 
 namespace {
 
+using e2e::count;
 using e2e::slurp;
-
 using e2e::TempDir;
-
-size_t count(const std::string& s, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1)) ++n;
-  return n;
-}
 
 // The text of <figure id="id">...</figure>.
 std::string figure(const std::string& html, const std::string& id) {
@@ -43,7 +36,7 @@ std::string figure(const std::string& html, const std::string& id) {
 
 // A classifier with training curves, KNN, a grid (its trials), tags and a cluster: every kind of plot.
 std::string study(const fs::path& dir) {
-  std::string fma = (fs::path(GENRE_EXAMPLES) / ".." / "data" / "fma" / "fma_echonest_genre.csv").lexically_normal().string();
+  std::string fma = e2e::fma_csv();
   std::ofstream(dir / "tags.csv") << "song,term\n1,rock\n1,punk\n2,rock\n3,jazz\n4,jazz\n4,blues\n5,rock\n5,blues\n6,punk\n";
   std::ofstream(dir / "feats.csv") << "name,a,b\nbass,0,0\ncello,0.2,0.1\ndrums,5,5\nsnare,5.3,5.1\n<piano & \"organ\">,2,9\n";
   return "dataset tracks = csv(\"" + fma + "\", label: \"genre_top\") |> drop_columns([\"track_id\"])\n"

@@ -8,10 +8,9 @@
 #include <cmath>
 #include <fstream>
 
+#include "audio_helpers.h"
 #include "ops/audio/decode.h"
 #include "ops/audio/features.h"
-#include "lang/checker.h"
-#include "lang/parser.h"
 #include "tabular_helpers.h"
 
 namespace genre {
@@ -21,26 +20,10 @@ void register_audio_features();  // ops/audio/audio_features.cpp
 namespace {
 
 namespace fs = std::filesystem;
-
-std::vector<float> sine(double hz, double seconds, int rate, double amp = 0.5) {
-  std::vector<float> y(static_cast<size_t>(std::llround(seconds * rate)));
-  for (size_t i = 0; i < y.size(); ++i) y[i] = static_cast<float>(amp * std::sin(2 * M_PI * hz * i / rate));
-  return y;
-}
-
-// `y` is interleaved when channels > 1. `format`: container | sample type.
-void write(const fs::path& path, const std::vector<float>& y, int rate, int format, int channels = 1) {
-  fs::create_directories(path.parent_path());
-  SF_INFO info{};
-  info.samplerate = rate;
-  info.channels = channels;
-  info.format = format;
-  SNDFILE* f = sf_open(path.string().c_str(), SFM_WRITE, &info);
-  REQUIRE(f);
-  REQUIRE(sf_writef_float(f, y.data(), static_cast<sf_count_t>(y.size() / channels)) ==
-          static_cast<sf_count_t>(y.size() / channels));
-  sf_close(f);
-}
+using audiotest::errors;
+using audiotest::row_of;
+using audiotest::sine;
+using audiotest::write;
 
 genre::Table run_op(genre::json params) {
   genre::register_audio_features();
@@ -49,13 +32,6 @@ genre::Table run_op(genre::json params) {
   genre::OpContext ctx;
   ctx.params = std::move(params);
   return std::get<genre::Table>((*fn)(ctx));
-}
-
-size_t row_of(const genre::Table& t, const std::string& file) {
-  auto& f = tabtest::text(t, "file");
-  auto it = std::find(f.begin(), f.end(), file);
-  REQUIRE(it != f.end());
-  return static_cast<size_t>(it - f.begin());
 }
 
 // Mean of dimension d over frames [from, to) of a sequence (steps x dims).
@@ -250,14 +226,6 @@ TEST_CASE("resampling: a 44.1 kHz sine becomes the 22.05 kHz sine, sample for sa
 }
 
 TEST_CASE("audio folder: S1's call passes the checker", "[audio]") {
-  genre::register_all();
-  genre::register_audio_features();
-  auto errors = [](const std::string& src) {
-    genre::lang::Diagnostics d;
-    auto script = genre::lang::parse("t.genre", src, d);
-    if (!d.has_errors()) genre::lang::check(script, genre::lang::catalog(), d);
-    return genre::lang::format(d, script);
-  };
   CHECK(errors("dataset a = audio_features(\"clips\", mfcc, centroid, chroma, rolloff, rate: 22050Hz, clip: 30, "
                "offset: 0, summarize: none, on_error: fail)\n") == "");
   CHECK(errors("dataset a = audio_features(\"clips\", mfcc, rate: 22050, clip: 2.5s, offset: 500ms)\n") == "");

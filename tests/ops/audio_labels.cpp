@@ -7,30 +7,23 @@
 #include <cmath>
 #include <fstream>
 
-#include "lang/checker.h"
-#include "lang/parser.h"
+#include "audio_helpers.h"
 #include "runtime/plan.h"
 #include "tabular_helpers.h"
+#include "train_script.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using audiotest::checked;
+using audiotest::row_of;
 using genre::json;
 using genre::Table;
+using traintest::node;
 
 // 1 s of a 1-kHz sine, amplitude 0.5, 16-bit mono at 22050 Hz.
 void write_wav(const fs::path& path) {
-  fs::create_directories(path.parent_path());
-  std::vector<float> y(22050);
-  for (size_t i = 0; i < y.size(); ++i) y[i] = static_cast<float>(0.5 * std::sin(2 * M_PI * 1000 * i / 22050.0));
-  SF_INFO info{};
-  info.samplerate = 22050;
-  info.channels = 1;
-  info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
-  SNDFILE* f = sf_open(path.string().c_str(), SFM_WRITE, &info);
-  REQUIRE(f);
-  REQUIRE(sf_writef_float(f, y.data(), static_cast<sf_count_t>(y.size())) == static_cast<sf_count_t>(y.size()));
-  sf_close(f);
+  audiotest::write(path, audiotest::sine(1000, 1, 22050), 22050, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
 }
 
 // audio_features on `dir` with rms, its label table read by the csv op from `csv` (label column `genre`).
@@ -39,13 +32,6 @@ Table run_labelled(const fs::path& dir, const std::string& csv, json extra = jso
   json p = {{"path", dir.string()}, {"features", {"rms"}}};
   for (auto& [k, v] : extra.items()) p[k] = v;
   return tabtest::run_table("audio_features", p, {{"label", labels}});
-}
-
-size_t row_of(const Table& t, const std::string& file) {
-  auto& f = tabtest::text(t, "file");
-  auto it = std::find(f.begin(), f.end(), file);
-  REQUIRE(it != f.end());
-  return static_cast<size_t>(it - f.begin());
 }
 
 // Clips in folders that are not genres, so any right label came from the CSV.
@@ -164,28 +150,6 @@ TEST_CASE("audio labels: a CSV without the columns, or naming no clip, is an err
                  ": its column \"file\" holds names such as \"fma_small/000/000002.mp3\", and a row must give a "
                  "clip's path relative to the folder (\"set1/deep/x2.wav\") or its file name (\"x2.wav\")");
 }
-
-namespace {
-
-std::unique_ptr<std::pair<genre::lang::Script, genre::lang::Bindings>> checked(const std::string& text,
-                                                                              std::string* diags = nullptr) {
-  genre::register_all();
-  auto s = std::make_unique<std::pair<genre::lang::Script, genre::lang::Bindings>>();
-  genre::lang::Diagnostics d;
-  s->first = genre::lang::parse("t.genre", text, d);
-  if (!d.has_errors()) genre::lang::check(s->first, genre::lang::catalog(), d, &s->second);
-  if (diags) *diags = genre::lang::format(d, s->first);
-  return s;
-}
-
-const genre::Node& node(const genre::Plan& p, const std::string& label) {
-  for (auto& n : p.nodes)
-    if (n.label == label) return n;
-  FAIL("no node " << label);
-  throw;
-}
-
-}  // namespace
 
 TEST_CASE("audio labels: the script form checks, and a wrong one is pointed at", "[audio]") {
   std::string d;

@@ -24,6 +24,7 @@ packages=(
   libsqlite3-dev      # SQLite: MSD's artist_term.db
   chromium            # the report.html test renders the page headless to a PNG and its DOM (skipped without it)
   libedit-dev         # genre repl: line editing, history, tab completion (BSD licence, unlike readline)
+  libboost-dev        # Boost.Math (header-only): the binomial and t distributions of verify's statistics
 )
 missing=()
 for p in "${packages[@]}"; do

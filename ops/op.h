@@ -21,7 +21,6 @@ struct OpContext {
   std::vector<Input> inputs;  // data arguments in signature order; a list argument gives several
   std::string script_dir;     // relative paths resolve against this
   std::string device = "cpu"; // "cpu" or "cuda", chosen by the runtime
-  int threads = 1;            // intra-op threads this op may use
   uint64_t seed = 0;          // params["seed"] if given, else derived from the node's key
   std::function<void(size_t done, size_t total, const std::string& what)> progress = [](size_t, size_t, const std::string&) {};
 

@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "runtime/hash.h"
+#include "runtime/threads.h"
 #include "runtime/write_atomic.h"
 
 namespace genre {
@@ -116,7 +118,7 @@ void EntryLock::unlock() {
   fd_ = -1;
 }
 
-Cache::Cache(fs::path dir) : dir_(std::move(dir)) {
+Cache::Cache(fs::path dir) : dir_(std::move(dir)), entries_(dir_ / ("cpu-" + hash_hex(numeric_platform()).substr(0, 8))) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) throw DataError(dir_.string() + ": cannot create cache folder (" + ec.message() + ")");
@@ -130,7 +132,7 @@ std::string cache_dir(const std::string& flag, const fs::path& script_dir) {
 
 fs::path Cache::path_of(const std::string& key) const {
   check_key(key);
-  return dir_ / key.substr(0, 2) / (key + ".val");
+  return entries_ / key.substr(0, 2) / (key + ".val");
 }
 
 bool Cache::contains(const std::string& key) const { return fs::exists(path_of(key)); }

@@ -1,9 +1,14 @@
 // The on-disk cache: every node's result stored under its content key.
 //
-//   dir/ab/<key>.val      an entry: header + serialize(value)
-//   dir/ab/<key>.lock     taken (flock) while a node is being computed
-//   dir/ab/<key>.corrupt  an entry that failed its checksum, kept for inspection
-//   dir/runs/<name>.json  run records: what the planner saw last time
+//   dir/P/ab/<key>.val      an entry: header + serialize(value)
+//   dir/P/ab/<key>.lock     taken (flock) while a node is being computed
+//   dir/P/ab/<key>.corrupt  an entry that failed its checksum, kept for inspection
+//   dir/runs/<name>.json    run records: what the planner saw last time
+//
+// P ("cpu-1a2b3c4d") names the numeric platform (runtime/threads.h): another
+// CPU, or another ATEN_CPU_CAPABILITY, may round differently, so a cache shared
+// between machines serves each the values its own platform computed, and a
+// lock verifies bit for bit. Keys (and the seeds drawn from them) stay the same.
 //
 // Entries are written to a temp file and renamed into place, so a reader sees
 // a whole entry or none, even if the writer is killed.
@@ -64,6 +69,7 @@ class Cache {
 
  private:
   std::filesystem::path dir_;
+  std::filesystem::path entries_;  // dir_/P
 };
 
 }  // namespace genre

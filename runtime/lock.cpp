@@ -1,13 +1,20 @@
 #include "runtime/lock.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
+#include <algorithm>
+#include <map>
 #include <set>
 
+#include "ops/eval/metrics.h"
 #include "runtime/hash.h"
 #include "runtime/run.h"
+#include "runtime/stats.h"
+#include "runtime/threads.h"
+#include "runtime/torch_api.h"
 
 namespace genre {
 
@@ -26,16 +33,6 @@ json default_tolerance() {
 
 // Path components whose values are counts: exact on every platform.
 const std::set<std::string> counts = {"confusion", "support", "count", "rows", "items", "epochs", "windows"};
-
-std::string cpu_model() {
-  std::ifstream f("/proc/cpuinfo");
-  for (std::string line; std::getline(f, line);)
-    if (line.rfind("model name", 0) == 0) {
-      auto colon = line.find(':');
-      return colon == std::string::npos ? line : line.substr(line.find_first_not_of(' ', colon + 1));
-    }
-  return "unknown";
-}
 
 // results.json as a flat map: "compare/knn15/accuracy" -> 0.654.
 void flatten(const json& j, const std::string& path, json& out) {
@@ -84,17 +81,63 @@ std::pair<std::string, bool> judge(const std::string& path, const json& a, const
   return {fmt::format("±{}", t), std::abs(x - y) <= t};
 }
 
-// Where the run happened. Floats must match bit for bit only on the same
-// platform (CPU results are deterministic there); elsewhere the lock's
-// per-metric tolerances apply.
+// Where the run happened: what decides the last bits of a float. On the same
+// platform results are bit-identical (whatever the threads: runtime/threads.h);
+// elsewhere models are compared by their predictions (verdict() below).
+// ATen picks its vector kernels from the CPU unless $ATEN_CPU_CAPABILITY
+// names them (default, avx2, avx512): the CPU model and that choice fix them.
 json platform(const std::string& device) {
-  return {{"genre", GENRE_VERSION}, {"device", device}, {"cpu", cpu_model()}};
+  const char* aten = std::getenv("ATEN_CPU_CAPABILITY");
+  return {{"genre", GENRE_VERSION},
+          {"device", device},
+          {"cpu", cpu_model()},
+          {"aten_cpu_capability", aten && *aten ? aten : "auto"},
+          {"blas", torch_api().blas_core()}};
+}
+
+// A lock must not depend on where the checkout is: an absolute path in a
+// parameter (a spec's resolved file) is kept relative to the script.
+json portable(const json& j, const fs::path& dir) {
+  if (j.is_string()) {
+    fs::path p(j.get<std::string>());
+    return p.is_absolute() ? json(p.lexically_relative(dir).generic_string()) : j;
+  }
+  if (!j.is_structured()) return j;
+  json out = j;
+  if (j.is_array())
+    for (size_t i = 0; i < j.size(); ++i) out[i] = portable(j[i], dir);
+  else
+    for (auto& [k, v] : j.items()) out[k] = portable(v, dir);
+  return out;
+}
+
+// Class indices, compactly: a string of one character each ("0-9a-zA-Z") when
+// every class fits, else the JSON array.
+const std::string digits = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+json encode(const json& classes) {
+  std::vector<int> v = classes.get<std::vector<int>>();
+  if (!std::all_of(v.begin(), v.end(), [](int c) { return c >= 0 && c < int(digits.size()); })) return v;
+  std::string out;
+  for (int c : v) out += digits[size_t(c)];
+  return out;
+}
+
+std::vector<int> decode(const json& j) {
+  if (j.is_array()) return j.get<std::vector<int>>();
+  std::vector<int> out;
+  for (char c : j.get<std::string>()) {
+    auto i = digits.find(c);
+    if (i == std::string::npos) throw DataError(fmt::format("lock: '{}' is not a class in a predictions string", c));
+    out.push_back(int(i));
+  }
+  return out;
 }
 
 }  // namespace
 
-json make_lock(const Plan& plan, const json& results, const std::vector<std::string>& sets, const std::string& device,
-               const json& previous) {
+json make_lock(const Plan& plan, const json& results, const json& predictions, const std::vector<std::string>& sets,
+               const std::string& device, const json& previous) {
   json lock = json::object();
   lock["platform"] = platform(device);
   lock["sets"] = sets;
@@ -106,18 +149,89 @@ json make_lock(const Plan& plan, const json& results, const std::vector<std::str
       std::string rel = fs::path(path).lexically_relative(plan.script_dir).generic_string();
       if (!data.contains(rel)) data[rel] = fs::is_directory(path) ? hash_tree_content(path) : hash;
     }
-    ops[n.label] = {{"op", n.op}, {"version", n.version}, {"seed", node_seed(n)}};
+    ops[n.label] = {{"op", n.op}, {"version", n.version}, {"seed", node_seed(n)},
+                    {"params", portable(n.params, plan.script_dir)}};
   }
   lock["data"] = data;
   lock["ops"] = ops;
   json values = json::object();
   flatten(results, "", values);
   lock["values"] = values;
+  json preds = json::object();
+  for (auto& [path, p] : predictions.items()) preds[path] = {{"truth", encode(p["truth"])}, {"pred", encode(p["pred"])}};
+  lock["predictions"] = preds;
   return lock;
 }
 
-std::vector<Drift> compare_locks(const json& locked, const json& now) {
-  std::vector<Drift> out;
+namespace {
+
+// Is a model's change of predictions on another platform within noise? The
+// same rows are predicted by the locked and the new model: McNemar's exact
+// test on the rows where one is right and the other wrong, and paired,
+// class-stratified bootstrap intervals of the accuracy and macro-F1
+// differences. Drift when p < alpha or an interval leaves out 0.
+Verdict verdict(const std::string& model, const json& a, const json& b) {
+  const double alpha = 0.01, level = 0.99;
+  const int resamples = 1000;
+  Verdict v{model};
+  std::vector<int> truth = decode(a.at("truth")), pa = decode(a.at("pred")), pb = decode(b.at("pred"));
+  if (decode(b.at("truth")) != truth || pa.size() != truth.size() || pb.size() != truth.size()) {
+    v.drift = true;
+    v.text = "the evaluated rows or their labels changed";
+    return v;
+  }
+  int k = 1;
+  long only_a = 0, only_b = 0;
+  for (size_t r = 0; r < truth.size(); ++r) {
+    k = std::max({k, truth[r] + 1, pa[r] + 1, pb[r] + 1});
+    v.changed += pa[r] != pb[r];
+    only_a += pa[r] == truth[r] && pb[r] != truth[r];
+    only_b += pa[r] != truth[r] && pb[r] == truth[r];
+  }
+  if (v.changed == 0) {
+    v.text = "identical predictions";
+    return v;
+  }
+  v.p = stats::mcnemar_exact(only_a, only_b);
+  stats::Metric acc = [](auto& t, auto& p, int) { return metrics::accuracy(t, p); };
+  stats::Metric f1 = [](auto& t, auto& p, int kk) { return metrics::macro_f1(t, p, kk); };
+  auto d_acc = stats::paired_bootstrap(truth, pb, pa, k, acc, resamples, level, 1);
+  auto d_f1 = stats::paired_bootstrap(truth, pb, pa, k, f1, resamples, level, 2);
+  auto outside = [](stats::Interval i) { return i.lo > 0 || i.hi < 0; };
+  v.drift = v.p < alpha || outside(d_acc) || outside(d_f1);
+  v.text = fmt::format("{} of {} rows predicted otherwise ({} now right, {} now wrong): McNemar p = {:.3g}; "
+                       "accuracy {:+.4f}, {:.0f}% interval of the change [{:+.4f}, {:+.4f}]; macro-F1 {:+.4f} "
+                       "[{:+.4f}, {:+.4f}]",
+                       v.changed, truth.size(), only_b, only_a, v.p, metrics::accuracy(truth, pb) - metrics::accuracy(truth, pa),
+                       level * 100, d_acc.lo, d_acc.hi, metrics::macro_f1(truth, pb, k) - metrics::macro_f1(truth, pa, k),
+                       d_f1.lo, d_f1.hi);
+  return v;
+}
+
+// The evaluation ("report/model") a value path belongs to, if both locks hold its predictions.
+const Verdict* covering(const std::string& path, const std::map<std::string, Verdict>& verdicts) {
+  for (auto& [model, v] : verdicts)
+    if (path.size() > model.size() && path.compare(0, model.size(), model) == 0 && path[model.size()] == '/') return &v;
+  return nullptr;
+}
+
+// The first parameter that differs, as "path: a -> b".
+std::string param_change(const json& a, const json& b) {
+  json fa = json::object(), fb = json::object();
+  flatten(a, "", fa);
+  flatten(b, "", fb);
+  for (auto& [k, v] : fa.items())
+    if (!fb.contains(k) || fb[k] != v) return fmt::format("{}: {} -> {}", k, show(v), fb.contains(k) ? show(fb[k]) : "(absent)");
+  for (auto& [k, v] : fb.items())
+    if (!fa.contains(k)) return fmt::format("{}: (absent) -> {}", k, show(v));
+  return "";
+}
+
+}  // namespace
+
+Comparison compare_locks(const json& locked, const json& now) {
+  Comparison c;
+  auto& out = c.drift;
   auto section = [&](const char* name, const std::string& what, auto&& same) {
     const json empty = json::object();
     const json& a = locked.contains(name) ? locked[name] : empty;
@@ -135,18 +249,37 @@ std::vector<Drift> compare_locks(const json& locked, const json& now) {
   if (locked.value("sets", json::array()) != now.value("sets", json::array()))
     out.push_back({"--set", locked.value("sets", json::array()).dump(), now.value("sets", json::array()).dump(), "exact"});
   section("data", "data", exact);
-  // An op's version or seed; a node that is new or gone shows as present/absent.
-  section("ops", "op", [](const std::string&, const json& a, const json& b) {
+  // An op's version and parameters; a node that is new or gone shows as present/absent.
+  section("ops", "op", [&](const std::string& label, const json& a, const json& b) {
     // Seeds are recorded, not compared: one taken from a key changes with any upstream change, which the
-    // data and values already show.
-    return std::pair{std::string("exact"), a.value("op", "") == b.value("op", "") && a.value("version", 0) == b.value("version", 0)};
+    // data, parameters and values already show.
+    if (a.value("op", "") != b.value("op", "") || a.value("version", 0) != b.value("version", 0))
+      return std::pair{std::string("exact (op and version)"), false};
+    if (a.value("params", json()) != b.value("params", json())) {
+      // Shown as the parameter that changed, not the whole record.
+      out.push_back({"op " + label + " parameter", "", param_change(a.value("params", json()), b.value("params", json())), "exact"});
+    }
+    return std::pair{std::string("exact"), true};
   });
-  bool same_platform = locked.value("platform", json()) == now.value("platform", json());
+  c.same_platform = locked.value("platform", json()) == now.value("platform", json());
+  // Another platform: each evaluated model is judged by its predictions.
+  std::map<std::string, Verdict> verdicts;
+  if (!c.same_platform && locked.contains("predictions") && now.contains("predictions"))
+    for (auto& [model, a] : locked["predictions"].items())
+      if (now["predictions"].contains(model)) {
+        Verdict v = verdict(model, a, now["predictions"][model]);
+        c.verdicts.push_back(v);
+        verdicts.emplace(model, std::move(v));
+      }
   json tolerance = locked.value("tolerance", default_tolerance());
-  section("values", "value", [&](const std::string& path, const json& a, const json& b) {
-    return judge(path, a, b, same_platform, tolerance);
+  section("values", "value", [&](const std::string& path, const json& a, const json& b) -> std::pair<std::string, bool> {
+    auto ps = parts(path);
+    bool count = std::any_of(ps.begin(), ps.end(), [](auto& p) { return counts.count(p) && p != "confusion"; });
+    if (!c.same_platform && !count)
+      if (const Verdict* v = covering(path, verdicts)) return {"the model's predictions", !v->drift};
+    return judge(path, a, b, c.same_platform, tolerance);
   });
-  return out;
+  return c;
 }
 
 }  // namespace genre

@@ -41,6 +41,7 @@ struct Options {
   std::string out;
   std::string device = "auto";
   int jobs = 0;
+  int threads = 0;
   bool keep_going = false;
   std::vector<std::string> sets;  // --set NAME=VALUE
   std::string explain;            // plan --explain NODE
@@ -108,13 +109,19 @@ int cmd_plan(const Options& o) {
   return 0;
 }
 
+// What a run gives a lock: results.json's content, and each evaluation's
+// per-row predictions ("report/model" -> {truth, pred}).
+struct Outcome {
+  json results, predictions = json::object();
+};
+
 // Runs a checked plan, prints its targets and writes the output folder.
-// Returns results.json's content.
-json run_plan(const Options& o, const Lowered& l, bool show = true) {
+Outcome run_plan(const Options& o, const Lowered& l, bool show = true) {
   const Plan& p = l.plan;
   RunOptions ro;
   ro.cache_dir = cache_dir(o);
   ro.jobs = o.jobs;
+  ro.threads = o.threads;
   ro.device = o.device;
   ro.keep_going = o.keep_going;
   RunResult r;
@@ -125,7 +132,10 @@ json run_plan(const Options& o, const Lowered& l, bool show = true) {
   if (show)
     for (auto& [name, v] : r.targets) std::cout << "\n" << describe(name, v);
   fs::path out = o.out.empty() ? script_dir(o.file) / "out" / fs::path(o.file).stem() : fs::path(o.out);
-  json results = write_outputs(out, r.targets);
+  Outcome outcome{write_outputs(out, r.targets)};
+  for (auto& [name, v] : r.targets)
+    if (const json* j = std::get_if<json>(&v); j && j->contains("predictions"))
+      for (auto& [model, p] : (*j)["predictions"].items()) outcome.predictions[name + "/" + model] = p;
   if (!r.quarantine.empty()) {
     TextTable q{{"node", "file", "reason"}, {}};
     for (auto& x : r.quarantine) q.rows.push_back({x.node, x.file, x.reason});
@@ -150,7 +160,7 @@ json run_plan(const Options& o, const Lowered& l, bool show = true) {
   write_html(out / "report.html", page);
   std::cerr << fmt::format("\n{} nodes: {} ran, {} reused from cache; results in {}, report in {}\n", p.nodes.size(),
                            r.ran, p.nodes.size() - r.ran, (out / "results.json").string(), (out / "report.html").string());
-  return results;
+  return outcome;
 }
 
 int cmd_run(const Options& o) {
@@ -173,8 +183,8 @@ json read_lock(const std::string& path) {
 // The lock of a fresh run of the script (with the cache, like `run`).
 json locked_run(const Options& o, const json& previous) {
   Lowered l = lowered(o);
-  json results = run_plan(o, l, false);
-  return make_lock(l.plan, results, o.sets, pick_device(o.device), previous);
+  Outcome r = run_plan(o, l, false);
+  return make_lock(l.plan, r.results, r.predictions, o.sets, pick_device(o.device), previous);
 }
 
 int cmd_lock(const Options& o) {
@@ -195,7 +205,16 @@ int cmd_verify(Options o) {
   sets.insert(sets.end(), o.sets.begin(), o.sets.end());
   o.sets = sets;
   json now = locked_run(o, locked);
-  auto drift = compare_locks(locked, now);
+  Comparison cmp = compare_locks(locked, now);
+  auto& drift = cmp.drift;
+  if (!cmp.same_platform) {
+    std::cerr << fmt::format("note: locked on {}, verifying on {}: each evaluated model is judged by its predictions "
+                             "(McNemar's exact test, paired bootstrap intervals), other floats by the lock's "
+                             "tolerances\n",
+                             locked["platform"].dump(), now["platform"].dump());
+    for (auto& v : cmp.verdicts)
+      std::cerr << fmt::format("  {}: {}; {}\n", v.model, v.drift ? "DRIFT" : v.changed ? "within noise" : "identical", v.text);
+  }
   if (drift.empty()) {
     std::cerr << fmt::format("verified: {} values, {} data files and {} ops match {}\n", now["values"].size(),
                              now["data"].size(), now["ops"].size(), path);
@@ -205,9 +224,6 @@ int cmd_verify(Options o) {
   const size_t shown = 40;  // a changed classifier changes its whole confusion matrix
   for (auto& d : drift)
     if (t.rows.size() < shown) t.rows.push_back({d.what, d.locked.empty() ? "(absent)" : d.locked, d.now.empty() ? "(absent)" : d.now, d.rule});
-  if (locked["platform"] != now["platform"])
-    std::cerr << fmt::format("note: locked on {}, verifying on {}: floats are compared within the lock's tolerances\n",
-                             locked["platform"].dump(), now["platform"].dump());
   std::cerr << fmt::format("\n{}: {} difference{} from {}:\n", o.file, drift.size(), drift.size() == 1 ? "" : "s", path)
             << t.render();
   if (drift.size() > shown) std::cerr << fmt::format(" ... and {} more\n", drift.size() - shown);
@@ -273,7 +289,11 @@ int main(int argc, char** argv) {
   add_file(verify);
   for (auto* c : {run, lock, verify}) {
     c->add_option("--out", o.out, "output folder (default: out/<script name> beside the script)");
-    c->add_option("-j,--jobs", o.jobs, "ops run at once (default: number of cores)");
+    c->add_option("-j,--jobs", o.jobs, "ops run at once (default: the thread count)")->check(CLI::PositiveNumber);
+    c->add_option("--threads", o.threads,
+                  "threads in all (default: $GENRE_THREADS, else $OMP_NUM_THREADS, else --jobs, else the cores); "
+                  "results do not depend on it")
+        ->check(CLI::PositiveNumber);
     c->add_option("--device", o.device, "auto | cpu | cuda (auto: CUDA when available)")
         ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   }
@@ -285,7 +305,8 @@ int main(int argc, char** argv) {
   repl->add_option("--set", ro.sets, "NAME=VALUE: replace the loaded script's `let NAME` (as for run)");
   repl->add_option("--cache", ro.cache, "cache folder (default: $GENRE_CACHE, else .genre/cache beside the script, "
                                         "or in the current folder)");
-  repl->add_option("-j,--jobs", ro.jobs, "ops run at once (default: number of cores)");
+  repl->add_option("-j,--jobs", ro.jobs, "ops run at once (default: the thread count)")->check(CLI::PositiveNumber);
+  repl->add_option("--threads", ro.threads, "threads in all (as for run)")->check(CLI::PositiveNumber);
   repl->add_option("--device", ro.device, "auto | cpu | cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   auto* fmt_cmd = app.add_subcommand("fmt", "print a script in the canonical layout (-w: rewrite, --check: list the "
                                             "files that are not)");

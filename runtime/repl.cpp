@@ -667,6 +667,7 @@ class Session {
     RunOptions ro;
     ro.cache_dir = cache_;
     ro.jobs = opt_.jobs;
+    ro.threads = opt_.threads;
     ro.device = opt_.device;
     // On a pipe only results go out; the progress lines would be noise.
     std::FILE* out = lines_.tty() ? stderr : std::fopen("/dev/null", "w");

@@ -16,6 +16,7 @@ struct ReplOptions {
   std::vector<std::string> sets;  // --set NAME=VALUE, applied to `file`
   std::string cache;              // --cache
   int jobs = 0;
+  int threads = 0;
   std::string device = "auto";
 };
 

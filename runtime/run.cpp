@@ -99,7 +99,6 @@ class Runner {
  public:
   Runner(const Plan& p, const RunOptions& o, Progress& progress)
       : plan_(p), opt_(o), cache_(o.cache_dir), progress_(progress), slots_(p.nodes.size()) {
-    jobs_ = opt_.jobs > 0 ? opt_.jobs : hardware_threads();
     // "auto" is resolved by the ops that use LibTorch, so a run without them
     // never loads it; an explicit "cuda" is checked now, before any work.
     device_ = opt_.device == "cuda" ? pick_device("cuda") : opt_.device;
@@ -155,7 +154,6 @@ class Runner {
   Progress& progress_;
   std::vector<Slot> slots_;
   std::mutex result_m_;
-  int jobs_ = 1;
   std::string device_;
 
   void note(const std::string& s) {
@@ -171,7 +169,6 @@ class Runner {
     ctx.params = n.params;
     ctx.script_dir = plan_.script_dir;
     ctx.device = device_;
-    ctx.threads = torch_threads_per_op(jobs_);
     ctx.seed = node_seed(n);
     for (auto& in : n.inputs) {
       try {
@@ -234,8 +231,8 @@ RunResult execute(const Plan& plan, const RunOptions& opt, const std::string& re
     task_of[i] = tasks.size();
     tasks.push_back(std::move(t));
   }
-  int jobs = opt.jobs > 0 ? opt.jobs : hardware_threads();
-  run_dag(tasks, jobs, opt.keep_going);
+  int threads = opt.threads > 0 ? opt.threads : thread_budget(0, opt.jobs);
+  run_dag(tasks, opt.jobs > 0 ? opt.jobs : threads, opt.keep_going, threads);
   for (size_t i = 0; i < plan.targets.size(); ++i) {
     auto [def, node] = plan.targets[i];
     auto part = plan.target_parts.find(i);

@@ -11,7 +11,8 @@ namespace genre {
 
 struct RunOptions {
   std::string cache_dir;
-  int jobs = 0;                 // 0 = hardware threads
+  int jobs = 0;                 // ops at once; 0 = the thread budget
+  int threads = 0;              // the thread budget (runtime/threads.h); 0 = thread_budget(0, jobs)
   std::string device = "auto";  // auto | cpu | cuda
   bool keep_going = false;
 };

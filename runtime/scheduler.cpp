@@ -6,6 +6,7 @@
 #include <tbb/task_group.h>
 
 #include <atomic>
+#include <deque>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -66,6 +67,22 @@ struct Run {
   std::exception_ptr first;  // the failure of the lowest-numbered task: the same on every run
   size_t first_index = 0;
   tbb::task_group* group = nullptr;
+  int jobs = 1;
+  int running = 0;            // tasks started and not finished (under mu)
+  std::deque<size_t> queued;  // ready tasks waiting for a job slot (under mu)
+
+  // A ready task starts now if fewer than `jobs` run, else when one finishes.
+  void ready(size_t i) {
+    {
+      std::lock_guard lock(mu);
+      if (running >= jobs) {
+        queued.push_back(i);
+        return;
+      }
+      ++running;
+    }
+    start(i);
+  }
 
   void start(size_t i) {
     group->run([this, i] {
@@ -85,19 +102,33 @@ struct Run {
   }
 
   // A finished (or skipped) task releases its users; a failure blocks them.
+  // Its job slot goes to the first queued task, else back to the pool.
   void finish(size_t i, bool ok) {
     for (size_t u : users[i]) {
       if (!ok) blocked[u] = true;
-      if (--waiting[u] == 0) start(u);
+      if (--waiting[u] == 0) ready(u);
     }
+    std::optional<size_t> next;
+    {
+      std::lock_guard lock(mu);
+      if (queued.empty()) {
+        --running;
+      } else {
+        next = queued.front();
+        queued.pop_front();
+      }
+    }
+    if (next) start(*next);
   }
 };
 
 }  // namespace
 
-void run_dag(std::vector<Task>& tasks, int jobs, bool keep_going) {
+void run_dag(std::vector<Task>& tasks, int jobs, bool keep_going, int threads) {
   if (jobs < 1) throw InternalError("run_dag: jobs must be at least 1, got " + std::to_string(jobs));
+  if (threads < 1) threads = jobs;
   Run r{tasks, users_of(tasks), keep_going};
+  r.jobs = jobs;
   size_t n = tasks.size();
   if (n == 0) return;
   r.waiting = std::make_unique<std::atomic<size_t>[]>(n);
@@ -106,17 +137,18 @@ void run_dag(std::vector<Task>& tasks, int jobs, bool keep_going) {
     r.waiting[i] = tasks[i].deps.size();
     r.blocked[i] = false;
   }
-  // TBB caps its threads at the core count; asking for more jobs than cores
-  // (tasks that wait on I/O or a GPU) needs the cap raised for this run.
+  // TBB caps its threads at the core count; asking for more (tasks that wait
+  // on I/O or a GPU) needs the cap raised for this run.
   std::optional<tbb::global_control> raise;
-  if (jobs > tbb::info::default_concurrency())
-    raise.emplace(tbb::global_control::max_allowed_parallelism, size_t(jobs));
-  tbb::task_arena arena(jobs);
+  if (threads > tbb::info::default_concurrency())
+    raise.emplace(tbb::global_control::max_allowed_parallelism, size_t(threads));
+  // `threads` workers: the arena's idle ones help the running ops' own loops.
+  tbb::task_arena arena(threads);
   arena.execute([&] {
     tbb::task_group group;
     r.group = &group;
     for (size_t i = 0; i < n; ++i)
-      if (tasks[i].deps.empty()) r.start(i);
+      if (tasks[i].deps.empty()) r.ready(i);
     group.wait();
   });
   if (r.first) std::rethrow_exception(r.first);

@@ -1,5 +1,6 @@
 // Runs a DAG of tasks in parallel on oneTBB: each task after its deps, at most
-// `jobs` at once.
+// `jobs` at once, in an arena of `threads` (0: jobs) that the tasks' own
+// parallel loops share.
 #pragma once
 #include <cstddef>
 #include <functional>
@@ -20,6 +21,6 @@ struct Task {
 // the lowest-numbered failed task is rethrown (not the earliest in time, so a
 // keep_going run reports the same error however the threads were scheduled). A bad dep index or a cycle throws InternalError
 // before anything runs.
-void run_dag(std::vector<Task>& tasks, int jobs, bool keep_going = false);
+void run_dag(std::vector<Task>& tasks, int jobs, bool keep_going = false, int threads = 0);
 
 }  // namespace genre

@@ -6,6 +6,8 @@
 #endif
 
 #include <algorithm>
+#include <cstdlib>
+#include <fstream>
 #include <thread>
 
 #include "runtime/torch_api.h"
@@ -26,7 +28,39 @@ void flush_denormals() {
 #endif
 }
 
-int torch_threads_per_op(int jobs) { return std::max(1, hardware_threads() / std::max(1, jobs)); }
+std::string cpu_model() {
+  std::ifstream f("/proc/cpuinfo");
+  for (std::string line; std::getline(f, line);)
+    if (line.rfind("model name", 0) == 0) {
+      auto colon = line.find(':');
+      return colon == std::string::npos ? line : line.substr(line.find_first_not_of(' ', colon + 1));
+    }
+  return "unknown";
+}
+
+std::string numeric_platform() {
+  auto var = [](const char* name) {
+    const char* v = std::getenv(name);
+    return std::string(v && *v ? v : "auto");
+  };
+  return "cpu=" + cpu_model() + " aten_cpu_capability=" + var("ATEN_CPU_CAPABILITY") +
+         " openblas_coretype=" + var("OPENBLAS_CORETYPE");
+}
+
+int thread_budget(int flag, int jobs) {
+  if (flag > 0) return flag;
+  for (const char* var : {"GENRE_THREADS", "OMP_NUM_THREADS"}) {
+    const char* v = std::getenv(var);
+    if (!v || !*v) continue;
+    char* end = nullptr;
+    long n = std::strtol(v, &end, 10);
+    // OpenMP allows a list ("4,2": per nesting level); its first number is the outer level's.
+    if (end == v || (*end && *end != ',') || n < 1 || n > 4096)
+      throw DataError(std::string(var) + "=\"" + v + "\" is not a thread count (a whole number from 1 to 4096)");
+    return int(n);
+  }
+  return jobs > 0 ? jobs : hardware_threads();
+}
 
 void cap_torch_threads(int n) { torch_api().set_threads(n); }
 

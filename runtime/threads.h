@@ -1,22 +1,34 @@
-// Threads and devices for ops that use LibTorch.
+// Threads and devices.
 //
-// The rule: the scheduler runs up to `jobs` ops at once, and each op may use
-//   torch threads per op = max(1, hardware_threads() / jobs)
-// (torch_threads_per_op), so TBB x torch never asks for more threads than cores.
+// The rule: a run has a budget of `threads` (--threads, else $GENRE_THREADS,
+// else $OMP_NUM_THREADS, else --jobs, else the cores), one TBB arena of that
+// size. At most `jobs` ops run at once (default: threads); an op spreads its
+// own work over the arena's idle threads by items — clips, files, rows, trials
+// (tbb::parallel_for), each item computed whole by one thread.
+//
+// LibTorch's tensor math runs on one intra-op thread, always: ATen splits a
+// reduction (a loss, a bias gradient, a sum over frames) into one partial sum per
+// thread, so its bits would depend on the thread count. With one thread, and
+// parallelism only across items, every value is the same whatever --jobs,
+// --threads or the core count (docs/architecture.md, "Same results").
 //
 // LibTorch here is built on OpenMP, where the thread count is a per-thread
-// setting: call cap_torch_threads on the thread that runs the op (at the start
-// of each task), not once in main.
+// setting: the entries of libgenre_torch.so set it on the calling thread, and
+// a TBB loop that calls LibTorch sets it on each of its threads.
 #pragma once
 #include <string>
 
 namespace genre {
 
-int hardware_threads();            // cores available to this process, at least 1
-int torch_threads_per_op(int jobs);  // max(1, hardware_threads() / jobs)
+int hardware_threads();  // cores available to this process, at least 1
 
-// Limits torch's intra-op threads for ops run on the calling thread; the first
-// call also sets the inter-op pool to n (torch only allows that before its first use).
+// The run's thread budget: `flag` (--threads) if > 0, else $GENRE_THREADS, else
+// $OMP_NUM_THREADS, else `jobs` if > 0, else hardware_threads(). A variable that
+// is not a positive whole number is a DataError naming it.
+int thread_budget(int flag, int jobs);
+
+// Sets torch's intra-op threads on the calling thread; the first call also
+// sets the inter-op pool to n (torch only allows that before its first use).
 void cap_torch_threads(int n);
 int torch_threads();  // the intra-op thread count torch uses on the calling thread
 
@@ -29,6 +41,13 @@ int torch_threads();  // the intra-op thread count torch uses on the calling thr
 // the same accuracy to the last digit). Values that small move no weight, and
 // one mode for the whole process keeps results independent of which thread ran what.
 void flush_denormals();
+
+// What decides the last bits of a float result on a CPU: its model (OpenBLAS
+// and ATen pick their kernels from its features) and the variables that
+// override those picks: {cpu, aten_cpu_capability, openblas_coretype}, "auto"
+// where unset. Cheap (no LibTorch): the cache keeps entries per platform.
+std::string cpu_model();
+std::string numeric_platform();  // the three as one line
 
 // "auto" -> "cuda" when a GPU is usable, else "cpu"; "cpu" -> "cpu";
 // "cuda" without a usable GPU -> DataError saying so. Anything else -> DataError.

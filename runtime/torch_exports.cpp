@@ -2,11 +2,13 @@
 // describes. Each entry sets the calling thread's LibTorch threads, resolves
 // device "auto", and turns LibTorch's own errors into genre's.
 #include <ATen/Parallel.h>
+#include <dlfcn.h>
 #include <c10/util/Exception.h>
 #include <torch/cuda.h>
 
 #include <algorithm>
 #include <mutex>
+#include <string>
 
 #include "runtime/torch_api.h"
 
@@ -28,7 +30,7 @@ void set_threads(int n) {
 }
 
 FitContext prepared(const FitContext& c) {
-  set_threads(c.threads);
+  set_threads(1);
   FitContext out = c;
   if (out.device == "auto") out.device = torch::cuda::is_available() ? "cuda" : "cpu";
   return out;
@@ -51,8 +53,8 @@ const TorchApi api{
       return guarded([&] { return predict_classifier(m, t, prepared(ctx)); });
     },
     .audio_features = [](const std::vector<audio::Clip>& clips, const std::vector<audio::Feature>& which,
-                         const audio::Settings& s, int threads) {
-      set_threads(threads);
+                         const audio::Settings& s) {
+      set_threads(1);
       return guarded([&] { return audio::compute(clips, which, s); });
     },
     .fit_next_step = [](const json& spec, const Table& train, const Table* validate, const FitContext& ctx) {
@@ -64,6 +66,13 @@ const TorchApi api{
     .set_threads = set_threads,
     .threads = [] { return at::get_num_threads(); },
     .cuda_available = [] { return torch::cuda::is_available(); },
+    .blas_core =
+        [] {
+          // OpenBLAS picks its kernels by CPU (or $OPENBLAS_CORETYPE); another BLAS has no such call.
+          using Fn = char* (*)();
+          auto f = reinterpret_cast<Fn>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+          return std::string(f ? f() : "not OpenBLAS");
+        },
 };
 
 }  // namespace

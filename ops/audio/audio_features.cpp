@@ -214,7 +214,7 @@ Value run_audio_features(const OpContext& ctx) {
     for (size_t i = 0; i < n; ++i)
       if (errors[first + i].empty()) good.push_back(std::move(clips[i]));
     auto feats = good.empty() || which.empty() ? std::vector<audio::ClipFeatures>{}
-                              : torch_api().audio_features(good, which, s, ctx.threads);
+                              : torch_api().audio_features(good, which, s);
     size_t next = 0;
     for (size_t i = 0; i < n; ++i) {
       ctx.progress(++done, files.size(), "clips");

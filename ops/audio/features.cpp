@@ -9,6 +9,7 @@
 #include "ops/audio/features.h"
 
 #include <ATen/Parallel.h>
+#include <tbb/parallel_for.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -217,11 +218,11 @@ Spectra stft(const std::vector<const Clip*>& batch, const Settings& s, bool need
   out.clips = B, out.frames = T, out.bins = bins;
   if (need_mag) out.mag = torch::empty({B, T, bins}, torch::kFloat);
   if (need_power) out.power = torch::empty({B, T, bins}, torch::kFloat);
-  // Chunks of frames keep the float64 work in cache; each chunk runs on one thread.
+  // Chunks of frames keep the float64 work in cache.
   const int chunk = 64;
   int per_clip = (T + chunk - 1) / chunk;
-  at::parallel_for(0, static_cast<int64_t>(B) * per_clip, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t job = begin; job < end; ++job) {
+  {
+    for (int64_t job = 0; job < static_cast<int64_t>(B) * per_clip; ++job) {
       int b = static_cast<int>(job / per_clip), t0 = static_cast<int>(job % per_clip) * chunk;
       int n = std::min(chunk, T - t0);
       // numpy: float64 window x float32 frames, FFT in float64, stored as complex64.
@@ -235,7 +236,7 @@ Spectra stft(const std::vector<const Clip*>& batch, const Settings& s, bool need
         if (p) p[i] = a * a;
       }
     }
-  });
+  }
   return out;
 }
 
@@ -436,13 +437,13 @@ void run_batch(const std::vector<const Clip*>& batch, std::vector<ClipFeatures*>
   Spectra sp;
   if (need_power || need_mag) sp = stft(batch, s, need_mag, need_power);
 
-  torch::Tensor mfcc;
-  if (wants(Feature::mfcc)) {
-    auto mel = torch::matmul(sp.power.view({B * T, F}), g.mel_t).view({B, T, s.n_mels});
-    std::vector<torch::Tensor> db;
-    for (int b = 0; b < B; ++b) db.push_back(power_to_db32(mel[b], s.top_db));
-    mfcc = torch::matmul(torch::stack(db), g.dct_t);  // B x T x n_mfcc
-  }
+  // One product per clip, not one over the batch: a BLAS may pick another kernel
+  // (and summation order) for another row count, and a clip's features must not
+  // depend on the clips it was batched with.
+  std::vector<torch::Tensor> mfcc;
+  if (wants(Feature::mfcc))
+    for (int b = 0; b < B; ++b)
+      mfcc.push_back(torch::matmul(power_to_db32(torch::matmul(sp.power[b], g.mel_t), s.top_db), g.dct_t));
   std::map<double, torch::Tensor> chroma_banks;  // by tuning
 
   for (int b = 0; b < B; ++b) {
@@ -487,8 +488,8 @@ void run_batch(const std::vector<const Clip*>& batch, std::vector<ClipFeatures*>
           // float32 first: a difference below 1e-7 of the value).
           Matrix m = rows(1, T);
           bool bw = f == Feature::bandwidth;
-          at::parallel_for(0, T, 64, [&](int64_t t0, int64_t t1) {
-            for (int64_t t = t0; t < t1; ++t) {
+          {
+            for (int64_t t = 0; t < T; ++t) {
               const float* x = mag + t * F;
               double len = 0, c = 0;
               for (int k = 0; k < F; ++k) len += x[k], c += freq[k] * x[k];
@@ -501,7 +502,7 @@ void run_batch(const std::vector<const Clip*>& batch, std::vector<ClipFeatures*>
               }
               m.v[t] = c;
             }
-          });
+          }
           cf.features.push_back(std::move(m));
           break;
         }
@@ -511,9 +512,9 @@ void run_batch(const std::vector<const Clip*>& batch, std::vector<ClipFeatures*>
           // reaches roll_percent of the frame's total: discrete, so summed as numpy does.
           Matrix m = rows(1, T);
           float pct = static_cast<float>(s.roll_percent);
-          at::parallel_for(0, T, 64, [&](int64_t t0, int64_t t1) {
+          {
             std::vector<float> cum(static_cast<size_t>(F));
-            for (int64_t t = t0; t < t1; ++t) {
+            for (int64_t t = 0; t < T; ++t) {
               const float* x = mag + t * F;
               float acc = 0;
               for (int k = 0; k < F; ++k) cum[k] = acc += x[k];
@@ -522,7 +523,7 @@ void run_batch(const std::vector<const Clip*>& batch, std::vector<ClipFeatures*>
               while (k < F - 1 && cum[k] < thr) ++k;
               m.v[t] = freq[k];
             }
-          });
+          }
           cf.features.push_back(std::move(m));
           break;
         }
@@ -530,9 +531,9 @@ void run_batch(const std::vector<const Clip*>& batch, std::vector<ClipFeatures*>
         case Feature::contrast: {
           int nb = s.n_bands + 1;
           std::vector<double> peak(static_cast<size_t>(nb) * T), valley(peak.size());
-          at::parallel_for(0, T, 16, [&](int64_t t0, int64_t t1) {
+          {
             std::vector<float> v;
-            for (int64_t t = t0; t < t1; ++t) {
+            for (int64_t t = 0; t < T; ++t) {
               const float* x = mag + t * F;
               for (int k = 0; k < nb; ++k) {
                 const Band& band = g.bands[k];
@@ -544,7 +545,7 @@ void run_batch(const std::vector<const Clip*>& batch, std::vector<ClipFeatures*>
                 peak[static_cast<size_t>(k) * T + t] = hi / static_cast<float>(band.q);
               }
             }
-          });
+          }
           power_to_db64(peak, s.top_db);
           power_to_db64(valley, s.top_db);
           Matrix m = rows(nb, T);
@@ -612,8 +613,9 @@ std::vector<ClipFeatures> compute(const std::vector<Clip>& clips, const std::vec
   auto wants = [&](Feature f) { return std::find(which.begin(), which.end(), f) != which.end(); };
   torch::NoGradGuard no_grad;
 
-  // Clips of one rate and length share each tensor op; batches run side by
-  // side, one thread each (on CPU that scales better than threads inside an op).
+  // Clips of one rate and length share the framing and FFT; batches run side by
+  // side on TBB's threads, each batch on one thread with one LibTorch thread, so
+  // a clip's features are the same whatever the thread count.
   std::map<int, Shared> shared;
   std::map<std::pair<int, size_t>, std::vector<size_t>> groups;
   for (size_t i = 0; i < clips.size(); ++i) {
@@ -628,13 +630,13 @@ std::vector<ClipFeatures> compute(const std::vector<Clip>& clips, const std::vec
       batches.emplace_back(members.begin() + first, members.begin() + std::min(members.size(), first + per));
 
   std::vector<ClipFeatures> out(clips.size());
-  at::parallel_for(0, static_cast<int64_t>(batches.size()), 1, [&](int64_t begin, int64_t end) {
-    for (int64_t j = begin; j < end; ++j) {
-      std::vector<const Clip*> batch;
-      std::vector<ClipFeatures*> dst;
-      for (size_t i : batches[j]) batch.push_back(&clips[i]), dst.push_back(&out[i]);
-      run_batch(batch, dst, which, s, shared.at(batch[0]->rate));
-    }
+  tbb::parallel_for(size_t(0), batches.size(), [&](size_t j) {
+    at::set_num_threads(1);  // per OS thread: TBB's workers start with OpenMP's default
+    torch::NoGradGuard no_grad_here;  // grad mode is per thread too
+    std::vector<const Clip*> batch;
+    std::vector<ClipFeatures*> dst;
+    for (size_t i : batches[j]) batch.push_back(&clips[i]), dst.push_back(&out[i]);
+    run_batch(batch, dst, which, s, shared.at(batch[0]->rate));
   });
   return out;
 }

@@ -60,6 +60,9 @@ json evaluate_one(const Model& m, const Table& data, const std::set<std::string>
   }
   if (want.count("history")) out["history"] = m.info.value("history", json::array());
   if (want.count("trials")) out["trials"] = m.info.value("trials", json::array());
+  // Every row's class, for `genre verify` on another platform: it compares models by
+  // their predictions (McNemar, paired bootstrap), not by luck in the last digits.
+  out["predictions"] = {{"truth", truth}, {"pred", pred}};
   return out;
 }
 
@@ -76,9 +79,9 @@ Value run_evaluate(const OpContext& ctx) {
   } else {
     want = {"accuracy", "macro_f1", "confusion"};
   }
-  FitContext fc{.threads = ctx.threads, .device = ctx.device, .seed = ctx.seed, .progress = ctx.progress};
+  FitContext fc{.device = ctx.device, .seed = ctx.seed, .progress = ctx.progress};
   // JSON objects sort their keys: "order" keeps the models as the script lists them.
-  json report = {{"rows", data.rows()}, {"models", json::object()}, {"order", json::array()}};
+  json report = {{"rows", data.rows()}, {"models", json::object()}, {"order", json::array()}, {"predictions", json::object()}};
   auto models = ctx.inputs_of("models");
   if (models.empty()) throw DataError("evaluate: no models to evaluate");
   for (const Input* in : models) {
@@ -88,6 +91,8 @@ Value run_evaluate(const OpContext& ctx) {
     if (!report.contains("classes")) report["classes"] = m->classes;
     json one = evaluate_one(*m, data, want, fc);
     if (report["classes"] != json(m->classes)) one["classes"] = m->classes;
+    report["predictions"][in->name] = std::move(one["predictions"]);
+    one.erase("predictions");
     report["models"][in->name] = std::move(one);
     report["order"].push_back(in->name);
   }
@@ -112,7 +117,7 @@ void register_evaluate() {
                .block = true,
                .block_item = Type::Symbol,
                .block_symbols = all_metrics,
-               .version = 1,
+               .version = 2,
                .doc = "predict `data` with every model and report the metrics named in the block (default accuracy, "
                       "macro_f1, confusion): accuracy; macro_f1; precision/recall/f1 per class (0 where undefined, "
                       "as scikit-learn's zero_division=0); confusion (rows = true, columns = predicted); pr_curve and "

@@ -157,7 +157,7 @@ Value make_ensemble(const OpContext& ctx, const std::string& op) {
       }
     } else {
       const Table& t = std::get<Table>(*dev);
-      FitContext fc{.threads = ctx.threads, .device = ctx.device, .seed = ctx.seed, .progress = ctx.progress};
+      FitContext fc{.device = ctx.device, .seed = ctx.seed, .progress = ctx.progress};
       json accs = json::array();
       for (size_t i = 0; i < ms.size(); i++) {
         std::vector<int> truth = label_indices(t, ms[i].model->classes);

@@ -31,7 +31,6 @@ std::vector<int> label_indices(const Table& t, const std::vector<std::string>& c
 std::vector<std::string> class_names(const Table& t);
 
 struct FitContext {
-  int threads = 1;
   std::string device = "cpu";
   uint64_t seed = 0;
   std::function<void(size_t done, size_t total, const std::string& what)> progress = [](size_t, size_t, const std::string&) {};

@@ -122,7 +122,7 @@ Value run_next_step_loss(const OpContext& ctx) {
     throw DataError(fmt::format("next_step_loss: {} models but {} test tables; give one table for all, or one per "
                                 "model in the same order (the same `for` as the models)",
                                 models.size(), data.size()));
-  FitContext fc{.threads = ctx.threads, .device = ctx.device, .seed = ctx.seed, .progress = ctx.progress};
+  FitContext fc{.device = ctx.device, .seed = ctx.seed, .progress = ctx.progress};
   json report = {{"kind", "next_step_loss"}, {"models", json::object()}, {"order", json::array()}};
   size_t rows = 0;
   for (size_t i = 0; i < models.size(); ++i) {

@@ -49,33 +49,69 @@ TEST_CASE("lock then verify: a clean re-run matches - a parameter changed withou
   CHECK(drift.first == 1);
   CHECK_THAT(drift.second, Catch::Contains("value r/svm1/accuracy"));
   CHECK_THAT(drift.second, Catch::Contains("exact (same platform)"));
+  // The change itself, read from the ops' parameters (the same on every platform).
+  CHECK_THAT(drift.second, Catch::Contains("op svm1/fit parameter"));
+  CHECK_THAT(drift.second, Catch::Contains("model/C: 1 -> 2"));
   CHECK_THAT(drift.second, !Catch::Contains("value r/knn5/"));  // the KNN did not change
 }
 
-TEST_CASE("verify on another platform compares floats within the lock's tolerances, counts exactly", "[e2e][lock]") {
+TEST_CASE("verify on another platform judges each model by its predictions: noise passes, drift fails", "[e2e][lock]") {
   TempDir d;
   std::string f = d.write("study.genre", small_study("1"));
   std::string cache = " --cache " + (d.path / "cache").string();
   REQUIRE(e2e::run(genre("lock " + f + cache)).first == 0);
   json j = json::parse(slurp(f + ".lock"));
   j["platform"]["cpu"] = "some other machine";
+  REQUIRE(j["predictions"].contains("r/knn5"));
+  std::string truth = j["predictions"]["r/knn5"]["truth"], pred = j["predictions"]["r/knn5"]["pred"];
+  REQUIRE(truth.size() == pred.size());
+  REQUIRE(truth.size() > 1000);
+  // The locked model as if it had predicted `flips` more rows right (-) or wrong (+) than it did.
+  auto with = [&](int wrong, int right) {
+    json k = j;
+    std::string p = pred;
+    for (size_t r = 0; r < p.size() && (wrong > 0 || right > 0); ++r)
+      if (p[r] == truth[r] && wrong > 0) p[r] = truth[r] == '0' ? '1' : '0', --wrong;
+      else if (p[r] != truth[r] && right > 0) p[r] = truth[r], --right;
+    k["predictions"]["r/knn5"]["pred"] = p;
+    d.write("study.genre.lock", k.dump(2));
+    return e2e::run(genre("verify " + f + cache));
+  };
+
+  auto same = with(0, 0);
+  INFO(same.second);
+  CHECK(same.first == 0);
+  CHECK_THAT(same.second, Catch::Contains("r/knn5: identical"));
+
+  // A few rows either way: what another CPU's rounding does to a model.
+  auto noise = with(3, 4);
+  INFO(noise.second);
+  CHECK(noise.first == 0);
+  CHECK_THAT(noise.second, Catch::Contains("r/knn5: within noise; 7 of"));
+  CHECK_THAT(noise.second, Catch::Contains("McNemar p = 1"));
+
+  // 40 rows the locked model got right are wrong now, and none the other way: a real change.
+  auto drift = with(0, 40);
+  INFO(drift.second);
+  CHECK(drift.first == 1);
+  CHECK_THAT(drift.second, Catch::Contains("r/knn5: DRIFT; 40 of"));
+  CHECK_THAT(drift.second, Catch::Contains("value r/knn5/accuracy"));
+  CHECK_THAT(drift.second, Catch::Contains("the model's predictions"));
+  CHECK_THAT(drift.second, !Catch::Contains("value r/svm1/"));
+
+  // Without predictions (a lock from before they were kept), floats keep to the tolerances, counts are exact.
+  j.erase("predictions");
   double acc = j["values"]["r/knn5/accuracy"];
   double tol = j["tolerance"]["accuracy"];
-
   j["values"]["r/knn5/accuracy"] = acc + tol / 2;
   d.write("study.genre.lock", j.dump(2));
-  auto within = e2e::run(genre("verify " + f + cache));
-  INFO(within.second);
-  CHECK(within.first == 0);
-
+  CHECK(e2e::run(genre("verify " + f + cache)).first == 0);
   j["values"]["r/knn5/accuracy"] = acc + tol * 2;
   d.write("study.genre.lock", j.dump(2));
   auto beyond = e2e::run(genre("verify " + f + cache));
   INFO(beyond.second);
   CHECK(beyond.first == 1);
-  CHECK_THAT(beyond.second, Catch::Contains("value r/knn5/accuracy"));
   CHECK_THAT(beyond.second, Catch::Contains("(accuracy)"));
-
   j["values"]["r/knn5/accuracy"] = acc;
   j["values"]["r/knn5/confusion/0/0"] = j["values"]["r/knn5/confusion/0/0"].get<double>() + 1;
   d.write("study.genre.lock", j.dump(2));
@@ -119,19 +155,101 @@ TEST_CASE("plan --explain traces a changed key to the parameter that changed", "
   CHECK_THAT(unknown.second, Catch::Contains("svm1/fit"));
 }
 
-TEST_CASE("the same script and data give bit-identical results across runs and --jobs values", "[e2e][lock]") {
-  // The quick-start study trains a LibTorch network, a KNN and an SVM.
+namespace {
+
+// The quick-start study (a LibTorch network, a KNN, an SVM on 9,355 shipped rows; ~2 s) copied with
+// its data, so that the test can change either.
+struct Quickstart {
   TempDir d;
-  std::string script = (fs::path(GENRE_EXAMPLES) / "fma_quickstart.genre").string();
-  std::vector<std::string> results;
-  for (auto [name, jobs] : {std::pair{"a", 1}, {"b", 2}, {"c", 2}}) {
+  std::string script;
+  Quickstart() {
+    fs::path ex(GENRE_EXAMPLES);
+    script = d.write("examples/q.genre", slurp(ex / "fma_quickstart.genre")).string();
+    d.write("data/fma/fma_echonest_genre.csv", slurp(fma_csv()));
+  }
+  // results.json of a run in a fresh cache, with `env` before the command.
+  std::string results(const std::string& name, const std::string& env, const std::string& args) {
     std::string dir = (d.path / name).string();
-    auto r = e2e::run(genre("run " + script + " --jobs " + std::to_string(jobs) + " --cache " + dir + "/cache --out " + dir));
+    auto r = e2e::run(env + " " + genre("run " + script + " " + args + " --cache " + dir + "/cache --out " + dir));
     INFO(r.second);
     REQUIRE(r.first == 0);
-    results.push_back(slurp(fs::path(dir) / "results.json"));
+    return slurp(fs::path(dir) / "results.json");
   }
-  CHECK(results[0].size() > 100);
-  CHECK(results[0] == results[1]);
-  CHECK(results[1] == results[2]);
+  std::pair<int, std::string> verify(const std::string& env) {
+    return e2e::run(env + " " + genre("verify " + script + " --cache " + (d.path / "vcache").string()));
+  }
+};
+
+// Whether this CPU can run ATen's AVX-512 kernels (ATEN_CPU_CAPABILITY=avx512 is ignored otherwise).
+bool has_avx512() {
+  std::string flags = slurp("/proc/cpuinfo");
+  return flags.find(" avx512f") != std::string::npos && flags.find(" avx512bw") != std::string::npos &&
+         flags.find(" avx512vl") != std::string::npos && flags.find(" avx512dq") != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("results are bit-identical across --jobs and --threads, and within each CPU capability", "[e2e][lock]") {
+  Quickstart q;
+  std::vector<std::string> caps = {"", "ATEN_CPU_CAPABILITY=default", "ATEN_CPU_CAPABILITY=avx2"};
+  if (has_avx512()) caps.push_back("ATEN_CPU_CAPABILITY=avx512");
+  int n = 0;
+  for (auto& cap : caps) {
+    INFO(cap);
+    std::string a = q.results("r" + std::to_string(n++), cap, "--jobs 1");
+    CHECK(a.size() > 100);
+    CHECK(q.results("r" + std::to_string(n++), cap, "--jobs 2") == a);
+    if (cap.empty()) {
+      CHECK(q.results("r" + std::to_string(n++), cap, "--jobs 4") == a);
+      CHECK(q.results("r" + std::to_string(n++), cap, "--jobs 1 --threads 2") == a);
+      CHECK(q.results("r" + std::to_string(n++), "OMP_NUM_THREADS=2 GENRE_THREADS=3", "") == a);
+    }
+  }
+}
+
+TEST_CASE("verify passes across CPU capabilities, and a real change fails it on the same and another", "[e2e][lock]") {
+  Quickstart q;
+  auto lock = e2e::run(genre("lock " + q.script + " --cache " + (q.d.path / "lcache").string()));
+  INFO(lock.second);
+  REQUIRE(lock.first == 0);
+  std::vector<std::string> others = {"ATEN_CPU_CAPABILITY=default", "ATEN_CPU_CAPABILITY=avx2"};
+  if (has_avx512()) others.push_back("ATEN_CPU_CAPABILITY=avx512");
+  for (auto& cap : others) {
+    auto v = q.verify(cap);
+    INFO(cap << "\n" << v.second);
+    CHECK(v.first == 0);
+    CHECK_THAT(v.second, Catch::Contains("each evaluated model is judged by its predictions"));
+    CHECK_THAT(v.second, Catch::Contains("compare/nn: "));
+  }
+  auto same = q.verify("");
+  INFO(same.second);
+  CHECK(same.first == 0);
+  CHECK_THAT(same.second, !Catch::Contains("judged by its predictions"));  // the same platform: bit for bit
+
+  // A real change, seen the same way on this platform and on another: one row of the data...
+  std::string csv = slurp(q.d.path / "data/fma/fma_echonest_genre.csv");
+  size_t row = csv.find('\n') + 1;  // the first data row: track_id,genre_top,...
+  size_t b = csv.find(',', row) + 1, e = csv.find(',', b);
+  std::string changed = csv.substr(0, b) + (csv.substr(b, e - b) == "Rock" ? "Pop" : "Rock") + csv.substr(e);
+  q.d.write("data/fma/fma_echonest_genre.csv", changed);
+  for (std::string cap : {"", "ATEN_CPU_CAPABILITY=default"}) {
+    auto v = q.verify(cap);
+    INFO(cap << "\n" << v.second);
+    CHECK(v.first == 1);
+    CHECK_THAT(v.second, Catch::Contains("data ../data/fma/fma_echonest_genre.csv"));
+  }
+  q.d.write("data/fma/fma_echonest_genre.csv", csv);
+
+  // ... and the network's learning rate.
+  std::string text = slurp(q.script);
+  size_t lr = text.find("adam(lr: 0.001)");
+  REQUIRE(lr != std::string::npos);
+  q.d.write("examples/q.genre", text.substr(0, lr) + "adam(lr: 0.01)" + text.substr(lr + 15));
+  for (std::string cap : {"", "ATEN_CPU_CAPABILITY=default"}) {
+    auto v = q.verify(cap);
+    INFO(cap << "\n" << v.second);
+    CHECK(v.first == 1);
+    CHECK_THAT(v.second, Catch::Contains("op nn/fit parameter"));
+    CHECK_THAT(v.second, Catch::Contains("lr: 0.001 -> 0.01"));
+  }
 }

@@ -53,7 +53,7 @@ json spec(const std::string& target, json extra = json::object()) {
   return s;
 }
 
-FitContext fc() { return FitContext{.threads = 1, .device = "cpu", .seed = 11}; }
+FitContext fc() { return FitContext{.device = "cpu", .seed = 11}; }
 
 Value call(const std::string& op, std::vector<Input> inputs) {
   register_all();

@@ -25,7 +25,6 @@ const std::string data_dir = std::string(GENRE_SHARED_DATA) + "/genre-factor";
 
 double test_accuracy(const json& spec, const Table& train, const Table& test) {
   FitContext ctx;
-  ctx.threads = 2;
   Model m = fit_model(spec, train, nullptr, ctx);
   return metrics::accuracy(label_indices(test, m.classes), argmax_rows(predict_scores(m, test, ctx)));
 }

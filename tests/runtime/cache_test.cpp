@@ -51,7 +51,11 @@ TEST_CASE("cache: put then get returns the value, laid out by key prefix", "[cac
   CHECK_FALSE(c.contains(key));
   c.put(key, json{{"accuracy", 0.75}});
   CHECK(c.contains(key));
-  CHECK(c.path_of(key) == d / key.substr(0, 2) / (key + ".val"));
+  // Entries live in one folder per numeric platform (cpu-xxxxxxxx), then by key prefix.
+  fs::path entries = c.path_of(key).parent_path().parent_path();
+  CHECK(entries.parent_path() == d);
+  CHECK(entries.filename().string().rfind("cpu-", 0) == 0);
+  CHECK(c.path_of(key) == entries / key.substr(0, 2) / (key + ".val"));
   CHECK(fs::exists(c.path_of(key)));
   auto v = c.get(key, &problem);
   REQUIRE(v);
@@ -64,8 +68,22 @@ TEST_CASE("cache: put then get returns the value, laid out by key prefix", "[cac
   CHECK(std::get<Table>(*t).cols[0].num[1] == 2);
   // Only the entry is left in the folder: no temp files.
   size_t files = 0;
-  for (auto& e : fs::directory_iterator(d / key.substr(0, 2))) files += e.path().extension() == ".val" ? 1 : 100;
+  for (auto& e : fs::directory_iterator(c.path_of(key).parent_path())) files += e.path().extension() == ".val" ? 1 : 100;
   CHECK(files == 1);
+  fs::remove_all(d);
+}
+
+TEST_CASE("cache: another numeric platform (ATEN_CPU_CAPABILITY) does not see this one's entries", "[cache]") {
+  fs::path d = temp_dir("platform");
+  unsetenv("ATEN_CPU_CAPABILITY");
+  Cache here(d);
+  here.put(key, json(1));
+  setenv("ATEN_CPU_CAPABILITY", "default", 1);
+  Cache other(d);
+  CHECK_FALSE(other.contains(key));
+  CHECK(other.path_of(key) != here.path_of(key));
+  unsetenv("ATEN_CPU_CAPABILITY");
+  CHECK(Cache(d).contains(key));
   fs::remove_all(d);
 }
 
@@ -91,7 +109,7 @@ TEST_CASE("cache: a flipped byte is caught by the checksum and the entry moved a
   CHECK_FALSE(c.get(key, &problem));
   CHECK(problem == "cache entry " + key + " is corrupt (checksum mismatch): recomputing");
   CHECK_FALSE(fs::exists(p));
-  fs::path aside = d / key.substr(0, 2) / (key + ".corrupt");
+  fs::path aside = c.path_of(key).parent_path() / (key + ".corrupt");
   CHECK(read_file(aside) == bytes);
   // Never read again: the next get is a plain miss.
   problem.clear();
@@ -114,7 +132,7 @@ TEST_CASE("cache: truncated and foreign entries are misses with a reason", "[cac
   CHECK_FALSE(c.get(key, &problem));
   CHECK(problem == "cache entry " + key + " is corrupt (truncated: " + std::to_string(bytes.size() - 29) + " of " +
                        std::to_string(bytes.size() - 24) + " bytes): recomputing");
-  CHECK(fs::exists(d / key.substr(0, 2) / (key + ".corrupt")));
+  CHECK(fs::exists(c.path_of(key).parent_path() / (key + ".corrupt")));
 
   write_file(p, bytes.substr(0, 10));  // shorter than the header
   CHECK_FALSE(c.get(key, &problem));
@@ -142,7 +160,7 @@ TEST_CASE("cache: a temp file left by a killed writer is never read as an entry"
   std::string other = hash_hex("other node");
   c.put(other, json("from the other key"));
   // A complete, valid entry, but under a temp name for `key`.
-  fs::path dir = d / key.substr(0, 2);
+  fs::path dir = c.path_of(key).parent_path();
   fs::create_directories(dir);
   fs::path old_tmp = dir / (key + ".val.tmp.4242.17.0");
   fs::path new_tmp = dir / (key + ".val.tmp.4242.17.1");

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <tbb/parallel_for.h>
+
 #include "runtime/scheduler.h"
 #include "runtime/value.h"
 
@@ -93,6 +95,22 @@ TEST_CASE("scheduler: never more than jobs at once, even above the core count", 
   for (auto& t : tasks) t.run = [&] { g.hold(100); };
   run_dag(tasks, jobs);
   CHECK(g.most == jobs);
+}
+
+TEST_CASE("scheduler: jobs bounds the tasks, threads the work: a lone task's loop uses every thread", "[scheduler]") {
+  // 1 job, 3 threads: one task at a time, but its tbb::parallel_for runs 3 items at once.
+  Gauge tasks_at_once, items_at_once;
+  std::vector<Task> tasks(2);
+  for (auto& t : tasks)
+    t.run = [&] {
+      tasks_at_once.hold(0);
+      int n = ++tasks_at_once.now;
+      tbb::parallel_for(0, 6, [&](int) { items_at_once.hold(150); });
+      --tasks_at_once.now;
+      CHECK(n == 1);
+    };
+  run_dag(tasks, 1, false, 3);
+  CHECK(items_at_once.most == 3);
 }
 
 TEST_CASE("scheduler: a dependent waits even when slots are free", "[scheduler]") {

@@ -7,14 +7,27 @@
 
 using namespace genre;
 
-TEST_CASE("threads: torch threads per op divide the cores among jobs", "[threads]") {
+TEST_CASE("threads: the budget is --threads, else GENRE_THREADS, else OMP_NUM_THREADS, else --jobs, else the cores",
+          "[threads]") {
+  unsetenv("GENRE_THREADS");
+  unsetenv("OMP_NUM_THREADS");
   int hw = hardware_threads();
   CHECK(hw >= 1);
-  CHECK(torch_threads_per_op(1) == hw);
-  CHECK(torch_threads_per_op(hw) == 1);
-  CHECK(torch_threads_per_op(hw * 4) == 1);  // never 0
-  CHECK(torch_threads_per_op(2) == std::max(1, hw / 2));
-  CHECK(torch_threads_per_op(0) == hw);
+  CHECK(thread_budget(0, 0) == hw);
+  CHECK(thread_budget(0, 1) == 1);  // --jobs 1 means one thread in all
+  CHECK(thread_budget(0, 3) == 3);
+  CHECK(thread_budget(5, 1) == 5);
+  setenv("OMP_NUM_THREADS", "3,1", 1);  // OpenMP's per-level list: the outer level counts
+  CHECK(thread_budget(0, 1) == 3);
+  setenv("GENRE_THREADS", "2", 1);
+  CHECK(thread_budget(0, 1) == 2);
+  CHECK(thread_budget(7, 1) == 7);
+  setenv("GENRE_THREADS", "two", 1);
+  CHECK_THROWS_WITH(thread_budget(0, 0), "GENRE_THREADS=\"two\" is not a thread count (a whole number from 1 to 4096)");
+  setenv("GENRE_THREADS", "0", 1);
+  CHECK_THROWS_AS(thread_budget(0, 0), DataError);
+  unsetenv("GENRE_THREADS");
+  unsetenv("OMP_NUM_THREADS");
 }
 
 TEST_CASE("threads: cap_torch_threads sets the count on the calling thread", "[threads]") {

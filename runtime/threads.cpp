@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "runtime/torch_api.h"
@@ -29,13 +30,24 @@ void flush_denormals() {
 }
 
 std::string cpu_model() {
+  // A model name can be as vague as "AMD EPYC": the family and model numbers and
+  // the widest vector unit tell the generations apart.
+  std::map<std::string, std::string> first;
   std::ifstream f("/proc/cpuinfo");
-  for (std::string line; std::getline(f, line);)
-    if (line.rfind("model name", 0) == 0) {
-      auto colon = line.find(':');
-      return colon == std::string::npos ? line : line.substr(line.find_first_not_of(' ', colon + 1));
-    }
-  return "unknown";
+  for (std::string line; std::getline(f, line) && !line.empty();) {
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string k = line.substr(0, line.find_last_not_of(" \t", colon - 1) + 1);
+    auto b = line.find_first_not_of(' ', colon + 1);
+    first.emplace(k, b == std::string::npos ? "" : line.substr(b));
+  }
+  if (!first.count("model name")) return "unknown";
+  std::string flags = " " + first["flags"] + " ";
+  auto has = [&](const char* f) { return flags.find(std::string(" ") + f + " ") != std::string::npos; };
+  const char* isa = has("avx512f") && has("avx512bw") && has("avx512vl") && has("avx512dq") ? "avx512"
+                    : has("avx2") && has("fma")                                             ? "avx2"
+                                                                                            : "sse";
+  return first["model name"] + " (family " + first["cpu family"] + " model " + first["model"] + ", " + isa + ")";
 }
 
 std::string numeric_platform() {

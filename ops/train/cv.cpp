@@ -5,6 +5,7 @@
 // foldN_train and scores it on foldN_val, and `cv_summary`, which lays the
 // folds out with their mean and standard deviation. Folds run in parallel and
 // are cached one by one, like grid's trials.
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -58,6 +59,8 @@ Value run_cv_fold(const OpContext& ctx) {
     else if (name == "recall") out[name] = rec;
     else throw InternalError("cv: unknown metric " + name);
   }
+  // The held-out rows' classes, for `genre verify` on another platform (see evaluate).
+  out["predictions"] = {{"truth", truth}, {"pred", pred}, {"classes", m.classes}};
   return out;
 }
 
@@ -68,14 +71,32 @@ Value run_cv_summary(const OpContext& ctx) {
   if (folds.empty()) throw InternalError("cv_summary: no folds");
   std::vector<std::string> names = wanted(ctx.params);
   json models = json::object(), order = json::array(), mean = json::object(), sd = json::object();
+  json predictions = json::object();
   size_t rows = 0;
+  // Every fold's held-out rows together, in one class numbering, judge the mean and std.
+  std::set<std::string> names_seen;
+  for (auto* f : folds)
+    for (auto& c : std::get<json>(*f->value).value("/predictions/classes"_json_pointer, json::array())) names_seen.insert(c);
+  std::vector<std::string> all(names_seen.begin(), names_seen.end());
+  json pooled = {{"truth", json::array()}, {"pred", json::array()}};
   for (size_t f = 0; f < folds.size(); f++) {
-    const json& r = std::get<json>(*folds[f]->value);
+    json r = std::get<json>(*folds[f]->value);
     std::string key = fmt::format("fold{}", f + 1);
+    if (r.contains("predictions")) {
+      json p = r["predictions"];
+      r.erase("predictions");
+      auto classes = p["classes"].get<std::vector<std::string>>();
+      auto index = [&](int c) { return int(std::lower_bound(all.begin(), all.end(), classes.at(size_t(c))) - all.begin()); };
+      for (int c : p["truth"].get<std::vector<int>>()) pooled["truth"].push_back(index(c));
+      for (int c : p["pred"].get<std::vector<int>>()) pooled["pred"].push_back(index(c));
+      p.erase("classes");
+      predictions[key] = std::move(p);
+    }
     models[key] = r;
     order.push_back(key);
     rows += r.value("rows", size_t(0));
   }
+  if (!predictions.empty()) predictions["mean"] = predictions["std"] = pooled;
   for (auto& name : names) {
     double m = 0, s = 0, n = double(folds.size());
     for (auto& key : order) m += models[key.get<std::string>()].at(name).get<double>();
@@ -94,6 +115,7 @@ Value run_cv_summary(const OpContext& ctx) {
   return json{{"rows", rows},
               {"models", models},
               {"order", order},
+              {"predictions", predictions},
               {"cv", {{"k", folds.size()}, {"metrics", names}, {"mean", mean}, {"std", sd}, {"std_kind", "population"}}}};
 }
 
@@ -130,6 +152,7 @@ void register_cv() {
                           {.name = "test", .types = {Type::Table}, .required = true, .doc = "the fold's held-out rows"},
                           {.name = "metrics", .types = {Type::List}, .doc = "the metrics to compute"}},
                .result = Type::Report,
+               .version = 2,
                .doc = "(internal, made by cv) fit on one fold's training rows and score its held-out rows"},
               run_cv_fold);
 
@@ -138,6 +161,7 @@ void register_cv() {
                            .doc = "the cv_fold reports, fold 1 first"},
                           {.name = "metrics", .types = {Type::List}, .doc = "the metrics, in the block's order"}},
                .result = Type::Report,
+               .version = 2,
                .doc = "(internal, made by cv) per-fold metrics with their mean and population std"},
               run_cv_summary);
 }

@@ -51,7 +51,13 @@ struct State {
   std::vector<Open> opens;
   std::string kind, name;  // the definition being read
   Range kind_range, name_range;
+  int depth = 0;  // operands and `not`s open (see control::start)
 };
+
+// Brackets, unary minus and `not` nest by recursion: here, in the checker, the
+// planner and the formatter. Deeper than this is a script error, long before
+// any of them could run out of stack (~11 KB of it a level here; threads have 8 MB).
+constexpr int max_depth = 256;
 
 struct SyntaxError {
   std::string message, hint;
@@ -554,12 +560,28 @@ std::string fill(std::string msg, const State& s, const std::string& token) {
 
 template <typename Rule>
 struct control : p::normal<Rule> {
+  // Every level of nesting passes through an operand, or the operand of a `not`.
+  static constexpr bool nests = std::is_same_v<Rule, operand> || std::is_same_v<Rule, not_rhs>;
+
   template <typename In>
-  static void start(const In&, State& s) { s.marks.emplace_back(s.stack.size(), s.opens.size()); }
+  static void start(const In& in, State& s) {
+    if constexpr (nests)
+      if (++s.depth > max_depth) {
+        const auto& it = in.iterator();
+        throw SyntaxError{"the expression nests deeper than " + std::to_string(max_depth) +
+                              " levels of brackets, '-' or 'not'",
+                          "name the inner parts with `let` definitions", it.byte, int(it.line), int(it.column)};
+      }
+    s.marks.emplace_back(s.stack.size(), s.opens.size());
+  }
   template <typename In>
-  static void success(const In&, State& s) { s.marks.pop_back(); }
+  static void success(const In&, State& s) {
+    if constexpr (nests) --s.depth;
+    s.marks.pop_back();
+  }
   template <typename In>
   static void failure(const In&, State& s) {
+    if constexpr (nests) --s.depth;
     auto [stack, opens] = s.marks.back();
     s.marks.pop_back();
     s.stack.resize(stack);
@@ -695,6 +717,7 @@ Script parse(const std::string& file, const std::string& source, Diagnostics& d)
     st.stack.clear();
     st.marks.clear();
     st.opens.clear();
+    st.depth = 0;
     off = next_item(source, start);
   }
   return script;

@@ -306,3 +306,27 @@ TEST_CASE("load reads the file and prepends the modules it uses", "[parser]") {
   REQUIRE(f.list.size() == 1);
   CHECK(f.list[0].message == "cannot read the script '/nonexistent/x.genre'");
 }
+
+TEST_CASE("nesting deeper than 256 levels is a positioned error, not a stack overflow", "[parser]") {
+  // 20,000 '[' crashed every command that parsed the script.
+  for (std::string open : {"[", "(", "-", "not ", "(not -"}) {
+    std::string deep;
+    for (int i = 0; i < 20000; ++i) deep += open;
+    Diagnostics d;
+    Script s = parse("t.genre", "let x = " + deep + "1\nlet y = 2\n", d);
+    INFO(open);
+    REQUIRE(d.list.size() == 1);
+    CHECK(d.list[0].message == "the expression nests deeper than 256 levels of brackets, '-' or 'not'");
+    CHECK(d.list[0].range.begin.line == 1);
+    if (open == "[" || open == "(") CHECK(d.list[0].range.begin.col == 9 + 256);  // the 257th level
+    // The parser goes on with the next definition.
+    REQUIRE(s.defs.size() == 1);
+    CHECK(s.defs[0].name == "y");
+  }
+  // 200 levels are a script like any other: parsed, printed, formatted.
+  std::string ok;
+  for (int i = 0; i < 200; ++i) ok += "[";
+  ok += "1";
+  for (int i = 0; i < 200; ++i) ok += "]";
+  CHECK(value(ok) == ok);
+}

@@ -166,17 +166,26 @@ json make_lock(const Plan& plan, const json& results, const json& predictions, c
 namespace {
 
 // Is a model's change of predictions on another platform within noise? The
-// same rows are predicted by the locked and the new model: McNemar's exact
-// test on the rows where one is right and the other wrong, and paired,
-// class-stratified bootstrap intervals of the accuracy and macro-F1
-// differences. Drift when p < alpha or an interval leaves out 0.
-Verdict verdict(const std::string& model, const json& a, const json& b) {
-  const double alpha = 0.01, level = 0.99;
-  const int resamples = 1000;
+// same rows are predicted by the locked and the new model. A verify judges all
+// `models` of a lock at once, at a family-wise error rate of alpha = 1%: with a
+// dozen networks, each retrained on another CPU, one p below 0.01 turns up by
+// chance every few verifies. So:
+// - McNemar's exact test on the rows where one model is right and the other
+//   wrong, Holm-corrected across the models (compare_locks), for accuracy;
+// - a paired, class-stratified bootstrap interval of the macro-F1 change at the
+//   Bonferroni level 1 - alpha / models (errors that move between classes while
+//   the count of right rows stays), drift if it leaves out 0.
+// The accuracy change's interval at the same level is shown beside it.
+constexpr double alpha = 0.01;
+
+Verdict verdict(const std::string& model, const json& a, const json& b, size_t models) {
+  const double level = 1 - alpha / double(std::max<size_t>(models, 1));
+  const int resamples = 10000;  // the tails of a 99.9% interval still hold 5 resamples each
   Verdict v{model};
   std::vector<int> truth = decode(a.at("truth")), pa = decode(a.at("pred")), pb = decode(b.at("pred"));
   if (decode(b.at("truth")) != truth || pa.size() != truth.size() || pb.size() != truth.size()) {
     v.drift = true;
+    v.p = 0;
     v.text = "the evaluated rows or their labels changed";
     return v;
   }
@@ -197,15 +206,29 @@ Verdict verdict(const std::string& model, const json& a, const json& b) {
   stats::Metric f1 = [](auto& t, auto& p, int kk) { return metrics::macro_f1(t, p, kk); };
   auto d_acc = stats::paired_bootstrap(truth, pb, pa, k, acc, resamples, level, 1);
   auto d_f1 = stats::paired_bootstrap(truth, pb, pa, k, f1, resamples, level, 2);
-  auto outside = [](stats::Interval i) { return i.lo > 0 || i.hi < 0; };
-  v.drift = v.p < alpha || outside(d_acc) || outside(d_f1);
+  v.drift = d_f1.lo > 0 || d_f1.hi < 0;
   v.text = fmt::format("{} of {} rows predicted otherwise ({} now right, {} now wrong): McNemar p = {:.3g}; "
-                       "accuracy {:+.4f}, {:.0f}% interval of the change [{:+.4f}, {:+.4f}]; macro-F1 {:+.4f} "
+                       "accuracy {:+.4f}, {:.4g}% interval of the change [{:+.4f}, {:+.4f}]; macro-F1 {:+.4f} "
                        "[{:+.4f}, {:+.4f}]",
                        v.changed, truth.size(), only_b, only_a, v.p, metrics::accuracy(truth, pb) - metrics::accuracy(truth, pa),
                        level * 100, d_acc.lo, d_acc.hi, metrics::macro_f1(truth, pb, k) - metrics::macro_f1(truth, pa, k),
                        d_f1.lo, d_f1.hi);
   return v;
+}
+
+// Holm's step-down correction: the smallest p against alpha / m, the next
+// against alpha / (m - 1), ..., until one is not below its bound.
+void holm(std::vector<Verdict>& vs) {
+  std::vector<size_t> order(vs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return vs[x].p < vs[y].p; });
+  for (size_t r = 0; r < order.size(); ++r) {
+    Verdict& v = vs[order[r]];
+    double bound = alpha / double(vs.size() - r);
+    if (!(v.p < bound)) break;
+    if (!v.drift) v.text += fmt::format(" (below Holm's bound {:.3g})", bound);
+    v.drift = true;
+  }
 }
 
 // The evaluation ("report/model") a value path belongs to, if both locks hold its predictions.
@@ -264,13 +287,14 @@ Comparison compare_locks(const json& locked, const json& now) {
   c.same_platform = locked.value("platform", json()) == now.value("platform", json());
   // Another platform: each evaluated model is judged by its predictions.
   std::map<std::string, Verdict> verdicts;
-  if (!c.same_platform && locked.contains("predictions") && now.contains("predictions"))
+  if (!c.same_platform && locked.contains("predictions") && now.contains("predictions")) {
+    std::vector<std::string> both;
     for (auto& [model, a] : locked["predictions"].items())
-      if (now["predictions"].contains(model)) {
-        Verdict v = verdict(model, a, now["predictions"][model]);
-        c.verdicts.push_back(v);
-        verdicts.emplace(model, std::move(v));
-      }
+      if (now["predictions"].contains(model)) both.push_back(model);
+    for (auto& model : both) c.verdicts.push_back(verdict(model, locked["predictions"][model], now["predictions"][model], both.size()));
+    holm(c.verdicts);
+    for (auto& v : c.verdicts) verdicts.emplace(v.model, v);
+  }
   json tolerance = locked.value("tolerance", default_tolerance());
   section("values", "value", [&](const std::string& path, const json& a, const json& b) -> std::pair<std::string, bool> {
     auto ps = parts(path);

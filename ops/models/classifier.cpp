@@ -887,8 +887,10 @@ Model fit_classifier(const json& spec, const Table& train, const Table* validate
     }
     auto conf = confusion.view({kk, kk}).to(torch::kCPU);
     auto [prec, rec] = macro_pr(conf);
+    double epoch_loss = loss_sum.item<double>() / double(n);
+    stop_if_diverged(epoch_loss, epoch);
     json h = {{"epoch", epoch},
-              {"loss", loss_sum.item<double>() / double(n)},
+              {"loss", epoch_loss},
               {"acc", double(conf.trace().item<int64_t>()) / double(n)},
               {"precision", prec},
               {"recall", rec},

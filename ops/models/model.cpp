@@ -158,6 +158,13 @@ std::string spec_symbol(const json& spec, const std::string& key, const std::str
   return spec[key].get<std::string>();
 }
 
+void stop_if_diverged(double loss, int epoch) {
+  if (std::isfinite(loss)) return;
+  throw DataError(fmt::format("training stopped at epoch {}: the loss became {} (is the learning rate too large, or are "
+                              "the features unscaled?)",
+                              epoch, loss));
+}
+
 std::string pack_state(const json& j) {
   auto b = json::to_msgpack(j);
   return {b.begin(), b.end()};
@@ -167,7 +174,7 @@ json unpack_state(const std::string& bytes) {
   try {
     return json::from_msgpack(bytes);
   } catch (const json::exception& e) {
-    throw InternalError(std::string("model state is unreadable: ") + e.what());
+    throw DataError(std::string("a saved model is unreadable (a damaged cache entry?): ") + e.what());
   }
 }
 

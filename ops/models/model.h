@@ -37,6 +37,10 @@ struct FitContext {
 };
 
 Model fit_model(const json& spec, const Table& train, const Table* validate, const FitContext& ctx);
+
+// Keras's TerminateOnNaN: a training loss that is NaN or infinite ends the fit
+// with a DataError naming the epoch, instead of a model of NaN weights.
+void stop_if_diverged(double loss, int epoch);
 // rows x classes scores, higher = more likely (probabilities where the family has them).
 Matrix predict_scores(const Model& m, const Table& t, const FitContext& ctx);
 std::vector<int> argmax_rows(const Matrix& scores);

@@ -218,6 +218,7 @@ Model fit_next_step(const json& spec, const Table& train, const Table* validate,
       count += double(rows.size());
       ctx.progress(size_t(epoch - 1) * n + from + rows.size(), size_t(epochs) * n, "windows");
     }
+    stop_if_diverged(sum / count, epoch);
     json h = {{"epoch", epoch}, {"loss", sum / count}};
     if (validate) h["val_loss"] = score(*net, c, s, *validate, batch, dev).loss;
     history.push_back(h);

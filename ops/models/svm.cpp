@@ -37,12 +37,37 @@ struct Loaded {
   std::vector<int> label, nsv;
 };
 
-std::unique_ptr<Loaded> load(const Model& m) {
+// Every count and size is checked against the others before libsvm, which
+// trusts them, indexes with them: a damaged (or edited) cache entry must be an
+// error, not a read out of bounds.
+std::unique_ptr<Loaded> load(const Model& m) try {
   json st = unpack_state(m.state);
   auto p = std::make_unique<Loaded>();
-  size_t cols = st["cols"].get<size_t>();
-  int l = st["l"].get<int>();
-  auto flat = st["sv"].get<std::vector<double>>();
+  size_t cols = st.at("cols").get<size_t>();
+  int l = st.at("l").get<int>();
+  auto flat = st.at("sv").get<std::vector<double>>();
+  int k = st.at("nr_class").get<int>();
+  auto bad = [](const std::string& what) { throw DataError("the saved SVM is damaged: " + what); };
+  if (cols != m.features.size()) bad(fmt::format("{} feature columns, but the model names {}", cols, m.features.size()));
+  if (l < 0 || flat.size() != size_t(l) * cols) bad(fmt::format("{} support-vector values for {} x {}", flat.size(), l, cols));
+  if (k < 1 || size_t(k) > m.classes.size()) bad(fmt::format("{} classes, but the model has {}", k, m.classes.size()));
+  auto coef = st.at("coef").get<std::vector<std::vector<double>>>();
+  if (coef.size() != size_t(k - 1)) bad("coefficient rows do not match the classes");
+  for (auto& c : coef)
+    if (c.size() != size_t(l)) bad("a coefficient row does not match the support vectors");
+  auto rho = st.at("rho").get<std::vector<double>>();
+  auto label = st.at("label").get<std::vector<int>>();
+  auto nsv = st.at("nsv").get<std::vector<int>>();
+  if (rho.size() != size_t(k) * size_t(k - 1) / 2 || label.size() != size_t(k) || nsv.size() != size_t(k))
+    bad("per-class tables do not match the classes");
+  long total = 0;
+  for (size_t c = 0; c < size_t(k); ++c) {
+    if (label[c] < 0 || size_t(label[c]) >= m.classes.size() || nsv[c] < 0) bad("a class label or count is out of range");
+    total += nsv[c];
+  }
+  if (total != l) bad(fmt::format("per-class support vectors add up to {}, not {}", total, l));
+  int kernel = st.at("kernel").get<int>();
+  if (kernel != RBF && kernel != LINEAR) bad("unknown kernel " + std::to_string(kernel));
   p->nodes.resize(size_t(l) * (cols + 1));
   for (int i = 0; i < l; i++) {
     svm_node* row = &p->nodes[size_t(i) * (cols + 1)];
@@ -50,18 +75,18 @@ std::unique_ptr<Loaded> load(const Model& m) {
     row[cols] = {-1, 0};
     p->sv.push_back(row);
   }
-  p->coef = st["coef"].get<std::vector<std::vector<double>>>();
+  p->coef = std::move(coef);
   for (auto& c : p->coef) p->coef_ptr.push_back(c.data());
-  p->rho = st["rho"].get<std::vector<double>>();
-  p->label = st["label"].get<std::vector<int>>();
-  p->nsv = st["nsv"].get<std::vector<int>>();
+  p->rho = std::move(rho);
+  p->label = std::move(label);
+  p->nsv = std::move(nsv);
   svm_model& mm = p->model;
   mm.param.svm_type = C_SVC;
-  mm.param.kernel_type = st["kernel"].get<int>();
-  mm.param.gamma = st["gamma"].get<double>();
+  mm.param.kernel_type = kernel;
+  mm.param.gamma = st.at("gamma").get<double>();
   mm.param.degree = 3;
   mm.param.coef0 = 0;
-  mm.nr_class = st["nr_class"].get<int>();
+  mm.nr_class = k;
   mm.l = l;
   mm.SV = p->sv.data();
   mm.sv_coef = p->coef_ptr.data();
@@ -70,6 +95,8 @@ std::unique_ptr<Loaded> load(const Model& m) {
   mm.nSV = p->nsv.data();
   mm.free_sv = 0;
   return p;
+} catch (const json::exception& e) {
+  throw DataError(std::string("the saved SVM is damaged: ") + e.what());
 }
 
 }  // namespace

@@ -189,3 +189,16 @@ TEST_CASE("classifier options and their errors", "[classifier]") {
   positional["layers"][2] = {{"layer", "dense"}, {"units", "softmax"}};
   CHECK_NOTHROW(fit_model(positional, t, nullptr, {}));
 }
+
+TEST_CASE("a training loss that becomes NaN or infinite stops the fit with the epoch (TerminateOnNaN)", "[classifier]") {
+  // adam(lr: 1e308) used to train to NaN weights and exit 0.
+  Table t = blobs(120, 5);
+  try {
+    fit_model(mlp({{"optimizer", {{"optimizer", "sgd"}, {"lr", 1e30}}}, {"batch", 16}, {"epochs", 5}, {"seed", 1}}), t,
+              nullptr, {});
+    FAIL("the fit went on");
+  } catch (const DataError& e) {
+    CHECK_THAT(e.what(), Catch::StartsWith("training stopped at epoch "));
+    CHECK_THAT(e.what(), Catch::Contains("the loss became"));
+  }
+}

@@ -96,6 +96,43 @@ TEST_CASE("svm scores rank by votes and arg-max to libsvm's prediction", "[model
   }
 }
 
+TEST_CASE("a damaged saved SVM is a data error, not a read out of bounds", "[models]") {
+  // A cache entry whose checksum was recomputed after an edit once crashed predict with SIGSEGV.
+  Table train = testing::read_table(testing::models_data("knn_svm_train.csv"), "genre");
+  Table test = testing::read_table(testing::models_data("knn_svm_test.csv"), "genre");
+  Model good = fit_model({{"spec", "svm"}}, train, nullptr, {});
+  json st = unpack_state(good.state);
+  auto damaged = [&](const char* field, json value) {
+    Model m = good;
+    json s = st;
+    s[field] = std::move(value);
+    m.state = pack_state(s);
+    try {
+      predict_scores(m, test, {});
+    } catch (const DataError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  int l = st["l"];
+  CHECK_THAT(damaged("l", l + 5), Catch::StartsWith("the saved SVM is damaged: "));
+  CHECK_THAT(damaged("l", -1), Catch::StartsWith("the saved SVM is damaged: "));
+  CHECK_THAT(damaged("cols", 1), Catch::Contains("1 feature columns"));
+  CHECK_THAT(damaged("nr_class", 40), Catch::Contains("40 classes"));
+  json nsv = st["nsv"];
+  nsv[0] = nsv[0].get<int>() + 1;
+  CHECK_THAT(damaged("nsv", nsv), Catch::Contains("add up to"));
+  json label = st["label"];
+  label[0] = 99;
+  CHECK_THAT(damaged("label", label), Catch::Contains("out of range"));
+  CHECK_THAT(damaged("kernel", 7), Catch::Contains("unknown kernel 7"));
+  CHECK_THAT(damaged("rho", "x"), Catch::StartsWith("the saved SVM is damaged: "));
+  Model garbage = good;
+  garbage.state = "not a model";
+  CHECK_THROWS_AS(predict_scores(garbage, test, {}), DataError);
+  CHECK(predict_scores(good, test, {}).rows == test.rows());  // the real one still predicts
+}
+
 TEST_CASE("baselines", "[models]") {
   Table train = tiny({1, 2, 3, 4, 5}, {"rock", "pop", "rock", "pop", "rock"});
   Table test = tiny(std::vector<double>(300, 0.0), std::vector<std::string>(300, "pop"));

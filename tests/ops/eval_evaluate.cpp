@@ -71,6 +71,14 @@ TEST_CASE("fit and evaluate report scikit-learn's accuracy under the script's na
   CHECK(r["models"]["svm"]["pr_curve"]["rock"]["recall"].back() == 0);
   CHECK(r["models"]["knn"]["history"] == json::array());
   CHECK_FALSE(r["models"]["knn"].contains("trials"));
+  // Every row's true and predicted class, kept for verify; they agree with the confusion matrix.
+  json p = r["predictions"]["majority"];
+  REQUIRE(p["truth"].size() == 100);
+  REQUIRE(p["pred"].size() == 100);
+  std::vector<std::vector<long>> counted(3, std::vector<long>(3, 0));
+  for (size_t i = 0; i < 100; i++) counted[p["truth"][i].get<size_t>()][p["pred"][i].get<size_t>()]++;
+  CHECK(json(counted) == cm);
+  CHECK_FALSE(r["models"]["knn"].contains("predictions"));
 }
 
 TEST_CASE("trial reports train and validation scores", "[eval]") {

@@ -109,6 +109,27 @@ TEST_CASE("cv: one fold's scores (cv_fold) against a hand-computed case", "[cv]"
   CHECK_THAT(r["macro_f1"].get<double>(), WithinAbs((0.5 + 2.0 / 3) / 2, 1e-15));
   CHECK(r["rows"] == 5);
   CHECK(r["train_rows"] == 6);
+  // The held-out rows' classes, kept for verify: truth a b b b b, predicted a a b a b.
+  CHECK(r["predictions"]["classes"] == json({"a", "b"}));
+  CHECK(r["predictions"]["truth"] == json({0, 1, 1, 1, 1}));
+  CHECK(r["predictions"]["pred"] == json({0, 0, 1, 0, 1}));
+}
+
+TEST_CASE("cv: the summary keeps each fold's predictions and all folds' rows in one class numbering", "[cv]") {
+  // Fold 1's model knew classes b and c, fold 2's a and c: pooled, a = 0, b = 1, c = 2.
+  Value f1 = json{{"accuracy", 0.5}, {"rows", 2},
+                  {"predictions", {{"truth", {0, 1}}, {"pred", {0, 0}}, {"classes", {"b", "c"}}}}};
+  Value f2 = json{{"accuracy", 1.0}, {"rows", 1}, {"predictions", {{"truth", {0}}, {"pred", {0}}, {"classes", {"a", "c"}}}}};
+  register_all();
+  OpContext ctx;
+  ctx.params = {{"metrics", {"accuracy"}}};
+  ctx.inputs = {{"folds", "r[fold=1]", &f1}, {"folds", "r[fold=2]", &f2}};
+  json r = std::get<json>((*find_op("cv_summary"))(ctx));
+  CHECK(r["predictions"]["fold1"] == json{{"truth", {0, 1}}, {"pred", {0, 0}}});
+  CHECK(r["predictions"]["fold2"] == json{{"truth", {0}}, {"pred", {0}}});
+  CHECK(r["predictions"]["mean"] == json{{"truth", {1, 2, 0}}, {"pred", {1, 1, 0}}});
+  CHECK(r["predictions"]["std"] == r["predictions"]["mean"]);
+  CHECK_FALSE(r["models"]["fold1"].contains("predictions"));  // not in results.json's tables
 }
 
 TEST_CASE("cv: the summary's mean and population std, computed by hand", "[cv]") {

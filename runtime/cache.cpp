@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -215,7 +216,24 @@ json Cache::read_record(const std::string& name) const {
   auto bytes = read_all(dir_ / "runs" / (file_name_for(name) + ".json"), &error);
   if (!bytes) return nullptr;
   json j = json::parse(*bytes, nullptr, /*allow_exceptions=*/false);
-  return j.is_discarded() ? json(nullptr) : j;
+  if (!j.is_object()) return nullptr;
+  // A record is a hint (why a node will run, which files a reused node set
+  // aside): an entry of the wrong shape is dropped, never trusted.
+  auto strings = [](const json& a) { return std::all_of(a.begin(), a.end(), [](auto& x) { return x.is_string(); }); };
+  json out = json::object();
+  for (auto& [label, e] : j.items()) {
+    if (!e.is_object()) continue;
+    bool ok = true;
+    for (const char* s : {"key", "params", "op"}) ok = ok && (!e.contains(s) || e[s].is_string());
+    ok = ok && (!e.contains("inputs") || (e["inputs"].is_array() && strings(e["inputs"])));
+    ok = ok && (!e.contains("files") || (e["files"].is_object() && strings(e["files"])));
+    if (e.contains("quarantine")) {
+      ok = ok && e["quarantine"].is_array();
+      for (auto& q : ok ? e["quarantine"] : json::array()) ok = ok && q.is_array() && q.size() == 2 && strings(q);
+    }
+    if (ok) out[label] = e;
+  }
+  return out;
 }
 
 void Cache::write_record(const std::string& name, const json& j) {

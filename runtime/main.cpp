@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
+#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -264,6 +265,9 @@ int cmd_ops(bool markdown) {
 
 int main(int argc, char** argv) {
   flush_denormals();  // before any thread starts: they inherit it
+  // Past `ulimit -f` a write fails with EFBIG, which write_atomic reports naming
+  // the file (exit 2); the default action of SIGXFSZ would kill us without a word.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"genre: declare a music-genre study, check it, run it (cached, in parallel)"};
   app.require_subcommand(1);
   Options o;

@@ -10,6 +10,8 @@
 #include <memory>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "runtime/value.h"
 
 namespace genre::audio {
@@ -120,6 +122,13 @@ Decoded decode(const std::string& path, const std::string& shown, const Load& ho
   }
   if (sf_error(f.get()) != SF_ERR_NO_ERROR)
     throw DataError(shown + ": cannot decode (" + sf_strerror(f.get()) + ")");
+  // A float file can hold NaN or infinity: every feature of the clip would be NaN or inf.
+  auto odd = std::find_if(d.samples.begin(), d.samples.end(), [](float s) { return !std::isfinite(s); });
+  if (odd != d.samples.end()) {
+    auto i = static_cast<size_t>(odd - d.samples.begin()) + static_cast<size_t>(start);
+    throw DataError(fmt::format("{}: sample {} (at {:.3f} s) is {}: not a sound level; the file is damaged", shown, i + 1,
+                                double(i) / info.samplerate, std::isnan(*odd) ? "NaN" : "infinite"));
+  }
   if (d.samples.empty() && !how.clip) {
     if (start > 0) throw DataError(shown + ": offset " + std::to_string(how.offset) + " s is past the end of the file");
     throw DataError(shown + ": the file holds no samples");

@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -88,7 +89,8 @@ struct Parser {
   }
 };
 
-// A field as a number if all of it is one (surrounding spaces allowed).
+// A field as a number if all of it is one (surrounding spaces allowed). "inf"
+// and "nan" are not: they would flow silently into every mean and distance.
 bool parse_number(const std::string& s, double& v) {
   const char* b = s.data();
   const char* e = b + s.size();
@@ -97,7 +99,7 @@ bool parse_number(const std::string& s, double& v) {
   if (b < e && *b == '+') ++b;
   if (b == e) return false;
   auto r = std::from_chars(b, e, v);
-  return r.ec == std::errc() && r.ptr == e;
+  return r.ec == std::errc() && r.ptr == e && std::isfinite(v);
 }
 
 }  // namespace

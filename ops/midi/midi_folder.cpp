@@ -146,7 +146,10 @@ void register_midi_folder() {
           "label: parent_dir) and error. A damaged file is quarantined: it gives one row with its path, missing "
           "numbers and the reason (file, byte offset, what is wrong) in `error`, which is empty for notes; with "
           "on_error: fail it stops the run instead. Rows follow the files' sorted paths, notes by onset, channel, "
-          "pitch. Files without notes give no rows. The cache does not yet notice files changed inside the folder.";
+          "pitch. Files without notes give no rows. A note never switched off lasts until the file's last event "
+          "(any track's); a note-off with no note on is ignored. Running status carries across "
+          "meta and SysEx events (as mido reads it), not across a system common message. Format 2 files (independent "
+          "sequences) are quarantined as unsupported. The cache does not yet notice files changed inside the folder.";
   s.params = {
       {"path", {Type::Path}, true, {}, Type::Any, "the folder, relative to the script (its files' names, sizes and times are part of the cache key)"},
       {"label", {Type::Symbol}, false, {"parent_dir", "none"}, Type::Any,

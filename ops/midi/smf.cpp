@@ -72,7 +72,12 @@ struct Reader {
   // the tick of its last event.
   uint64_t track(size_t pos, size_t end, std::vector<Event>& out) const {
     uint64_t tick = 0;
-    uint8_t status = 0;  // running status; 0 = none
+    // Running status: the last channel message's status byte, repeated by a data
+    // byte where an event should start. Meta and SysEx events keep it (SMF 1.0
+    // says both cancel it, but files in the wild repeat it across them, and
+    // mido reads them so); a system common message, never meant for files, does.
+    uint8_t status = 0;  // 0 = none
+    size_t cancelled_at = 0;  // where a system message cancelled it; 0 = it never was
     while (pos < end) {
       tick += vlq(pos, end, "delta time");
       if (pos >= end) fail(pos, "truncated track: a delta time at the end of the track chunk has no event after it");
@@ -82,8 +87,10 @@ struct Reader {
         ++pos;
       } else {
         if (!status)
-          fail(at, "running status without a status byte: data byte " + hex(c) +
-                       " where an event should start, and no channel message before it to repeat");
+          fail(at, "running status without a status byte: data byte " + hex(c) + " where an event should start, " +
+                       (cancelled_at ? "and the system message at byte " + std::to_string(cancelled_at) +
+                                           " cancelled the one before it"
+                                     : std::string("and no channel message before it to repeat")));
         c = status;
       }
       if (c == 0xFF) {  // meta event: type, length, data; running status is kept
@@ -106,13 +113,13 @@ struct Reader {
         if (len > end - pos) fail(at, "truncated track: a sysex event of " + std::to_string(len) +
                                           " bytes runs past the end of the track chunk");
         pos += len;
-        status = 0;
       } else if (c >= 0xF0) {  // system common / real-time: not meant for files, skipped by length
         size_t len = c == 0xF2 ? 2 : (c == 0xF1 || c == 0xF3) ? 1 : 0;
         if (c == 0xF4 || c == 0xF5 || c == 0xF9 || c == 0xFD) fail(at, "undefined status byte " + hex(c));
         if (len > end - pos) fail(at, "truncated track: a system message runs past the end of the track chunk");
         pos += len;
         status = 0;
+        cancelled_at = at;
       } else {  // channel message
         status = c;
         uint8_t hi = c & 0xF0, ch = c & 0x0F;

@@ -135,6 +135,26 @@ TEST_CASE("audio folder: every format and rate read alike, damaged files set asi
   CHECK(e.find("bad/empty.wav: the file is empty (0 bytes)") != std::string::npos);
 }
 
+TEST_CASE("audio folder: a float file holding NaN or infinity is set aside, naming the sample", "[audio]") {
+  tabtest::TempDir dir;
+  auto y = sine(440, 1);
+  write(dir.dir / "ok/fine.wav", y, 22050, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+  auto nan = y, inf = y;
+  nan[1000] = std::nanf("");
+  inf[22049] = -INFINITY;
+  write(dir.dir / "bad/nan.wav", nan, 22050, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+  write(dir.dir / "bad/inf.wav", inf, 22050, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+  auto t = run_op({{"path", dir.dir.string()}, {"features", {"rms"}}});
+  REQUIRE(t.rows() == 3);
+  auto& err = t.column("error");
+  CHECK(err.present[row_of(t, "ok/fine.wav")] == 0);
+  CHECK(err.text[row_of(t, "bad/nan.wav")] ==
+        (dir.dir / "bad/nan.wav").string() + ": sample 1001 (at 0.045 s) is NaN: not a sound level; the file is damaged");
+  CHECK_THAT(err.text[row_of(t, "bad/inf.wav")], Catch::Contains("sample 22050 (at 1.000 s) is infinite"));
+  // The good file's features are numbers.
+  CHECK(std::isfinite(tabtest::num(t, "rms_mean")[row_of(t, "ok/fine.wav")]));
+}
+
 TEST_CASE("audio folder: mono: left or right keeps one channel - mean averages them - a bad choice is named", "[audio]") {
   tabtest::TempDir dir;
   // Left: a 1-kHz tone of amplitude 0.5; right: a 3-kHz tone of amplitude 0.2.

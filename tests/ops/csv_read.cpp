@@ -62,6 +62,19 @@ TEST_CASE("csv: type inference and missing values", "[csv]") {
   CHECK(t.feature_names() == std::vector<std::string>{"Unnamed: 0", "a", "b"});
 }
 
+TEST_CASE("csv: inf and nan in a numeric column are errors naming row and column, or missing values if said so", "[csv]") {
+  TempDir d;
+  for (std::string odd : {"inf", "-Infinity", "nan", "NaN"}) {
+    std::string rows = "a,b\n";
+    for (int i = 0; i < 12; ++i) rows += std::to_string(i) + "," + (i == 7 ? odd : std::to_string(i * 2)) + "\n";
+    auto p = d.write("odd.csv", rows);
+    std::string e = error_of([&] { csv(p); });
+    INFO(odd);
+    CHECK_THAT(e, Contains(p + ":9: column \"b\": \"" + odd + "\" is not a number, but 11 of its 12 values are"));
+    CHECK_THAT(e, Contains("missing: [\"" + odd + "\"]"));
+  }
+}
+
 TEST_CASE("csv: a stray word in a numeric column is an error, not a silently dropped feature", "[csv]") {
   TempDir d;
   std::string rows = "a,b\n";

@@ -38,14 +38,21 @@ TEST_CASE("midi: running status and velocity-0 note-offs", "[midi]") {
   CHECK(s.tracks == 1);
 }
 
-TEST_CASE("midi: running status carries across meta events, not across sysex", "[midi]") {
+TEST_CASE("midi: running status carries across meta and sysex events alike, not across a system message", "[midi]") {
   // 90 3C 64; a text meta event; 3C 00 still means note-off of C4 on channel 0.
   auto s = parse(smf(0, 96, {"00 90 3C 64  60 FF 01 02 68 69  00 3C 00"}));
   REQUIRE(s.notes.size() == 1);
   check(s.notes[0], 0, 0.5, 60, 100, 0, 0);
-  // after a sysex the same data bytes have no status to repeat (byte 31)
-  CHECK(damage(smf(0, 96, {"00 90 3C 64  00 F0 01 F7  00 3C 00"})) ==
-        "t.mid: byte 31: running status without a status byte: data byte 0x3C where an event should start, and no "
+  // The same after a sysex (it was rejected there, accepted after a meta event).
+  s = parse(smf(0, 96, {"00 90 3C 64  60 F0 01 F7  00 3C 00"}));
+  REQUIRE(s.notes.size() == 1);
+  check(s.notes[0], 0, 0.5, 60, 100, 0, 0);
+  // A system common message (song select, F3 nn) cancels it, and the message says which one (byte 27).
+  CHECK(damage(smf(0, 96, {"00 90 3C 64  00 F3 01  00 3C 00"})) ==
+        "t.mid: byte 30: running status without a status byte: data byte 0x3C where an event should start, and the "
+        "system message at byte 27 cancelled the one before it");
+  CHECK(damage(smf(0, 96, {"00 3C 00"})) ==
+        "t.mid: byte 23: running status without a status byte: data byte 0x3C where an event should start, and no "
         "channel message before it to repeat");
 }
 

@@ -188,13 +188,24 @@ TEST_CASE("cache: run records are stored atomically by name", "[cache]") {
   CHECK(c.read_record("study") == r);
   CHECK(fs::exists(d / "runs" / "study.json"));
   // A name that is a path stays inside runs/.
-  c.write_record("../studies/s4.genre", json(1));
-  CHECK(c.read_record("../studies/s4.genre") == json(1));
+  json other = {{"s/split", {{"key", "k1"}}}};
+  c.write_record("../studies/s4.genre", other);
+  CHECK(c.read_record("../studies/s4.genre") == other);
   CHECK(c.read_record("study") == r);
   for (auto& e : fs::directory_iterator(d / "runs")) CHECK(e.path().parent_path() == d / "runs");
   // Garbage reads as "no record".
   write_file(d / "runs" / "study.json", "{not json");
   CHECK(c.read_record("study").is_null());
+  // Valid JSON of the wrong shape: each bad entry is dropped (a type error in `genre plan` once exited 3).
+  c.write_record("study", json(1));
+  CHECK(c.read_record("study").is_null());
+  json quarantined = json::array({json::array({"f.wav", "empty"})});
+  c.write_record("study", {{"a", 5},
+                           {"b", {{"key", 3}}},
+                           {"c", {{"key", "k"}, {"quarantine", {{1, 2}}}}},
+                           {"e", {{"key", "k"}, {"files", {{"x.csv", 1}}}}},
+                           {"d", {{"key", "k"}, {"inputs", {"x"}}, {"quarantine", quarantined}}}});
+  CHECK(c.read_record("study") == json{{"d", {{"key", "k"}, {"inputs", {"x"}}, {"quarantine", quarantined}}}});
   fs::remove_all(d);
 }
 

@@ -1,0 +1,19 @@
+// End to end: the machine's limits end a run with a message, never a signal.
+#include <catch2/catch.hpp>
+
+#include "shell.h"
+
+using e2e::genre;
+using e2e::small_study;
+using e2e::TempDir;
+
+TEST_CASE("a file-size limit (ulimit -f) is a data error naming the file, not death by SIGXFSZ", "[e2e]") {
+  TempDir d;
+  std::string f = d.write("study.genre", small_study("1")).string();
+  // 8 blocks: far less than the table the first op caches. (Exit 153 = 128 + SIGXFSZ before.)
+  auto r = e2e::run("ulimit -f 8; " + genre("run " + f + " --cache " + (d.path / "cache").string()));
+  INFO(r.second);
+  CHECK(r.first == 2);
+  CHECK_THAT(r.second, Catch::Contains("File too large"));
+  CHECK_THAT(r.second, Catch::Contains((d.path / "cache").string()));
+}

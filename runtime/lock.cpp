@@ -238,16 +238,16 @@ const Verdict* covering(const std::string& path, const std::map<std::string, Ver
   return nullptr;
 }
 
-// The first parameter that differs, as "path: a -> b".
-std::string param_change(const json& a, const json& b) {
+// Each parameter of an op that differs, as its own line ("op nn/fit parameter model/optimizer/lr").
+void param_changes(const std::string& label, const json& a, const json& b, std::vector<Drift>& out) {
   json fa = json::object(), fb = json::object();
   flatten(a, "", fa);
   flatten(b, "", fb);
   for (auto& [k, v] : fa.items())
-    if (!fb.contains(k) || fb[k] != v) return fmt::format("{}: {} -> {}", k, show(v), fb.contains(k) ? show(fb[k]) : "(absent)");
+    if (!fb.contains(k) || fb[k] != v)
+      out.push_back({"op " + label + " parameter " + k, show(v), fb.contains(k) ? show(fb[k]) : "", "exact"});
   for (auto& [k, v] : fb.items())
-    if (!fa.contains(k)) return fmt::format("{}: (absent) -> {}", k, show(v));
-  return "";
+    if (!fa.contains(k)) out.push_back({"op " + label + " parameter " + k, "", show(v), "exact"});
 }
 
 }  // namespace
@@ -278,10 +278,9 @@ Comparison compare_locks(const json& locked, const json& now) {
     // data, parameters and values already show.
     if (a.value("op", "") != b.value("op", "") || a.value("version", 0) != b.value("version", 0))
       return std::pair{std::string("exact (op and version)"), false};
-    if (a.value("params", json()) != b.value("params", json())) {
-      // Shown as the parameter that changed, not the whole record.
-      out.push_back({"op " + label + " parameter", "", param_change(a.value("params", json()), b.value("params", json())), "exact"});
-    }
+    // Shown as the parameters that changed, not the whole record.
+    if (a.value("params", json()) != b.value("params", json()))
+      param_changes(label, a.value("params", json()), b.value("params", json()), out);
     return std::pair{std::string("exact"), true};
   });
   c.same_platform = locked.value("platform", json()) == now.value("platform", json());

@@ -119,7 +119,7 @@ void EntryLock::unlock() {
   fd_ = -1;
 }
 
-Cache::Cache(fs::path dir) : dir_(std::move(dir)), entries_(dir_ / ("cpu-" + hash_hex(numeric_platform()).substr(0, 8))) {
+Cache::Cache(fs::path dir) : dir_(std::move(dir)), entries_(dir_ / ("cpu-" + hash_hex(numeric_platform().line()).substr(0, 8))) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) throw DataError(dir_.string() + ": cannot create cache folder (" + ec.message() + ")");

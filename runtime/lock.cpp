@@ -1,11 +1,9 @@
 #include "runtime/lock.h"
 
+#include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
-#include <fstream>
-#include <algorithm>
 #include <map>
 #include <set>
 
@@ -87,11 +85,11 @@ std::pair<std::string, bool> judge(const std::string& path, const json& a, const
 // ATen picks its vector kernels from the CPU unless $ATEN_CPU_CAPABILITY
 // names them (default, avx2, avx512): the CPU model and that choice fix them.
 json platform(const std::string& device) {
-  const char* aten = std::getenv("ATEN_CPU_CAPABILITY");
+  NumericPlatform here = numeric_platform();
   return {{"genre", GENRE_VERSION},
           {"device", device},
-          {"cpu", cpu_model()},
-          {"aten_cpu_capability", aten && *aten ? aten : "auto"},
+          {"cpu", here.cpu},
+          {"aten_cpu_capability", here.aten_cpu_capability},
           {"blas", torch_api().blas_core()}};
 }
 
@@ -232,9 +230,9 @@ void holm(std::vector<Verdict>& vs) {
 }
 
 // The evaluation ("report/model") a value path belongs to, if both locks hold its predictions.
-const Verdict* covering(const std::string& path, const std::map<std::string, Verdict>& verdicts) {
+const Verdict* covering(const std::string& path, const std::map<std::string, const Verdict*>& verdicts) {
   for (auto& [model, v] : verdicts)
-    if (path.size() > model.size() && path.compare(0, model.size(), model) == 0 && path[model.size()] == '/') return &v;
+    if (path.size() > model.size() && path.compare(0, model.size(), model) == 0 && path[model.size()] == '/') return v;
   return nullptr;
 }
 
@@ -285,14 +283,14 @@ Comparison compare_locks(const json& locked, const json& now) {
   });
   c.same_platform = locked.value("platform", json()) == now.value("platform", json());
   // Another platform: each evaluated model is judged by its predictions.
-  std::map<std::string, Verdict> verdicts;
+  std::map<std::string, const Verdict*> verdicts;
   if (!c.same_platform && locked.contains("predictions") && now.contains("predictions")) {
     std::vector<std::string> both;
     for (auto& [model, a] : locked["predictions"].items())
       if (now["predictions"].contains(model)) both.push_back(model);
     for (auto& model : both) c.verdicts.push_back(verdict(model, locked["predictions"][model], now["predictions"][model], both.size()));
     holm(c.verdicts);
-    for (auto& v : c.verdicts) verdicts.emplace(v.model, v);
+    for (auto& v : c.verdicts) verdicts.emplace(v.model, &v);
   }
   json tolerance = locked.value("tolerance", default_tolerance());
   section("values", "value", [&](const std::string& path, const json& a, const json& b) -> std::pair<std::string, bool> {

@@ -2,10 +2,10 @@
 //
 // Exit codes: 0 ok, 1 script error, 2 data error, 3 internal error (a bug).
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
-#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <map>

@@ -231,7 +231,7 @@ RunResult execute(const Plan& plan, const RunOptions& opt, const std::string& re
     task_of[i] = tasks.size();
     tasks.push_back(std::move(t));
   }
-  int threads = opt.threads > 0 ? opt.threads : thread_budget(0, opt.jobs);
+  int threads = thread_budget(opt.threads, opt.jobs);
   run_dag(tasks, opt.jobs > 0 ? opt.jobs : threads, opt.keep_going, threads);
   for (size_t i = 0; i < plan.targets.size(); ++i) {
     auto [def, node] = plan.targets[i];

@@ -12,7 +12,7 @@ namespace genre {
 struct RunOptions {
   std::string cache_dir;
   int jobs = 0;                 // ops at once; 0 = the thread budget
-  int threads = 0;              // the thread budget (runtime/threads.h); 0 = thread_budget(0, jobs)
+  int threads = 0;              // --threads; 0 = thread_budget's default (runtime/threads.h)
   std::string device = "auto";  // auto | cpu | cuda
   bool keep_going = false;
 };

@@ -29,9 +29,11 @@ void flush_denormals() {
 #endif
 }
 
-std::string cpu_model() {
-  // A model name can be as vague as "AMD EPYC": the family and model numbers and
-  // the widest vector unit tell the generations apart.
+namespace {
+
+// A model name can be as vague as "AMD EPYC": the family and model numbers and
+// the widest vector unit tell the generations apart.
+std::string read_cpu_model() {
   std::map<std::string, std::string> first;
   std::ifstream f("/proc/cpuinfo");
   for (std::string line; std::getline(f, line) && !line.empty();) {
@@ -50,13 +52,21 @@ std::string cpu_model() {
   return first["model name"] + " (family " + first["cpu family"] + " model " + first["model"] + ", " + isa + ")";
 }
 
-std::string numeric_platform() {
-  auto var = [](const char* name) {
-    const char* v = std::getenv(name);
-    return std::string(v && *v ? v : "auto");
-  };
-  return "cpu=" + cpu_model() + " aten_cpu_capability=" + var("ATEN_CPU_CAPABILITY") +
-         " openblas_coretype=" + var("OPENBLAS_CORETYPE");
+std::string env_or_auto(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : "auto";
+}
+
+}  // namespace
+
+NumericPlatform numeric_platform() {
+  static const std::string cpu = read_cpu_model();
+  // The variables are read each time: a test (or an embedding program) may set them between runs.
+  return {cpu, env_or_auto("ATEN_CPU_CAPABILITY"), env_or_auto("OPENBLAS_CORETYPE")};
+}
+
+std::string NumericPlatform::line() const {
+  return "cpu=" + cpu + " aten_cpu_capability=" + aten_cpu_capability + " openblas_coretype=" + openblas_coretype;
 }
 
 int thread_budget(int flag, int jobs) {

@@ -44,10 +44,15 @@ void flush_denormals();
 
 // What decides the last bits of a float result on a CPU: its model (OpenBLAS
 // and ATen pick their kernels from its features) and the variables that
-// override those picks: {cpu, aten_cpu_capability, openblas_coretype}, "auto"
-// where unset. Cheap (no LibTorch): the cache keeps entries per platform.
-std::string cpu_model();
-std::string numeric_platform();  // the three as one line
+// override those picks, "auto" where unset. Cheap (no LibTorch; /proc/cpuinfo
+// is read once a process): the cache keeps entries per platform, a lock names it.
+struct NumericPlatform {
+  std::string cpu;                  // model name (family F model M, widest vector unit)
+  std::string aten_cpu_capability;  // $ATEN_CPU_CAPABILITY
+  std::string openblas_coretype;    // $OPENBLAS_CORETYPE
+  std::string line() const;         // the three as one line
+};
+NumericPlatform numeric_platform();
 
 // "auto" -> "cuda" when a GPU is usable, else "cpu"; "cpu" -> "cpu";
 // "cuda" without a usable GPU -> DataError saying so. Anything else -> DataError.

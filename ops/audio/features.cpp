@@ -221,20 +221,18 @@ Spectra stft(const std::vector<const Clip*>& batch, const Settings& s, bool need
   // Chunks of frames keep the float64 work in cache.
   const int chunk = 64;
   int per_clip = (T + chunk - 1) / chunk;
-  {
-    for (int64_t job = 0; job < static_cast<int64_t>(B) * per_clip; ++job) {
-      int b = static_cast<int>(job / per_clip), t0 = static_cast<int>(job % per_clip) * chunk;
-      int n = std::min(chunk, T - t0);
-      // numpy: float64 window x float32 frames, FFT in float64, stored as complex64.
-      auto spec = torch::fft::rfft(framed[b].narrow(0, t0, n) * win, c10::nullopt, -1).contiguous();
-      const auto* z = reinterpret_cast<const double*>(spec.data_ptr());
-      float* m = need_mag ? out.mag[b].data_ptr<float>() + static_cast<size_t>(t0) * bins : nullptr;
-      float* p = need_power ? out.power[b].data_ptr<float>() + static_cast<size_t>(t0) * bins : nullptr;
-      for (size_t i = 0, count = static_cast<size_t>(n) * bins; i < count; ++i) {
-        float a = cabs32(static_cast<float>(z[2 * i]), static_cast<float>(z[2 * i + 1]));
-        if (m) m[i] = a;
-        if (p) p[i] = a * a;
-      }
+  for (int64_t job = 0; job < static_cast<int64_t>(B) * per_clip; ++job) {
+    int b = static_cast<int>(job / per_clip), t0 = static_cast<int>(job % per_clip) * chunk;
+    int n = std::min(chunk, T - t0);
+    // numpy: float64 window x float32 frames, FFT in float64, stored as complex64.
+    auto spec = torch::fft::rfft(framed[b].narrow(0, t0, n) * win, c10::nullopt, -1).contiguous();
+    const auto* z = reinterpret_cast<const double*>(spec.data_ptr());
+    float* m = need_mag ? out.mag[b].data_ptr<float>() + static_cast<size_t>(t0) * bins : nullptr;
+    float* p = need_power ? out.power[b].data_ptr<float>() + static_cast<size_t>(t0) * bins : nullptr;
+    for (size_t i = 0, count = static_cast<size_t>(n) * bins; i < count; ++i) {
+      float a = cabs32(static_cast<float>(z[2 * i]), static_cast<float>(z[2 * i + 1]));
+      if (m) m[i] = a;
+      if (p) p[i] = a * a;
     }
   }
   return out;
@@ -488,20 +486,18 @@ void run_batch(const std::vector<const Clip*>& batch, std::vector<ClipFeatures*>
           // float32 first: a difference below 1e-7 of the value).
           Matrix m = rows(1, T);
           bool bw = f == Feature::bandwidth;
-          {
-            for (int64_t t = 0; t < T; ++t) {
-              const float* x = mag + t * F;
-              double len = 0, c = 0;
-              for (int k = 0; k < F; ++k) len += x[k], c += freq[k] * x[k];
-              if (len < tiny32) len = 1;  // util.normalize(norm=1) leaves silent frames as they are
-              c /= len;
-              if (bw) {
-                double acc = 0;
-                for (int k = 0; k < F; ++k) acc += x[k] * (c - freq[k]) * (c - freq[k]);
-                c = std::sqrt(acc / len);
-              }
-              m.v[t] = c;
+          for (int64_t t = 0; t < T; ++t) {
+            const float* x = mag + t * F;
+            double len = 0, c = 0;
+            for (int k = 0; k < F; ++k) len += x[k], c += freq[k] * x[k];
+            if (len < tiny32) len = 1;  // util.normalize(norm=1) leaves silent frames as they are
+            c /= len;
+            if (bw) {
+              double acc = 0;
+              for (int k = 0; k < F; ++k) acc += x[k] * (c - freq[k]) * (c - freq[k]);
+              c = std::sqrt(acc / len);
             }
+            m.v[t] = c;
           }
           cf.features.push_back(std::move(m));
           break;
@@ -611,7 +607,6 @@ std::vector<ClipFeatures> compute(const std::vector<Clip>& clips, const std::vec
     if (clips[i].rate < 1) throw DataError("audio features: clip " + std::to_string(i + 1) + " has no sample rate");
   }
   auto wants = [&](Feature f) { return std::find(which.begin(), which.end(), f) != which.end(); };
-  torch::NoGradGuard no_grad;
 
   // Clips of one rate and length share the framing and FFT; batches run side by
   // side on TBB's threads, each batch on one thread with one LibTorch thread, so
@@ -632,7 +627,7 @@ std::vector<ClipFeatures> compute(const std::vector<Clip>& clips, const std::vec
   std::vector<ClipFeatures> out(clips.size());
   tbb::parallel_for(size_t(0), batches.size(), [&](size_t j) {
     at::set_num_threads(1);  // per OS thread: TBB's workers start with OpenMP's default
-    torch::NoGradGuard no_grad_here;  // grad mode is per thread too
+    torch::NoGradGuard no_grad;  // grad mode is per thread, like the thread count
     std::vector<const Clip*> batch;
     std::vector<ClipFeatures*> dst;
     for (size_t i : batches[j]) batch.push_back(&clips[i]), dst.push_back(&out[i]);

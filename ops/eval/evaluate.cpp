@@ -17,7 +17,9 @@ namespace {
 const std::vector<std::string> all_metrics = {"accuracy", "macro_f1", "precision", "recall", "f1",
                                               "confusion", "pr_curve", "pr_auc", "history", "trials"};
 
-json evaluate_one(const Model& m, const Table& data, const std::set<std::string>& want, const FitContext& ctx) {
+// The model's metrics; `predictions` gets every row's true and predicted class.
+json evaluate_one(const Model& m, const Table& data, const std::set<std::string>& want, const FitContext& ctx,
+                  json& predictions) {
   std::vector<int> truth = label_indices(data, m.classes);
   Matrix scores = predict_scores(m, data, ctx);
   std::vector<int> pred = argmax_rows(scores);
@@ -60,9 +62,9 @@ json evaluate_one(const Model& m, const Table& data, const std::set<std::string>
   }
   if (want.count("history")) out["history"] = m.info.value("history", json::array());
   if (want.count("trials")) out["trials"] = m.info.value("trials", json::array());
-  // Every row's class, for `genre verify` on another platform: it compares models by
-  // their predictions (McNemar, paired bootstrap), not by luck in the last digits.
-  out["predictions"] = {{"truth", truth}, {"pred", pred}};
+  // For `genre verify` on another platform: it compares models by their
+  // predictions (McNemar, paired bootstrap), not by luck in the last digits.
+  predictions = {{"truth", truth}, {"pred", pred}};
   return out;
 }
 
@@ -89,10 +91,8 @@ Value run_evaluate(const OpContext& ctx) {
     if (!m)
       throw InternalError(fmt::format("evaluate: input {} is not a trained model", in->name));
     if (!report.contains("classes")) report["classes"] = m->classes;
-    json one = evaluate_one(*m, data, want, fc);
+    json one = evaluate_one(*m, data, want, fc, report["predictions"][in->name]);
     if (report["classes"] != json(m->classes)) one["classes"] = m->classes;
-    report["predictions"][in->name] = std::move(one["predictions"]);
-    one.erase("predictions");
     report["models"][in->name] = std::move(one);
     report["order"].push_back(in->name);
   }

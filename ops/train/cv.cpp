@@ -74,10 +74,10 @@ Value run_cv_summary(const OpContext& ctx) {
   json predictions = json::object();
   size_t rows = 0;
   // Every fold's held-out rows together, in one class numbering, judge the mean and std.
-  std::set<std::string> names_seen;
+  std::set<std::string> labels;
   for (auto* f : folds)
-    for (auto& c : std::get<json>(*f->value).value("/predictions/classes"_json_pointer, json::array())) names_seen.insert(c);
-  std::vector<std::string> all(names_seen.begin(), names_seen.end());
+    for (auto& c : std::get<json>(*f->value).value("/predictions/classes"_json_pointer, json::array())) labels.insert(c);
+  std::vector<std::string> all(labels.begin(), labels.end());
   json pooled = {{"truth", json::array()}, {"pred", json::array()}};
   for (size_t f = 0; f < folds.size(); f++) {
     json r = std::get<json>(*folds[f]->value);

@@ -121,15 +121,22 @@ json encode(const json& classes) {
   return out;
 }
 
-std::vector<int> decode(const json& j) {
-  if (j.is_array()) return j.get<std::vector<int>>();
-  std::vector<int> out;
-  for (char c : j.get<std::string>()) {
-    auto i = digits.find(c);
-    if (i == std::string::npos) throw DataError(fmt::format("lock: '{}' is not a class in a predictions string", c));
-    out.push_back(int(i));
+// `what` names the entry ("compare/nn pred") for the error a hand-edited lock gets.
+std::vector<int> decode(const json& j, const std::string& what) {
+  try {
+    if (j.is_array()) return j.get<std::vector<int>>();
+    std::vector<int> out;
+    for (char c : j.get<std::string>()) {
+      auto i = digits.find(c);
+      if (i == std::string::npos)
+        throw DataError(fmt::format("the lock's predictions of {}: row {} holds '{}', not a class (0-9, a-z, A-Z)",
+                                    what, out.size() + 1, c));
+      out.push_back(int(i));
+    }
+    return out;
+  } catch (const json::exception& e) {
+    throw DataError(fmt::format("the lock's predictions of {}: {}", what, e.what()));
   }
-  return out;
 }
 
 }  // namespace
@@ -180,8 +187,9 @@ Verdict verdict(const std::string& model, const json& a, const json& b, size_t m
   const double level = 1 - alpha / double(std::max<size_t>(models, 1));
   const int resamples = 10000;  // the tails of a 99.9% interval still hold 5 resamples each
   Verdict v{model};
-  std::vector<int> truth = decode(a.at("truth")), pa = decode(a.at("pred")), pb = decode(b.at("pred"));
-  if (decode(b.at("truth")) != truth || pa.size() != truth.size() || pb.size() != truth.size()) {
+  auto rows = [&](const json& lock, const char* which) { return decode(lock.value(which, json()), model + " " + which); };
+  std::vector<int> truth = rows(a, "truth"), pa = rows(a, "pred"), pb = rows(b, "pred");
+  if (rows(b, "truth") != truth || pa.size() != truth.size() || pb.size() != truth.size()) {
     v.drift = true;
     v.p = 0;
     v.text = "the evaluated rows or their labels changed";
@@ -290,7 +298,11 @@ Comparison compare_locks(const json& locked, const json& now) {
       if (now["predictions"].contains(model)) both.push_back(model);
     for (auto& model : both) c.verdicts.push_back(verdict(model, locked["predictions"][model], now["predictions"][model], both.size()));
     holm(c.verdicts);
-    for (auto& v : c.verdicts) verdicts.emplace(v.model, &v);
+    for (auto& v : c.verdicts) {
+      verdicts.emplace(v.model, &v);
+      // The verdict heads the diff: its values that changed follow below.
+      if (v.drift) out.push_back({"model " + v.model, "its locked predictions", v.text, "the model's predictions"});
+    }
   }
   json tolerance = locked.value("tolerance", default_tolerance());
   section("values", "value", [&](const std::string& path, const json& a, const json& b) -> std::pair<std::string, bool> {

@@ -21,7 +21,7 @@
 
 #include "ops/audio/decode.h"
 #include "ops/audio/features.h"
-#include "runtime/threads.h"
+#include "runtime/core/threads.h"
 
 namespace {
 

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "ops/midi/smf.h"
-#include "runtime/value.h"
+#include "runtime/core/value.h"
 
 namespace fs = std::filesystem;
 using clk = std::chrono::steady_clock;

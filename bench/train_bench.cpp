@@ -6,7 +6,7 @@
 // 2. a 3-point learning-rate sweep run by genre's scheduler with 2 jobs (each
 //    trial one torch thread, as the runtime gives it) beside one trial alone;
 //    target ratio <= 2.2.
-// Both sides flush denormals to zero, as genre does (runtime/threads.h).
+// Both sides flush denormals to zero, as genre does (runtime/core/threads.h).
 // Wall and CPU seconds are both printed: on a shared, busy machine the CPU
 // figure is the fair one for (1).
 // Usage: train_bench [rows (default 600)] [cpp: the C++ epoch only, for a profiler]
@@ -19,9 +19,9 @@
 #include <string>
 
 #include "ops/models/model.h"
-#include "runtime/scheduler.h"
-#include "runtime/threads.h"
-#include "runtime/torch_api.h"
+#include "runtime/engine/scheduler.h"
+#include "runtime/core/threads.h"
+#include "ops/torch_ops.h"
 
 using namespace genre;
 
@@ -66,11 +66,11 @@ json s1(double lr) {
 }
 
 // The trials as the runtime runs them: tasks on the scheduler, each on one
-// LibTorch thread (see runtime/threads.h).
+// LibTorch thread (see runtime/core/threads.h).
 double sweep(const Table& t, const std::vector<double>& lrs, int jobs) {
   std::vector<Task> tasks;
   for (double lr : lrs)
-    tasks.push_back({.deps = {}, .run = [&t, lr] { torch_api().fit_classifier(s1(lr), t, nullptr, FitContext{}); }});
+    tasks.push_back({.deps = {}, .run = [&t, lr] { torch_ops().fit_classifier(s1(lr), t, nullptr, FitContext{}); }});
   double w0 = wall();
   run_dag(tasks, jobs);
   return wall() - w0;
@@ -85,9 +85,9 @@ int main(int argc, char** argv) {
   Table t = sequences(n);
 
   FitContext one;
-  torch_api().fit_classifier(s1(0.0065), sequences(8), nullptr, one);  // load LibTorch, warm its allocator
+  torch_ops().fit_classifier(s1(0.0065), sequences(8), nullptr, one);  // load LibTorch, warm its allocator
   double w0 = wall(), c0 = cpu();
-  Model m = torch_api().fit_classifier(s1(0.0065), t, nullptr, one);
+  Model m = torch_ops().fit_classifier(s1(0.0065), t, nullptr, one);
   double cpp_wall = wall() - w0, cpp_cpu = cpu() - c0;
   std::printf("genre C++ epoch:      %7.2f s wall %7.2f s CPU  (loss %.4f)\n", cpp_wall, cpp_cpu,
               m.info["history"][0]["loss"].get<double>());

@@ -14,7 +14,7 @@
 #include <string_view>
 
 #include "ops/midi/smf.h"
-#include "runtime/value.h"
+#include "runtime/core/value.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {

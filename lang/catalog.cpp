@@ -1,5 +1,7 @@
 #include "lang/catalog.h"
 
+#include <cstdio>
+
 namespace genre::lang {
 
 Catalog& catalog() {
@@ -38,10 +40,35 @@ std::string type_names(const Param& p) {
 
 std::string signature_text(const std::string& name, const Signature& s) {
   std::string args;
-  for (auto& p : s.params) args += (args.empty() ? "" : ", ") + p.name + (p.required ? "" : "?") + ": " + type_names(p);
+  for (auto& p : s.params) {
+    args += (args.empty() ? "" : ", ") + p.name + (p.required ? "" : "?") + ": " + type_names(p);
+    if (!p.dflt.empty()) args += " = " + p.dflt;
+    if (std::string r = range_text(p); !r.empty()) args += " [" + r + "]";
+  }
   return name + "(" + args + ") -> " + type_name(s.result) + "\n    " + s.doc + "\n";
 }
 
-bool planner_internal(const std::string& name) { return name == "trial" || name == "grid_select"; }
+namespace {
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+}  // namespace
+
+std::string range_text(const Param& p) {
+  bool lo = std::isfinite(p.lo), hi = std::isfinite(p.hi);
+  if (lo && hi) return num(p.lo) + (p.lo_open ? " < " : " <= ") + p.name + (p.hi_open ? " < " : " <= ") + num(p.hi);
+  if (lo) return p.name + (p.lo_open ? " > " : " >= ") + num(p.lo);
+  if (hi) return p.name + (p.hi_open ? " < " : " <= ") + num(p.hi);
+  return "";
+}
+
+std::string range_problem(const Param& p, double v) {
+  bool below = p.lo_open ? !(v > p.lo) : !(v >= p.lo);
+  bool above = p.hi_open ? !(v < p.hi) : !(v <= p.hi);
+  if (!below && !above) return "";
+  return "'" + p.name + "' must be " + (std::isfinite(p.lo) && std::isfinite(p.hi) ? "within " + range_text(p) : range_text(p).substr(p.name.size() + 1)) + ", got " + num(v);
+}
 
 }  // namespace genre::lang

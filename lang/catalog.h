@@ -2,6 +2,7 @@
 // (values built at plan time: models, layers, optimizers) and their arguments.
 // ops/ fills it at start-up (ops/registry.cpp); lang/ only reads it.
 #pragma once
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -27,7 +28,19 @@ struct Param {
   // Record only: its keys must be arguments of the spec bound to this other
   // parameter, each with a list of values (grid's `over: { k: [1, 3, 5] }`).
   std::string keys_of;
+  // Number/Int only: the valid interval, closed unless *_open (`k: 0` in knn is
+  // a script error at check time; `genre ops` prints it).
+  double lo = -INFINITY, hi = INFINITY;
+  bool lo_open = false, hi_open = false;
+  // The default as a script would write it ("32", "rbf"); "" when there is
+  // none or it is worked out from the data. Ops read it with OpContext::num/str.
+  std::string dflt;
 };
+
+// "k >= 1", "0 < lr <= 10", "" when a parameter has no bounds.
+std::string range_text(const Param& p);
+// "" when v is valid for p, else what is wrong: "k must be >= 1, got 0".
+std::string range_problem(const Param& p, double v);
 
 enum class Role {
   Op,    // becomes a node of the DAG, runs, is cached
@@ -44,7 +57,9 @@ struct Signature {
   bool block = false;
   Type block_item = Type::Any;
   std::vector<std::string> block_symbols;
+  std::string block_param;    // the call's parameter its block's items become (classifier's "layers")
   bool open_options = false;  // Spec only: any extra named option is allowed (training options)
+  bool internal = false;      // added by another op's expansion (a grid's trials), never written in a script
   int version = 1;            // bump when an op's results change: invalidates its cache entries
   std::string doc;
 
@@ -75,7 +90,5 @@ std::string type_names(const Param& p);
 // An op as `genre ops` and the REPL's :type show it: "name(arg?: type, ...) -> result\n    doc\n".
 std::string signature_text(const std::string& name, const Signature& s);
 
-// Ops the planner adds itself (a grid's trials and choice): never written in a script.
-bool planner_internal(const std::string& name);
 
 }  // namespace genre::lang

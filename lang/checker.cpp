@@ -12,26 +12,14 @@
 #include "lang/checker.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <tuple>
 
 #include "lang/parser.h"
+#include "lang/suggest.h"
 
 namespace genre::lang {
-
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
-  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (size_t i = 1; i <= a.size(); ++i)
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  return d[a.size()][b.size()];
-}
 
 namespace {
 
@@ -53,23 +41,6 @@ std::string join(const std::vector<std::string>& v, const std::string& sep = ", 
   std::string out;
   for (size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
   return out;
-}
-
-// The closest candidate, if it is close enough to be a likely typo.
-std::string closest(const std::string& w, const std::vector<std::string>& cands) {
-  std::string best;
-  size_t best_d = w.size() <= 4 ? 1 : 2;
-  for (auto& c : cands) {
-    if (c == w) continue;
-    size_t d = edit_distance(w, c);
-    if (d <= best_d && d < w.size() && (best.empty() || d < edit_distance(w, best))) best = c;
-  }
-  return best;
-}
-
-std::string did_you_mean(const std::string& w, const std::vector<std::string>& cands) {
-  std::string c = closest(w, cands);
-  return c.empty() ? "" : "did you mean '" + c + "'?";
 }
 
 bool has(const Param& p, Type t) {
@@ -340,7 +311,27 @@ class Checker {
     }
     if (op == "in" && r.t != Type::List && r.t != Type::Any)
       error(e.rhs->range, "'in' needs a list on its right, got " + a_type(r.t));
+    comparable(e, l.t, r.t);
     return {Type::Bool};
+  }
+
+  // `<`, `<=`, `>`, `>=` order two numbers or two strings; `==`/`!=` compare
+  // like with like. Any (a column, a free name) is checked when the rows are read.
+  void comparable(const Expr& e, Type l, Type r) {
+    static const std::set<std::string> ops = {"<", "<=", ">", ">=", "==", "!="};
+    if (!ops.count(e.text) || l == Type::Any || r == Type::Any) return;
+    auto num = [](Type t) { return t == Type::Number || t == Type::Int; };
+    if ((num(l) && num(r)) || l == r) return;
+    error(e.range, "'" + e.text + "' compares two numbers or two strings; got " + a_type(l) + " and " + a_type(r));
+  }
+
+  static Type literal_type(const Expr& e) {
+    switch (e.kind) {
+      case Expr::Kind::Number: return Type::Number;
+      case Expr::Kind::String: return Type::String;
+      case Expr::Kind::Bool: return Type::Bool;
+      default: return Type::Any;
+    }
   }
 
   // A value where any name may also be a symbol for the op to read (record
@@ -551,7 +542,11 @@ class Checker {
                     "did you mean '" + near + "'?");
         }
         return;
-      case K::Binary: expr_param(*e.lhs, p, sig); expr_param(*e.rhs, p, sig); return;
+      case K::Binary:
+        expr_param(*e.lhs, p, sig);
+        expr_param(*e.rhs, p, sig);
+        comparable(e, literal_type(*e.lhs), literal_type(*e.rhs));
+        return;
       case K::Unary: expr_param(*e.lhs, p, sig); return;
       case K::List:
         for (auto& it : e.items) expr_param(*it, p, sig);
@@ -598,6 +593,18 @@ class Checker {
     } else {
       mismatch(*p, sig, v, t);
     }
+  }
+
+  // A number written in the script outside the parameter's range (knn(k: 0)).
+  // Numbers that come from a definition or a sweep are checked when lowering.
+  void in_range(const Signature& sig, const Param& p, const Expr& v) {
+    if (!std::isfinite(p.lo) && !std::isfinite(p.hi)) return;
+    double x;
+    if (v.kind == Expr::Kind::Number) x = v.number;
+    else if (v.kind == Expr::Kind::Unary && v.text == "-" && v.lhs && v.lhs->kind == Expr::Kind::Number) x = -v.lhs->number;
+    else return;
+    if (std::string why = range_problem(p, x); !why.empty())
+      error(v.range, sig.name + ": " + why, "`genre ops " + sig.name + "` lists its parameters and their ranges");
   }
 
   void report_free(const Expr& e) {
@@ -668,6 +675,9 @@ class Checker {
 
     for (size_t i = 0; i < n; ++i)
       if (!sig->params[i].keys_of.empty() && !vals[i].empty()) keys_of(*sig, i, vals, tys);
+
+    for (size_t i = 0; i < n; ++i)
+      for (const Expr* v : vals[i]) in_range(*sig, sig->params[i], *v);
 
     if (node && node->has_block) block(*sig, *node);
 

@@ -25,7 +25,5 @@ using Bindings = std::map<const Expr*, std::vector<Bound>>;
 // The type of each definition (Any where it could not be known).
 std::map<std::string, Type> check(const Script& s, const Catalog& c, Diagnostics& d, Bindings* out = nullptr);
 
-// Edit distance (with transpositions), for "did you mean".
-size_t edit_distance(const std::string& a, const std::string& b);
 
 }  // namespace genre::lang

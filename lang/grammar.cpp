@@ -13,12 +13,18 @@ const std::vector<std::string>& definition_kinds() {
   return k;
 }
 
+const std::vector<std::string>& keywords() {
+  static const std::vector<std::string> all = [] {
+    std::vector<std::string> k = definition_kinds();
+    for (const char* w : {"use", "with", "for", "in", "and", "or", "not", "true", "false"}) k.push_back(w);
+    return k;
+  }();
+  return all;
+}
+
 bool is_keyword(const std::string& w) {
-  static const std::vector<std::string> other = {"use", "with", "for", "in", "and",
-                                                 "or",  "not",  "true", "false"};
-  auto& k = definition_kinds();
-  return std::find(k.begin(), k.end(), w) != k.end() ||
-         std::find(other.begin(), other.end(), w) != other.end();
+  auto& k = keywords();
+  return std::find(k.begin(), k.end(), w) != k.end();
 }
 
 }  // namespace genre::lang

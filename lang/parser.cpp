@@ -10,6 +10,7 @@
 
 #include <charconv>
 #include <algorithm>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -536,6 +537,12 @@ size_t token_length(const std::string& src, size_t at) {
   return n;
 }
 
+int line_of(const std::string& src, size_t at) {
+  int line = 1;
+  for (size_t i = 0; i < at && i < src.size(); ++i) line += src[i] == '\n';
+  return line;
+}
+
 bool starts_line(const std::string& src, size_t at) {
   while (at > 0 && (src[at - 1] == ' ' || src[at - 1] == '\t')) --at;
   return at == 0 || src[at - 1] == '\n';
@@ -598,13 +605,41 @@ struct control : p::normal<Rule> {
     std::string hint;
     if constexpr (requires { Rule::error; }) msg = Rule::error;
     if constexpr (std::is_same_v<Rule, keyword_as_name>) {
-      hint = "keywords cannot be names: dataset genres features split model train ensemble report "
-             "analysis instruments encoding let use with for in and or not true false";
+      hint = "keywords cannot be names:";
+      for (auto& k : keywords()) hint += " " + k;
       // A definition keyword at the start of a line while a bracket is open:
       // the bracket was never closed.
       if (!s.opens.empty() && starts_line(src, it.byte)) {
         msg = std::string("expected '") + s.opens.back().close + "' to close {open}";
         hint = "";
+      }
+      // A definition keyword starting a line where an expression was due
+      // (`let x =` or `let x = 1 +` and then the next definition): the
+      // expression is missing, said once, right after what wanted it.
+      const auto& kinds = definition_kinds();
+      if (s.opens.empty() && starts_line(src, it.byte) && std::find(kinds.begin(), kinds.end(), token) != kinds.end()) {
+        size_t end = it.byte;
+        for (;;) {  // back over whitespace and comments to the end of the last token
+          while (end > 0 && std::isspace(static_cast<unsigned char>(src[end - 1]))) --end;
+          size_t ls = end == 0 ? 0 : src.rfind('\n', end - 1);
+          ls = ls == std::string::npos ? 0 : ls + 1;
+          size_t hash = std::string::npos;
+          bool quoted = false;
+          for (size_t i = ls; i < end && hash == std::string::npos; ++i) {
+            if (src[i] == '"' && (i == ls || src[i - 1] != '\\')) quoted = !quoted;
+            if (src[i] == '#' && !quoted) hash = i;
+          }
+          if (hash == std::string::npos) break;
+          end = hash;
+        }
+        size_t from = end;
+        while (from > 0 && std::strchr("=+-*/<>!,|&", src[from - 1])) --from;
+        std::string prev = src.substr(from, end - from);
+        msg = prev == "=" ? "expected an expression after '=' in the definition of '{name}'"
+                          : "expected an expression after '" + prev + "'";
+        size_t line_start = src.rfind('\n', end == 0 ? 0 : end - 1);
+        line_start = line_start == std::string::npos ? 0 : line_start + 1;
+        throw SyntaxError{fill(msg, s, token), "", end, line_of(src, end), int(end - line_start) + 1};
       }
     }
     if constexpr (std::is_same_v<Rule, def_end>)
@@ -635,12 +670,6 @@ size_t next_item(const std::string& src, size_t from) {
     at = src.find('\n', line);
   }
   return src.size();
-}
-
-int line_of(const std::string& src, size_t at) {
-  int line = 1;
-  for (size_t i = 0; i < at && i < src.size(); ++i) line += src[i] == '\n';
-  return line;
 }
 
 // Just after the last character that is not whitespace or a comment.

@@ -34,5 +34,7 @@ std::string stdlib_dir();
 // Keywords: the definition kinds, then the other reserved words.
 const std::vector<std::string>& definition_kinds();
 bool is_keyword(const std::string& word);
+// Every reserved word: the definition kinds, then use with for in and or not true false.
+const std::vector<std::string>& keywords();
 
 }  // namespace genre::lang

@@ -2,7 +2,7 @@
 // ops/<domain>/<name>.cpp with a register_<name>() and list it here.
 #include <mutex>
 
-#include "ops/op.h"
+#include "runtime/core/op.h"
 
 namespace genre {
 
@@ -43,9 +43,20 @@ void register_ensemble();        // ops/models/ensemble.cpp: average, max, weigh
 void register_cv();              // ops/train/cv.cpp: cv (expanded by the planner), cv_fold, cv_summary
 void register_ablate();          // ops/train/ablate.cpp: ablate (expanded by the planner), remove, replace
 
+void register_knn_model();         // ops/models/knn.cpp: the model families behind fit
+void register_svm_model();         // ops/models/svm.cpp
+void register_baseline_model();    // ops/models/baseline.cpp
+void register_classifier_model();  // ops/torch_ops.cpp (the network is in libgenre_torch.so)
+void register_next_step_model();   // ops/torch_ops.cpp
+
 void register_all() {
   static std::once_flag once;
   std::call_once(once, [] {
+    register_knn_model();
+    register_svm_model();
+    register_baseline_model();
+    register_classifier_model();
+    register_next_step_model();
     register_csv();
     register_join();
     register_distinct();

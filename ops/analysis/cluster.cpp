@@ -13,8 +13,8 @@
 #include <limits>
 #include <numeric>
 
-#include "ops/op.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op.h"
+#include "runtime/core/op_kit.h"
 
 namespace genre {
 
@@ -116,13 +116,13 @@ std::vector<Merge> linkage(const std::vector<std::vector<double>>& x, const std:
 
 Value run_cluster(const OpContext& ctx) {
   const Table& t = std::get<Table>(ctx.input("data"));
-  std::string method = tab::symbol_param(ctx.params, "method", "ward");
-  std::string metric = tab::symbol_param(ctx.params, "metric", "euclidean");
+  std::string method = kit::symbol_param(ctx.params, "method", "ward");
+  std::string metric = kit::symbol_param(ctx.params, "metric", "euclidean");
   const std::string where = t.source.empty() ? "the table" : t.source;
 
   std::vector<std::string> cols;
   if (ctx.params.contains("columns") && !ctx.params["columns"].is_null())
-    cols = tab::string_list(ctx.params["columns"], "cluster", "columns");
+    cols = kit::string_list(ctx.params["columns"], "cluster", "columns");
   else
     cols = t.feature_names();
   if (cols.empty()) throw DataError("cluster: " + where + " has no numeric columns to cluster on");
@@ -154,7 +154,7 @@ Value run_cluster(const OpContext& ctx) {
   json names = json::array();
   for (size_t r = 0; r < n; ++r) {
     if (nc && nc->is_text()) names.push_back(nc->present[r] ? nc->text[r] : "");
-    else if (nc) names.push_back(tab::fmt_num(nc->num[r]));
+    else if (nc) names.push_back(kit::fmt_num(nc->num[r]));
     else names.push_back(std::to_string(r + 1));
   }
   json merges = json::array();

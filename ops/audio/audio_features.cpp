@@ -20,9 +20,9 @@
 #include "ops/audio/decode.h"
 #include "ops/audio/features.h"
 #include "ops/audio/tempo.h"
-#include "ops/op.h"
-#include "runtime/torch_api.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op.h"
+#include "ops/torch_ops.h"
+#include "runtime/core/op_kit.h"
 
 namespace genre {
 
@@ -79,10 +79,10 @@ std::vector<std::string> feature_symbols() {
 }
 
 int int_param(const json& p, const char* name, int dflt, int lo) {
-  double v = tab::num_param(p, name, dflt);
+  double v = kit::num_param(p, name, dflt);
   if (v != std::floor(v) || v < lo || v > 1 << 24)
     throw DataError(std::string("audio_features: ") + name + " must be a whole number of at least " +
-                    std::to_string(lo) + ", got " + tab::fmt_num(v));
+                    std::to_string(lo) + ", got " + kit::fmt_num(v));
   return static_cast<int>(v);
 }
 
@@ -97,21 +97,21 @@ Value run_audio_features(const OpContext& ctx) {
 
   std::vector<audio::Feature> which;
   bool want_tempo = false;  // one number per clip (GTZAN's `tempo` column), not a frame feature
-  for (auto& name : tab::string_list(ctx.params.at("features"), "audio_features", "features")) {
+  for (auto& name : kit::string_list(ctx.params.at("features"), "audio_features", "features")) {
     if (name == "tempo") {
       want_tempo = true;
       continue;
     }
     auto f = audio::parse_feature(name);
     if (!f) throw DataError("audio_features: unknown feature \"" + name + "\"; expected one of " +
-                            tab::name_list(feature_symbols()));
+                            kit::name_list(feature_symbols()));
     if (std::find(which.begin(), which.end(), *f) == which.end()) which.push_back(*f);
   }
   audio::Settings s;
   s.n_mfcc = int_param(ctx.params, "n_mfcc", 13, 1);
   s.n_fft = int_param(ctx.params, "n_fft", 2048, 2);
   s.hop = int_param(ctx.params, "hop", 512, 1);
-  std::string pad = tab::symbol_param(ctx.params, "pad", "constant");
+  std::string pad = kit::symbol_param(ctx.params, "pad", "constant");
   if (pad != "constant" && pad != "reflect") throw DataError("audio_features: pad must be constant or reflect, got " + pad);
   s.reflect = pad == "reflect";
   audio::TempoSettings ts;  // librosa.feature.tempo's defaults, on the script's STFT
@@ -121,29 +121,29 @@ Value run_audio_features(const OpContext& ctx) {
     throw DataError("audio_features: tempo needs n_fft to be a power of two, got " + std::to_string(s.n_fft));
   if (ctx.params.contains("tuning") && !ctx.params["tuning"].is_null()) {
     double t = ctx.params["tuning"].get<double>();
-    if (!(t >= -0.5 && t < 0.5)) throw DataError("audio_features: tuning is a fraction of a chroma bin in [-0.5, 0.5), got " + tab::fmt_num(t));
+    if (!(t >= -0.5 && t < 0.5)) throw DataError("audio_features: tuning is a fraction of a chroma bin in [-0.5, 0.5), got " + kit::fmt_num(t));
     s.tuning = t;
   }
-  std::string summarize = tab::symbol_param(ctx.params, "summarize", "mean_var");
+  std::string summarize = kit::symbol_param(ctx.params, "summarize", "mean_var");
   if (summarize != "mean_var" && summarize != "none")
     throw DataError("audio_features: summarize must be mean_var or none, got " + summarize);
   bool frames_out = summarize == "none";
-  std::string on_error = tab::symbol_param(ctx.params, "on_error", "quarantine");
+  std::string on_error = kit::symbol_param(ctx.params, "on_error", "quarantine");
   if (on_error != "quarantine" && on_error != "fail")
     throw DataError("audio_features: on_error must be quarantine or fail, got " + on_error);
 
   audio::Load load;
-  std::string mono = tab::symbol_param(ctx.params, "mono", "mean");
+  std::string mono = kit::symbol_param(ctx.params, "mono", "mean");
   if (mono != "mean" && mono != "left" && mono != "right")
     throw DataError("audio_features: mono must be mean, left or right, got " + mono);
   load.channel = mono == "mean" ? -1 : mono == "left" ? 0 : 1;
   if (ctx.params.contains("rate") && !ctx.params["rate"].is_null()) load.rate = int_param(ctx.params, "rate", 0, 1);
   // (a Number, not an Int, so that the checker takes 22050Hz: whole numbers are checked here)
-  load.offset = tab::num_param(ctx.params, "offset", 0);
-  if (!(load.offset >= 0)) throw DataError("audio_features: offset must be 0 or more seconds, got " + tab::fmt_num(load.offset));
+  load.offset = kit::num_param(ctx.params, "offset", 0);
+  if (!(load.offset >= 0)) throw DataError("audio_features: offset must be 0 or more seconds, got " + kit::fmt_num(load.offset));
   if (ctx.params.contains("clip") && !ctx.params["clip"].is_null()) {
-    double c = tab::num_param(ctx.params, "clip", 0);
-    if (!(c > 0) || c > 1e6) throw DataError("audio_features: clip must be a length in seconds above 0, got " + tab::fmt_num(c));
+    double c = kit::num_param(ctx.params, "clip", 0);
+    if (!(c > 0) || c > 1e6) throw DataError("audio_features: clip must be a length in seconds above 0, got " + kit::fmt_num(c));
     load.clip = c;
   }
 
@@ -154,7 +154,7 @@ Value run_audio_features(const OpContext& ctx) {
   // Labels from a table are known before any decoding: a clip without one is set aside undecoded.
   std::vector<std::string> errors(files.size());
   std::optional<audio::ClipLabels> from_table;
-  std::string file_column = tab::str_param(ctx.params, "file_column", "");
+  std::string file_column = kit::str_param(ctx.params, "file_column", "");
   if (const Value* v = ctx.maybe_input("label")) {
     const Table* lt = std::get_if<Table>(v);
     if (!lt) throw InternalError("audio_features: label is not a table");
@@ -163,7 +163,7 @@ Value run_audio_features(const OpContext& ctx) {
   } else if (!file_column.empty()) {
     throw DataError("audio_features: file_column names the file column of a label table, but label is parent_dir; "
                     "give label: csv(\"labels.csv\", label: \"genre\")");
-  } else if (std::string l = tab::symbol_param(ctx.params, "label", "parent_dir"); l != "parent_dir") {
+  } else if (std::string l = kit::symbol_param(ctx.params, "label", "parent_dir"); l != "parent_dir") {
     throw DataError("audio_features: label must be parent_dir or a table, got " + l);
   }
 
@@ -214,7 +214,7 @@ Value run_audio_features(const OpContext& ctx) {
     for (size_t i = 0; i < n; ++i)
       if (errors[first + i].empty()) good.push_back(std::move(clips[i]));
     auto feats = good.empty() || which.empty() ? std::vector<audio::ClipFeatures>{}
-                              : torch_api().audio_features(good, which, s);
+                              : torch_ops().audio_features(good, which, s);
     size_t next = 0;
     for (size_t i = 0; i < n; ++i) {
       ctx.progress(++done, files.size(), "clips");

@@ -4,7 +4,7 @@
 #include <map>
 #include <optional>
 
-#include "ops/tabular/common.h"
+#include "runtime/core/op_kit.h"
 
 namespace genre::audio {
 
@@ -14,7 +14,7 @@ ClipLabels clip_labels(const Table& t, const std::vector<std::string>& files, co
                        const std::string& folder) {
   const std::string op = "audio_features: ";
   const std::string shown = t.source.empty() ? "the label table" : t.source;
-  const std::string columns = tab::name_list(t.column_names(), 1000);
+  const std::string columns = kit::name_list(t.column_names(), 1000);
   const Column* fc = nullptr;
   if (!file_column.empty()) {
     fc = t.find(file_column);
@@ -48,7 +48,7 @@ ClipLabels clip_labels(const Table& t, const std::vector<std::string>& files, co
   size_t unused = 0;  // rows that name no clip of the folder (a table of a larger corpus)
   std::string unused_example;
   for (size_t r = 0; r < t.rows(); ++r) {
-    auto key = tab::cell_key(*fc, r);
+    auto key = kit::cell_key(*fc, r);
     size_t clip = none;
     if (key && !key->empty()) {
       std::string name = fs::path(*key).lexically_normal().generic_string();
@@ -66,7 +66,7 @@ ClipLabels clip_labels(const Table& t, const std::vector<std::string>& files, co
       continue;
     }
     has_row[clip] = true;
-    auto value = tab::cell_key(lc, r);
+    auto value = kit::cell_key(lc, r);
     if (!value || value->empty()) continue;
     std::string& found = out.label[clip];
     if (!found.empty() && found != *value)

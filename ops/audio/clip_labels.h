@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/value.h"
+#include "runtime/core/value.h"
 
 namespace genre::audio {
 

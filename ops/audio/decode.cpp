@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "runtime/value.h"
+#include "runtime/core/value.h"
 
 namespace genre::audio {
 

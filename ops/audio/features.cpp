@@ -18,7 +18,7 @@
 #include <map>
 #include <numeric>
 
-#include "runtime/value.h"
+#include "runtime/core/value.h"
 
 namespace genre::audio {
 

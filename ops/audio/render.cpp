@@ -25,8 +25,8 @@
 #include <mutex>
 
 #include "ops/midi/smf.h"
-#include "ops/op.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op.h"
+#include "runtime/core/op_kit.h"
 
 namespace genre::audio {
 
@@ -216,20 +216,20 @@ void store(const fs::path& dest, const std::vector<float>& samples, int rate) {
 Value run_render(const OpContext& ctx) {
   std::string given = ctx.params.at("path").get<std::string>();
   std::string to_given = ctx.params.at("to").get<std::string>();
-  std::string label = tab::symbol_param(ctx.params, "label", "none");
-  std::string pattern = tab::str_param(ctx.params, "pattern", "*.mid");
-  std::string on_error = tab::symbol_param(ctx.params, "on_error", "quarantine");
+  std::string label = kit::symbol_param(ctx.params, "label", "none");
+  std::string pattern = kit::str_param(ctx.params, "pattern", "*.mid");
+  std::string on_error = kit::symbol_param(ctx.params, "on_error", "quarantine");
   audio::Synth how;
-  how.soundfont = ctx.path(tab::str_param(ctx.params, "soundfont", "/usr/share/sounds/sf2/FluidR3_GM.sf2"));
-  double rate = tab::num_param(ctx.params, "rate", 22050);
+  how.soundfont = ctx.path(kit::str_param(ctx.params, "soundfont", "/usr/share/sounds/sf2/FluidR3_GM.sf2"));
+  double rate = kit::num_param(ctx.params, "rate", 22050);
   if (rate != std::floor(rate) || rate < 8000 || rate > 96000)
     throw DataError("render: rate must be a whole number of Hz from 8000 to 96000 (fluidsynth's range), got " +
-                    tab::fmt_num(rate));
+                    kit::fmt_num(rate));
   how.rate = static_cast<int>(rate);
-  how.gain = tab::num_param(ctx.params, "gain", 0.2);
+  how.gain = kit::num_param(ctx.params, "gain", 0.2);
   if (ctx.params.contains("clip") && !ctx.params["clip"].is_null()) {
-    double c = tab::num_param(ctx.params, "clip", 0);
-    if (!(c > 0) || c > 1e5) throw DataError("render: clip must be a length in seconds above 0, got " + tab::fmt_num(c));
+    double c = kit::num_param(ctx.params, "clip", 0);
+    if (!(c > 0) || c > 1e5) throw DataError("render: clip must be a length in seconds above 0, got " + kit::fmt_num(c));
     how.clip = c;
   }
   std::error_code ec;

@@ -6,7 +6,7 @@
 #include <limits>
 #include <string>
 
-#include "runtime/value.h"
+#include "runtime/core/value.h"
 
 namespace genre::audio {
 

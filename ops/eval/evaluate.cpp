@@ -6,9 +6,9 @@
 
 #include <fmt/format.h>
 
-#include "ops/eval/metrics.h"
+#include "runtime/core/metrics.h"
 #include "ops/models/model.h"
-#include "ops/op.h"
+#include "runtime/core/op.h"
 
 namespace genre {
 
@@ -117,6 +117,7 @@ void register_evaluate() {
                .block = true,
                .block_item = Type::Symbol,
                .block_symbols = all_metrics,
+               .block_param = "metrics",
                .version = 2,
                .doc = "predict `data` with every model and report the metrics named in the block (default accuracy, "
                       "macro_f1, confusion): accuracy; macro_f1; precision/recall/f1 per class (0 where undefined, "

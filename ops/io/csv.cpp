@@ -18,9 +18,9 @@
 #include <map>
 
 #include "ops/io/read_file.h"
-#include "ops/op.h"
+#include "runtime/core/op.h"
 #include "ops/text/utf8.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op_kit.h"
 
 namespace genre {
 
@@ -201,19 +201,19 @@ namespace {
 Value run_csv(const OpContext& ctx) {
   std::string given = ctx.params.at("path").get<std::string>();
   CsvOptions opt;
-  std::string d = tab::str_param(ctx.params, "delimiter", ",");
+  std::string d = kit::str_param(ctx.params, "delimiter", ",");
   if (d == "\\t" || d == "tab") d = "\t";
   if (d.size() != 1 || d == "\"" || d == "\n" || d == "\r")
     throw DataError("csv: delimiter must be one character (not a quote or line break), got \"" + d + "\"");
   opt.delimiter = d[0];
-  if (ctx.params.contains("missing")) opt.missing_values = tab::string_list(ctx.params["missing"], "csv", "missing");
-  if (ctx.params.contains("text")) opt.text_columns = tab::string_list(ctx.params["text"], "csv", "text");
+  if (ctx.params.contains("missing")) opt.missing_values = kit::string_list(ctx.params["missing"], "csv", "missing");
+  if (ctx.params.contains("text")) opt.text_columns = kit::string_list(ctx.params["text"], "csv", "text");
   Table t = read_csv(ctx.path(given), given, opt);
-  std::string label = tab::str_param(ctx.params, "label", "");
+  std::string label = kit::str_param(ctx.params, "label", "");
   if (!label.empty()) {
     if (!t.find(label))
       throw DataError(given + ": no column \"" + label + "\" to use as the label; the columns are " +
-                      tab::name_list(t.column_names(), 1000));
+                      kit::name_list(t.column_names(), 1000));
     t.label = label;
   }
   return t;

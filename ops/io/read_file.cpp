@@ -6,7 +6,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "runtime/value.h"
+#include "runtime/core/value.h"
 
 namespace genre {
 

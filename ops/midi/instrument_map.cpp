@@ -2,7 +2,7 @@
 // written as a block, for instruments(map: ...). The planner turns the block
 // into the record instruments reads: {"drums": "percussion", "piano": [[0, 7]]}
 // (`programs 0..7, 24` is the list of ranges [[0, 7], [24, 24]]).
-#include "ops/op.h"
+#include "runtime/core/op.h"
 
 namespace genre {
 

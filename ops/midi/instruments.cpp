@@ -6,8 +6,8 @@
 #include <map>
 #include <set>
 
-#include "ops/op.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op.h"
+#include "runtime/core/op_kit.h"
 
 namespace genre {
 
@@ -65,7 +65,7 @@ FamilyMap read_map(const json& m) {
 Value run_instruments(const OpContext& ctx) {
   const Table& t = std::get<Table>(ctx.input("data"));
   FamilyMap fm = read_map(ctx.params.at("map"));
-  std::string require = tab::symbol_param(ctx.params, "require", "any");
+  std::string require = kit::symbol_param(ctx.params, "require", "any");
   const Column& file = t.column("file");
   const Column& prog = t.column("program");
   const Column& drum = t.column("drum");
@@ -83,7 +83,7 @@ Value run_instruments(const OpContext& ctx) {
     else {
       double p = prog.num[r];
       if (p != int(p) || p < 0 || p > 127)
-        throw DataError("instruments: " + t.source + " row " + std::to_string(r + 1) + ": program " + tab::fmt_num(p) +
+        throw DataError("instruments: " + t.source + " row " + std::to_string(r + 1) + ": program " + kit::fmt_num(p) +
                         " is not a General MIDI program (0-127)");
       f = fm.by_program[int(p)];
     }

@@ -14,8 +14,8 @@
 #include <variant>
 
 #include "ops/midi/smf.h"
-#include "ops/op.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op.h"
+#include "runtime/core/op_kit.h"
 
 namespace genre {
 
@@ -45,9 +45,9 @@ using Parsed = std::variant<midi::Song, std::string>;  // notes, or why the file
 
 Value run_midi_folder(const OpContext& ctx) {
   std::string given = ctx.params.at("path").get<std::string>();
-  std::string label = tab::symbol_param(ctx.params, "label", "none");
-  std::string pattern = tab::str_param(ctx.params, "pattern", "*.mid");
-  std::string on_error = tab::symbol_param(ctx.params, "on_error", "quarantine");
+  std::string label = kit::symbol_param(ctx.params, "label", "none");
+  std::string pattern = kit::str_param(ctx.params, "pattern", "*.mid");
+  std::string on_error = kit::symbol_param(ctx.params, "on_error", "quarantine");
   fs::path root = ctx.path(given);
   std::error_code ec;
   if (!fs::exists(root, ec))

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <map>
 
-#include "ops/op.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op.h"
+#include "runtime/core/op_kit.h"
 
 namespace genre {
 
@@ -18,7 +18,7 @@ int int_param(const json& p, const char* name, int dflt, int lo, const char* op)
   double v = p[name].get<double>();
   if (v != std::floor(v) || v < lo)
     throw DataError(std::string(op) + ": " + name + " must be a whole number >= " + std::to_string(lo) + ", got " +
-                    tab::fmt_num(v));
+                    kit::fmt_num(v));
   return int(v);
 }
 
@@ -30,9 +30,9 @@ struct Note {
 Value run_piano_roll(const OpContext& ctx) {
   const Table& t = std::get<Table>(ctx.input("data"));
   double step = ctx.params.at("step").get<double>();
-  if (!(step > 0)) throw DataError("piano_roll: step must be a positive number of seconds, got " + tab::fmt_num(step));
+  if (!(step > 0)) throw DataError("piano_roll: step must be a positive number of seconds, got " + kit::fmt_num(step));
   size_t max_notes = size_t(int_param(ctx.params, "max_notes", 10, 1, "piano_roll"));
-  auto families = tab::string_list(ctx.params.at("families"), "piano_roll", "families");
+  auto families = kit::string_list(ctx.params.at("families"), "piano_roll", "families");
   if (families.empty()) throw DataError("piano_roll: families must name at least one family");
   std::map<std::string, size_t> fam_index;
   for (size_t i = 0; i < families.size(); ++i)
@@ -71,7 +71,7 @@ Value run_piano_roll(const OpContext& ctx) {
     Note n{onset.num[r], dur.num[r], pitch.num[r], vel.num[r], f->second};
     if (is_missing(n.onset) || is_missing(n.dur) || is_missing(n.pitch) || is_missing(n.vel))
       throw row_error("onset, duration, pitch or velocity is missing");
-    if (n.onset < 0) throw row_error("onset " + tab::fmt_num(n.onset) + " is negative");
+    if (n.onset < 0) throw row_error("onset " + kit::fmt_num(n.onset) + " is negative");
     notes[it->second].push_back(n);
   }
 
@@ -136,7 +136,7 @@ Value run_piano_roll(const OpContext& ctx) {
 
 Value run_windows(const OpContext& ctx) {
   const Table& t = std::get<Table>(ctx.input("data"));
-  std::string name = tab::str_param(ctx.params, "column", "roll");
+  std::string name = kit::str_param(ctx.params, "column", "roll");
   size_t len = size_t(int_param(ctx.params, "steps", 0, 1, "windows"));
   const Column& c = t.column(name);
   if (!c.is_sequence()) throw DataError("windows: column \"" + name + "\" is not a sequence column");

@@ -6,8 +6,8 @@
 
 #include <map>
 
-#include "ops/op.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op.h"
+#include "runtime/core/op_kit.h"
 
 namespace genre {
 
@@ -38,8 +38,8 @@ const char* const gm_names[128] = {
 
 Value run_pitch_histograms(const OpContext& ctx) {
   const Table& t = std::get<Table>(ctx.input("data"));
-  std::string by = tab::symbol_param(ctx.params, "by", "program");
-  std::string weight = tab::symbol_param(ctx.params, "weight", "duration");
+  std::string by = kit::symbol_param(ctx.params, "by", "program");
+  std::string weight = kit::symbol_param(ctx.params, "weight", "duration");
   const std::string where = t.source.empty() ? "the notes" : t.source;
   const Column& pitch = t.column("pitch");
   const Column* dur = weight == "duration" ? &t.column("duration") : nullptr;

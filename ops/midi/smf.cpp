@@ -11,7 +11,7 @@
 #include <iterator>
 #include <sys/stat.h>
 
-#include "runtime/value.h"
+#include "runtime/core/value.h"
 
 namespace genre::midi {
 

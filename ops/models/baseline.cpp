@@ -54,4 +54,10 @@ Matrix predict_baseline(const Model& m, size_t rows, const FitContext&) {
   return out;
 }
 
+void register_baseline_model() {
+  // labels only: a baseline reads no feature
+  register_model_family({"baseline", [](const json& spec, const Table& train, const Table*, const FitContext& ctx) { return fit_baseline(spec, train, ctx); },
+                         [](const Model& m, const Table& t, const FitContext& ctx) { return predict_baseline(m, t.rows(), ctx); }});
+}
+
 }  // namespace genre

@@ -51,6 +51,7 @@
 #include <fmt/format.h>
 
 #include "ops/models/model.h"
+#include "ops/models/optim.h"
 #include "ops/text/embeddings.h"
 #include "ops/text/vocab.h"
 
@@ -106,8 +107,8 @@ std::vector<LayerSpec> parse_layers(const json& spec, size_t classes, bool seq_i
         d.erase("units");
       }
       s.units = spec_int(d, "units", 0);
-      s.act = spec_symbol(d, "act", "linear");
-      s.slope = spec_number(d, "slope", 0.3);
+      s.act = spec_symbol(d, "act");
+      s.slope = spec_number(d, "slope");
       if (d.contains("units") && s.units < 1) throw DataError(fmt::format("dense: units must be at least 1, got {}", s.units));
     } else if (kind == "lstm" || kind == "gru") {
       s.kind = kind == "lstm" ? Kind::Lstm : Kind::Gru;
@@ -119,7 +120,7 @@ std::vector<LayerSpec> parse_layers(const json& spec, size_t classes, bool seq_i
         throw DataError(fmt::format("{}: return must be last, mean or sequences, got {}", kind, s.ret));
       s.bidirectional = spec_bool(l, "bidirectional", false);
       if (s.kind == Kind::Lstm) {
-        s.act = spec_symbol(l, "activation", "tanh");
+        s.act = spec_symbol(l, "activation");
         if (s.act != "tanh" && s.act != "sigmoid")
           throw DataError(fmt::format("lstm: activation must be tanh or sigmoid, got {}", s.act));
       }
@@ -451,92 +452,6 @@ struct Net : torch::nn::Module {
   }
 };
 
-// The optimizers behind one interface, so the learning rate can be read and lowered.
-struct Optim {
-  virtual ~Optim() = default;
-  virtual void step() = 0;
-  virtual double lr() const = 0;
-  virtual void set_lr(double) = 0;
-};
-
-template <typename O, typename Opts>
-struct TorchOptim : Optim {
-  O opt;
-  TorchOptim(std::vector<torch::Tensor> params, Opts o) : opt(std::move(params), o) {}
-  void step() override { opt.step(); }
-  double lr() const override { return static_cast<const Opts&>(opt.param_groups()[0].options()).lr(); }
-  void set_lr(double v) override {
-    for (auto& g : opt.param_groups()) static_cast<Opts&>(g.options()).lr(v);
-  }
-};
-
-// NAdam as Keras's Nadam and PyTorch's torch.optim.NAdam compute it (LibTorch
-// has no C++ NAdam): mu_t = beta1 * (1 - 0.5 * 0.96^(t * momentum_decay)),
-// p -= lr * [(1 - mu_t) / (1 - prod mu_1..t) * g + mu_t+1 / (1 - prod mu_1..t+1) * m]
-//      / (sqrt(v / (1 - beta2^t)) + eps).
-// (PyTorch 1.13's single-tensor NAdam multiplies mu_t into the second product
-// twice; that bug was fixed in pytorch/pytorch#92699. Keras never had it.)
-struct NAdam : Optim {
-  std::vector<torch::Tensor> params, m, v;
-  double rate, beta1, beta2, eps, decay;
-  double mu_product = 1;
-  long t = 0;
-
-  NAdam(std::vector<torch::Tensor> ps, double lr, double b1, double b2, double e, double md)
-      : params(std::move(ps)), rate(lr), beta1(b1), beta2(b2), eps(e), decay(md) {
-    for (auto& p : params) {
-      m.push_back(torch::zeros_like(p));
-      v.push_back(torch::zeros_like(p));
-    }
-  }
-  void step() override {
-    torch::NoGradGuard no_grad;
-    t++;
-    double mu = beta1 * (1 - 0.5 * std::pow(0.96, double(t) * decay));
-    double mu_next = beta1 * (1 - 0.5 * std::pow(0.96, double(t + 1) * decay));
-    mu_product *= mu;
-    double bc2 = 1 - std::pow(beta2, double(t));
-    for (size_t i = 0; i < params.size(); i++) {
-      if (!params[i].grad().defined()) continue;
-      auto g = params[i].grad();
-      m[i].mul_(beta1).add_(g, 1 - beta1);
-      v[i].mul_(beta2).addcmul_(g, g, 1 - beta2);
-      auto denom = (v[i] / bc2).sqrt_().add_(eps);
-      params[i].addcdiv_(g, denom, -rate * (1 - mu) / (1 - mu_product));
-      params[i].addcdiv_(m[i], denom, -rate * mu_next / (1 - mu_product * mu_next));
-    }
-  }
-  double lr() const override { return rate; }
-  void set_lr(double v2) override { rate = v2; }
-};
-
-std::unique_ptr<Optim> make_optim(const json& spec, std::vector<torch::Tensor> params) {
-  json o = spec.contains("optimizer") && spec["optimizer"].is_object() ? spec["optimizer"] : json{{"optimizer", "adam"}};
-  std::string name = o.value("optimizer", std::string("adam"));
-  // Checked here so a bad value is the user's error, not a LibTorch assertion.
-  for (const char* key : {"lr", "eps"})
-    if (o.contains(key) && !(spec_number(o, key, 1) > 0))
-      throw DataError(fmt::format("{}: {} must be greater than 0, got {}", name, key, o[key].dump()));
-  for (const char* key : {"beta1", "beta2", "momentum"})
-    if (o.contains(key) && !(spec_number(o, key, 0) >= 0 && spec_number(o, key, 0) < 1))
-      throw DataError(fmt::format("{}: {} must be in [0, 1), got {}", name, key, o[key].dump()));
-  if (name == "adam") {
-    auto opts = torch::optim::AdamOptions(spec_number(o, "lr", 0.001))
-                    .betas({spec_number(o, "beta1", 0.9), spec_number(o, "beta2", 0.999)})
-                    .eps(spec_number(o, "eps", 1e-7));
-    return std::make_unique<TorchOptim<torch::optim::Adam, torch::optim::AdamOptions>>(std::move(params), opts);
-  }
-  if (name == "sgd") {
-    auto opts = torch::optim::SGDOptions(spec_number(o, "lr", 0.01)).momentum(spec_number(o, "momentum", 0));
-    return std::make_unique<TorchOptim<torch::optim::SGD, torch::optim::SGDOptions>>(std::move(params), opts);
-  }
-  if (name == "nadam")
-    return std::make_unique<NAdam>(std::move(params), spec_number(o, "lr", 0.001), spec_number(o, "beta1", 0.9),
-                                   spec_number(o, "beta2", 0.999), spec_number(o, "eps", 1e-7),
-                                   spec_number(o, "momentum_decay", 0.004));
-  throw InternalError("classifier: unknown optimizer " + o.dump());
-}
-
 // Keras's "wait for `patience` epochs without improvement" bookkeeping.
 struct Plateau {
   bool active = false, maximise = false;
@@ -564,10 +479,6 @@ std::vector<torch::Tensor> cpu_copy(Net& net) {
   std::vector<torch::Tensor> out;
   for (auto& p : net.parameters()) out.push_back(p.detach().to(torch::kCPU).clone());
   return out;
-}
-
-torch::Device pick_device(const std::string& d) {
-  return d == "cuda" && torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
 }
 
 torch::Tensor to_labels(const std::vector<int>& y, torch::Device dev) {
@@ -751,11 +662,11 @@ Model fit_classifier(const json& spec, const Table& train, const Table* validate
   auto layers = parse_layers(spec, k, seq_input);
   if (spec_symbol(spec, "loss", "cross_entropy") != "cross_entropy")
     throw DataError("classifier: loss must be cross_entropy");
-  long batch = spec_int(spec, "batch", 32), epochs = spec_int(spec, "epochs", 1);
+  long batch = spec_int(spec, "batch"), epochs = spec_int(spec, "epochs");
   if (batch < 1) throw DataError(fmt::format("classifier: batch must be at least 1, got {}", batch));
   if (epochs < 1) throw DataError(fmt::format("classifier: epochs must be at least 1, got {}", epochs));
   uint64_t seed = spec.contains("seed") ? uint64_t(spec_int(spec, "seed", 0)) : ctx.seed;
-  torch::Device dev = pick_device(ctx.device);
+  torch::Device dev = torch_device(ctx.device);
   json info = json::object();
 
   // Embedding rows: the pre-trained vectors' vocabulary, else every id the training rows use.
@@ -974,11 +885,11 @@ Model with_input(const Model& m) {
 
 Matrix predict_classifier(const Model& model, const Table& t, const FitContext& ctx) {
   Model m = with_input(model);
-  torch::Device dev = pick_device(ctx.device);
+  torch::Device dev = torch_device(ctx.device);
   auto net = load_net(m);
   net->to(dev);
   Inputs in = read_inputs(t, m.info["input"], m.features);
-  auto prob = torch::softmax(logits_of(*net, in, spec_int(m.spec, "batch", 32), dev), 1)
+  auto prob = torch::softmax(logits_of(*net, in, spec_int(m.spec, "batch"), dev), 1)
                   .to(torch::kCPU).to(torch::kFloat64).contiguous();
   Matrix out(t.rows(), m.classes.size());
   if (t.rows()) std::memcpy(out.v.data(), prob.data_ptr<double>(), out.v.size() * sizeof(double));

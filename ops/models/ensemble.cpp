@@ -17,9 +17,9 @@
 
 #include <fmt/format.h>
 
-#include "ops/eval/metrics.h"
+#include "runtime/core/metrics.h"
 #include "ops/models/model.h"
-#include "ops/op.h"
+#include "runtime/core/op.h"
 
 namespace genre {
 
@@ -203,6 +203,7 @@ Matrix predict_ensemble(const Model& m, const Table& t, const FitContext& ctx) {
 }
 
 void register_ensemble() {
+  register_model_family({"ensemble", {}, predict_ensemble});  // members read their own features
   using lang::Type;
   auto models = [] {
     return lang::Param{.name = "models",

@@ -55,8 +55,8 @@ double dist(Metric metric, const double* a, const double* b, size_t n) {
 
 Model fit_knn(const json& spec, const Table& train, const FitContext&) {
   TrainData d = train_data(train);
-  long k = spec_int(spec, "k", 5);
-  parse_metric(spec_symbol(spec, "metric", "euclidean"));
+  long k = spec_int(spec, "k");
+  parse_metric(spec_symbol(spec, "metric"));
   if (k < 1) throw DataError(fmt::format("knn: k must be at least 1, got {}", k));
   if (size_t(k) > d.x.rows)
     throw DataError(fmt::format("knn: k = {} but the training data has only {} rows", k, d.x.rows));
@@ -75,8 +75,8 @@ Matrix predict_knn(const Model& m, const Matrix& x, const FitContext&) {
   Matrix tx(st["rows"].get<size_t>(), st["cols"].get<size_t>());
   tx.v = st["x"].get<std::vector<double>>();
   auto ty = st["y"].get<std::vector<int>>();
-  size_t k = size_t(spec_int(m.spec, "k", 5));
-  Metric metric = parse_metric(spec_symbol(m.spec, "metric", "euclidean"));
+  size_t k = size_t(spec_int(m.spec, "k"));
+  Metric metric = parse_metric(spec_symbol(m.spec, "metric"));
   Matrix q = x;
   if (metric == Metric::cosine) {
     tx = unit_rows(std::move(tx));
@@ -93,6 +93,11 @@ Matrix predict_knn(const Model& m, const Matrix& x, const FitContext&) {
     for (size_t c = 0; c < nc; c++) out.at(r, c) /= double(k);
   });
   return out;
+}
+
+void register_knn_model() {
+  register_model_family({"knn", [](const json& spec, const Table& train, const Table*, const FitContext& ctx) { return fit_knn(spec, train, ctx); },
+                         [](const Model& m, const Table& t, const FitContext& ctx) { return predict_knn(m, feature_matrix(t, m.features), ctx); }});
 }
 
 }  // namespace genre

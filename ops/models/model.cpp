@@ -2,9 +2,12 @@
 // dispatch from a spec's "spec" name to its family.
 #include "ops/models/model.h"
 
-#include "runtime/torch_api.h"
+#include "lang/catalog.h"
+#include "runtime/core/op.h"
+
 
 #include <algorithm>
+#include <map>
 #include <cmath>
 #include <set>
 
@@ -106,29 +109,32 @@ static std::string spec_name(const json& spec) {
   return spec["spec"].get<std::string>();
 }
 
-Model fit_model(const json& spec, const Table& train, const Table* validate, const FitContext& ctx) {
-  std::string kind = spec_name(spec);
-  if (train.rows() == 0) throw DataError(where(train) + ": no rows to fit " + kind + " on");
-  if (kind == "knn") return fit_knn(spec, train, ctx);
-  if (kind == "svm") return fit_svm(spec, train, ctx);
-  if (kind == "baseline") return fit_baseline(spec, train, ctx);
-  if (kind == "classifier") return torch_api().fit_classifier(spec, train, validate, ctx);
-  if (kind == "next_step") return torch_api().fit_next_step(spec, train, validate, ctx);
-  throw InternalError("fit: unknown model spec \"" + kind + "\"");
+namespace {
+std::map<std::string, ModelFamily>& families() {
+  static std::map<std::string, ModelFamily> f;
+  return f;
+}
+}  // namespace
+
+void register_model_family(ModelFamily f) {
+  std::string name = f.name;
+  families()[name] = std::move(f);
 }
 
-Matrix predict_ensemble(const Model& m, const Table& t, const FitContext& ctx);  // ops/models/ensemble.cpp
+Model fit_model(const json& spec, const Table& train, const Table* validate, const FitContext& ctx) {
+  register_all();  // the families register with the ops (a test may fit without a script)
+  std::string kind = spec_name(spec);
+  if (train.rows() == 0) throw DataError(where(train) + ": no rows to fit " + kind + " on");
+  auto it = families().find(kind);
+  if (it == families().end() || !it->second.fit) throw InternalError("fit: no model family \"" + kind + "\"");
+  return it->second.fit(spec, train, validate, ctx);
+}
 
 Matrix predict_scores(const Model& m, const Table& t, const FitContext& ctx) {
-  if (m.kind == "next_step")
-    throw DataError("a next_step model predicts piano-roll steps, not labels; score it with next_step_loss(models, data)");
-  if (m.kind == "ensemble") return predict_ensemble(m, t, ctx);  // members read their own features
-  if (m.kind == "classifier") return torch_api().predict_classifier(m, t, ctx);  // it may read a sequence column
-  if (m.kind == "baseline") return predict_baseline(m, t.rows(), ctx);             // labels only
-  Matrix x = feature_matrix(t, m.features);
-  if (m.kind == "knn") return predict_knn(m, x, ctx);
-  if (m.kind == "svm") return predict_svm(m, x, ctx);
-  throw InternalError("predict: unknown model kind \"" + m.kind + "\"");
+  register_all();
+  auto it = families().find(m.kind);
+  if (it == families().end()) throw InternalError("predict: no model family \"" + m.kind + "\"");
+  return it->second.predict(m, t, ctx);
 }
 
 }  // namespace genre
@@ -156,6 +162,25 @@ std::string spec_symbol(const json& spec, const std::string& key, const std::str
   if (!spec[key].is_string())
     throw DataError(fmt::format("{}: option {} must be a name, got {}", spec_kind(spec), key, spec[key].dump()));
   return spec[key].get<std::string>();
+}
+
+static std::string declared_default(const json& spec, const std::string& key) {
+  register_all();  // the signatures hold the defaults
+  for (const char* tag : {"spec", "layer", "optimizer"})
+    if (spec.contains(tag) && spec[tag].is_string())
+      if (const lang::Signature* sig = lang::catalog().find(spec[tag].get<std::string>()))
+        if (const lang::Param* p = sig->param(key); p && !p->dflt.empty()) return p->dflt;
+  throw InternalError("no declared default for option " + key + " of " + spec.dump());
+}
+
+double spec_number(const json& spec, const std::string& key) {
+  return spec_number(spec, key, std::stod(declared_default(spec, key)));
+}
+
+long spec_int(const json& spec, const std::string& key) { return spec_int(spec, key, std::stol(declared_default(spec, key))); }
+
+std::string spec_symbol(const json& spec, const std::string& key) {
+  return spec_symbol(spec, key, declared_default(spec, key));
 }
 
 void stop_if_diverged(double loss, int epoch) {

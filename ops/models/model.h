@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/value.h"
+#include "runtime/core/value.h"
 
 namespace genre {
 
@@ -50,6 +50,11 @@ std::vector<int> argmax_rows(const Matrix& scores);
 double spec_number(const json& spec, const std::string& key, double dflt);
 long spec_int(const json& spec, const std::string& key, long dflt);
 std::string spec_symbol(const json& spec, const std::string& key, const std::string& dflt);
+// The same with the default the spec's Signature declares (ops/models/specs.cpp),
+// so each default is written once.
+double spec_number(const json& spec, const std::string& key);
+long spec_int(const json& spec, const std::string& key);
+std::string spec_symbol(const json& spec, const std::string& key);
 // A family's fitted state as compact bytes (MessagePack; doubles kept exactly).
 std::string pack_state(const json& j);
 json unpack_state(const std::string& bytes);
@@ -61,13 +66,19 @@ struct TrainData {
 };
 TrainData train_data(const Table& train);
 
-// One family's implementation; each ops/models/<family>.cpp defines one.
-Model fit_knn(const json& spec, const Table& train, const FitContext& ctx);
-Matrix predict_knn(const Model& m, const Matrix& x, const FitContext& ctx);
-Model fit_svm(const json& spec, const Table& train, const FitContext& ctx);
-Matrix predict_svm(const Model& m, const Matrix& x, const FitContext& ctx);
-Model fit_baseline(const json& spec, const Table& train, const FitContext& ctx);
-Matrix predict_baseline(const Model& m, size_t rows, const FitContext& ctx);
+// A model family behind `fit` and every op that scores rows: each
+// ops/models/<family>.cpp registers one (ops/registry.cpp lists them).
+// `fit` is empty for a family no spec fits directly (an ensemble is built by
+// average/vote from fitted members).
+struct ModelFamily {
+  std::string name;  // the spec's "spec" and the fitted Model's kind
+  std::function<Model(const json& spec, const Table& train, const Table* validate, const FitContext& ctx)> fit;
+  // rows x classes scores for a table with the columns the model was fitted on
+  std::function<Matrix(const Model& m, const Table& t, const FitContext& ctx)> predict;
+};
+void register_model_family(ModelFamily f);
+
+// The LibTorch families' own code (libgenre_torch.so, reached through ops/torch_ops.h).
 Model fit_classifier(const json& spec, const Table& train, const Table* validate, const FitContext& ctx);
 // The classifier reads the Table: a sequence model reads its sequence column.
 Matrix predict_classifier(const Model& m, const Table& t, const FitContext& ctx);

@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "ops/models/optim.h"
 #include "ops/models/sequence_model.h"
 
 namespace genre {
@@ -123,26 +124,6 @@ Sums losses(const StepCoding& c, const torch::Tensor& logits, const torch::Tenso
   return {per[0], per[1], per[2], y.size(0) * y.size(1)};
 }
 
-torch::Device pick_device(const std::string& d) {
-  return d == "cuda" && torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-}
-
-std::unique_ptr<torch::optim::Optimizer> make_optim(const json& spec, std::vector<torch::Tensor> params) {
-  json o = spec.contains("optimizer") && spec["optimizer"].is_object() ? spec["optimizer"] : json{{"optimizer", "adam"}};
-  std::string name = o.value("optimizer", std::string("adam"));
-  double lr = spec_number(o, "lr", name == "sgd" ? 0.01 : 0.001);
-  if (!(lr > 0)) throw DataError(fmt::format("{}: lr must be greater than 0, got {}", name, lr));
-  if (name == "adam")
-    return std::make_unique<torch::optim::Adam>(
-        std::move(params), torch::optim::AdamOptions(lr)
-                               .betas({spec_number(o, "beta1", 0.9), spec_number(o, "beta2", 0.999)})
-                               .eps(spec_number(o, "eps", 1e-7)));
-  if (name == "sgd")
-    return std::make_unique<torch::optim::SGD>(
-        std::move(params), torch::optim::SGDOptions(lr).momentum(spec_number(o, "momentum", 0)));
-  throw DataError("next_step: the optimizer must be adam(...) or sgd(...), got " + name);
-}
-
 StepLoss score(Net& net, const StepCoding& c, const Shape& s, const Table& t, long batch, torch::Device dev) {
   torch::NoGradGuard no_grad;
   net.eval();
@@ -188,7 +169,7 @@ Model fit_next_step(const json& spec, const Table& train, const Table* validate,
   if (batch < 1) throw DataError(fmt::format("next_step: batch must be at least 1, got {}", batch));
   if (epochs < 1) throw DataError(fmt::format("next_step: epochs must be at least 1, got {}", epochs));
   uint64_t seed = spec.contains("seed") ? uint64_t(spec_int(spec, "seed", 0)) : ctx.seed;
-  torch::Device dev = pick_device(ctx.device);
+  torch::Device dev = torch_device(ctx.device);
 
   at::Generator gen = at::detail::createCPUGenerator(seed);
   std::mt19937_64 shuffle(seed);
@@ -211,7 +192,7 @@ Model fit_next_step(const json& spec, const Table& train, const Table* validate,
       Batch b = code_batch(c, s, train, rows, dev);
       Sums l = losses(c, net->forward(b.input), b.target);
       auto loss = (l.pitch + l.duration + l.velocity) / double(3 * l.count);
-      opt->zero_grad();
+      net->zero_grad();
       loss.backward();
       opt->step();
       sum += loss.item<double>() * double(rows.size());
@@ -257,7 +238,7 @@ StepLoss next_step_loss(const Model& m, const Table& data, const FitContext& ctx
   Shape s = shape_of(m.spec, c);
   Net net(s.vocab, s.width, s.units, s.outputs);
   load_weights(net, m.state);
-  torch::Device dev = pick_device(ctx.device);
+  torch::Device dev = torch_device(ctx.device);
   net.to(dev);
   return score(net, c, s, data, spec_int(m.spec, "batch", 32), dev);
 }

@@ -4,14 +4,14 @@
 // cross-entropy; the loss counts only the target family.
 // The coding (roll numbers -> classes) is plain C++ here and in
 // ops/models/sequence_ops.cpp; the network lives in ops/models/sequence_model.cpp
-// (LibTorch), reached through runtime/torch_api.h.
+// (LibTorch), reached through ops/torch_ops.h.
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "ops/models/model.h"
-#include "ops/report/table_text.h"
+#include "runtime/core/table_text.h"
 
 namespace genre {
 

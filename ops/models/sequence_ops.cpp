@@ -12,10 +12,10 @@
 #include <map>
 
 #include "ops/models/sequence_model.h"
-#include "ops/op.h"
-#include "ops/report/table_text.h"
-#include "ops/tabular/common.h"
-#include "runtime/torch_api.h"
+#include "runtime/core/op.h"
+#include "runtime/core/table_text.h"
+#include "runtime/core/op_kit.h"
+#include "ops/torch_ops.h"
 
 namespace genre {
 
@@ -24,14 +24,14 @@ StepCoding step_coding(const json& spec, const Table& data) {
   if (!spec.contains("families") || !spec["families"].is_array() || spec["families"].empty())
     throw DataError("next_step: families must list the roll's families in piano_roll's order, e.g. "
                     "[\"drums\", \"piano\", \"guitar\", \"bass\"]");
-  c.families = tab::string_list(spec["families"], "next_step", "families");
+  c.families = kit::string_list(spec["families"], "next_step", "families");
   std::string target = spec_symbol(spec, "target", "");
   if (target.empty())
     throw DataError("next_step: no target family; say which one the model predicts: with { target: \"piano\" }");
   auto it = std::find(c.families.begin(), c.families.end(), target);
   if (it == c.families.end())
     throw DataError(fmt::format("next_step: unknown family \"{}\" as target; the roll has {}", target,
-                                tab::name_list(c.families)));
+                                kit::name_list(c.families)));
   c.target = size_t(it - c.families.begin());
   c.column = spec.contains("column") && spec["column"].is_string() ? spec["column"].get<std::string>() : "roll";
   c.duration_step = spec_number(spec, "duration_step", 0.25);
@@ -132,7 +132,7 @@ Value run_next_step_loss(const OpContext& ctx) {
       throw DataError(fmt::format("next_step_loss: {} is a {} model; this op scores next_step models", models[i]->name,
                                   m->kind));
     const Table& t = std::get<Table>(*data[data.size() == 1 ? 0 : i]->value);
-    StepLoss l = torch_api().next_step_loss(*m, t, fc);
+    StepLoss l = torch_ops().next_step_loss(*m, t, fc);
     json one = {{"target", m->spec.value("target", "")}, {"loss", l.loss},       {"pitch", l.pitch},
                 {"duration", l.duration},               {"velocity", l.velocity}, {"windows", l.windows},
                 {"steps", l.steps}};

@@ -3,7 +3,9 @@
 // `fit` hands that record to ops/models/. Defaults are the ones the fitting
 // code applies when an option is left out; they are named in each doc so the
 // reference shows every number a result depends on.
-#include "ops/op.h"
+#include <cmath>
+
+#include "runtime/core/op.h"
 
 namespace genre {
 
@@ -14,15 +16,27 @@ using lang::Type;
 
 namespace {
 
-Param num(std::string name, std::string doc, bool required = false) {
-  return {.name = std::move(name), .types = {Type::Number}, .required = required, .doc = std::move(doc)};
+// A number's valid interval: at_least(1), above(0), within(0, 1), ...
+struct Bounds {
+  double lo = -INFINITY, hi = INFINITY;
+  bool lo_open = false, hi_open = false;
+};
+Bounds at_least(double lo) { return {.lo = lo}; }
+Bounds above(double lo) { return {.lo = lo, .lo_open = true}; }
+Bounds within(double lo, double hi, bool lo_open = false, bool hi_open = false) { return {lo, hi, lo_open, hi_open}; }
+
+Param num(std::string name, std::string doc, std::string dflt = "", Bounds b = {}, bool required = false) {
+  return {.name = std::move(name), .types = {Type::Number}, .required = required, .doc = std::move(doc),
+          .lo = b.lo, .hi = b.hi, .lo_open = b.lo_open, .hi_open = b.hi_open, .dflt = std::move(dflt)};
 }
-Param whole(std::string name, std::string doc, bool required = false) {
-  return {.name = std::move(name), .types = {Type::Int}, .required = required, .doc = std::move(doc)};
+Param whole(std::string name, std::string doc, std::string dflt = "", Bounds b = {}, bool required = false) {
+  Param p = num(std::move(name), std::move(doc), std::move(dflt), b, required);
+  p.types = {Type::Int};
+  return p;
 }
-Param symbol(std::string name, std::vector<std::string> symbols, std::string doc, bool required = false) {
+Param symbol(std::string name, std::vector<std::string> symbols, std::string doc, std::string dflt = "", bool required = false) {
   return {.name = std::move(name), .types = {Type::Symbol}, .required = required, .symbols = std::move(symbols),
-          .doc = std::move(doc)};
+          .doc = std::move(doc), .dflt = std::move(dflt)};
 }
 
 void spec(Signature s) {
@@ -34,23 +48,26 @@ void spec(Signature s) {
 
 void register_model_specs() {
   spec({.name = "knn",
-        .params = {whole("k", "neighbours that vote (default 5)"),
-                   symbol("metric", {"euclidean", "manhattan", "cosine"}, "distance between rows (default euclidean)")},
+        .params = {whole("k", "neighbours that vote", "5", at_least(1)),
+                   symbol("metric", {"euclidean", "manhattan", "cosine"}, "distance between rows", "euclidean")},
         .result = Type::Spec,
         .doc = "k-nearest-neighbour classifier as scikit-learn's KNeighborsClassifier: uniform votes, exact "
                "distances, equal distances ordered by training row, vote ties to the first class; scores are vote "
                "shares"});
 
   spec({.name = "svm",
-        .params = {symbol("kernel", {"rbf", "linear"}, "kernel function (default rbf)"),
-                   num("C", "penalty of the soft margin (default 1)"),
+        .params = {symbol("kernel", {"rbf", "linear"}, "kernel function", "rbf"),
+                   num("C", "penalty of the soft margin", "1", above(0)),
                    {.name = "gamma",
                     .types = {Type::Number, Type::Symbol},
                     .symbols = {"scale", "auto"},
                     .doc = "rbf width: a number, scale = 1 / (features * variance of the training matrix) or auto = "
-                           "1 / features (default scale)"},
+                           "1 / features",
+                    .lo = 0,
+                    .lo_open = true,
+                    .dflt = "scale"},
                    symbol("multiclass", {"one_vs_one"}, "how classes are separated: libsvm's one-vs-one (the only "
-                                                        "choice; default one_vs_one)")},
+                                                        "choice)", "one_vs_one")},
         .result = Type::Spec,
         .doc = "support-vector classifier (libsvm C-SVC as scikit-learn's SVC: tolerance 1e-3, 200 MB cache, "
                "shrinking); scores are one-vs-one votes with a small margin tie-break, divided by the class count"});
@@ -59,7 +76,7 @@ void register_model_specs() {
         .params = {symbol("strategy", {"majority", "random", "stratified"},
                           "majority = most frequent training class; random = uniform draw per row; stratified = draw "
                           "with the training class shares",
-                          true),
+                          "", true),
                    whole("seed", "seed of the random draws (default: derived from the node)")},
         .result = Type::Spec,
         .doc = "a reference classifier that ignores the features (scikit-learn's DummyClassifier)"});
@@ -67,8 +84,8 @@ void register_model_specs() {
   spec({.name = "classifier",
         .params =
             {{.name = "optimizer", .types = {Type::Optimizer}, .doc = "how weights are updated (default adam())"},
-             whole("batch", "rows per mini-batch (default 32, as Keras)"),
-             whole("epochs", "passes over the training rows (default 1, as Keras)"),
+             whole("batch", "rows per mini-batch (as Keras)", "32", at_least(1)),
+             whole("epochs", "passes over the training rows (as Keras)", "1", at_least(1)),
              {.name = "early_stop",
               .types = {Type::Record},
               .doc = "stop when `monitor` (val_loss | val_acc | loss | acc, default val_loss) has not improved for "
@@ -90,6 +107,7 @@ void register_model_specs() {
         .result = Type::Spec,
         .block = true,
         .block_item = Type::Layer,
+        .block_param = "layers",
         .doc = "a neural network of the layers in its block, trained with mini-batches shuffled every epoch; dense "
                "weights start Glorot-uniform with zero biases (Keras); a table with one sequence column is read as "
                "sequences (each batch padded to its longest row, padding masked), else the numeric columns; "
@@ -97,16 +115,16 @@ void register_model_specs() {
                "val_* on fit's validate table"});
 
   spec({.name = "dense",
-        .params = {whole("units", "output width; leave it out on the last layer to get one unit per class"),
+        .params = {whole("units", "output width; leave it out on the last layer to get one unit per class", "", at_least(1)),
                    symbol("act", {"relu", "leaky_relu", "tanh", "sigmoid", "softmax", "linear"},
-                          "activation (default linear); softmax on the last layer = class probabilities"),
-                   num("slope", "leaky_relu's slope for negative inputs (default 0.3, Keras's LeakyReLU)")},
+                          "activation; softmax on the last layer = class probabilities", "linear"),
+                   num("slope", "leaky_relu's slope for negative inputs (Keras's LeakyReLU)", "0.3")},
         .result = Type::Layer,
         .doc = "a fully connected layer followed by its activation; on a sequence it applies to each step"});
 
   for (std::string rnn : {"lstm", "gru"}) {
     std::vector<Param> params = {
-        whole("units", "hidden size (at least 1)", true),
+        whole("units", "hidden size", "", at_least(1), true),
         symbol("return", {"last", "mean", "sequences"},
                "what it passes on: the last real step, the mean over real steps, or every step (default: sequences "
                "when a later layer reads sequences - lstm, gru, attention, global_average_pool - else last)"),
@@ -117,7 +135,8 @@ void register_model_specs() {
       params.push_back(symbol("activation", {"tanh", "sigmoid"},
                               "the cell's candidate and output activation (Keras's activation=): tanh (default, "
                               "PyTorch's LSTM) or sigmoid (S1's \"sigmoid-activated\" units; stepped one time step "
-                              "at a time, slower); the gates stay sigmoid"));
+                              "at a time, slower); the gates stay sigmoid",
+                              "tanh"));
     spec({.name = rnn,
           .params = params,
           .result = Type::Layer,
@@ -144,7 +163,7 @@ void register_model_specs() {
         .doc = "the mean of a sequence over its real steps (padding left out)"});
 
   spec({.name = "embedding",
-        .params = {whole("dims", "length of each vector; must match the vectors file when one is given"),
+        .params = {whole("dims", "length of each vector; must match the vectors file when one is given", "", at_least(1)),
                    {.name = "vectors",
                     .types = {Type::Path},
                     .doc = "pre-trained vectors in GloVe's text format (relative to the script); rows of words "
@@ -162,28 +181,32 @@ void register_model_specs() {
                "rows: the vocabulary (every id the training rows use)"});
 
   spec({.name = "dropout",
-        .params = {num("p", "share of inputs zeroed while training (scaled by 1/(1-p)); on sequences, per step and value", true)},
+        .params = {num("p", "share of inputs zeroed while training (scaled by 1/(1-p)); on sequences, per step and value", "",
+                       within(0, 1, false, true), true)},
         .result = Type::Layer,
         .doc = "randomly zero inputs while training; does nothing when predicting"});
 
   spec({.name = "adam",
-        .params = {num("lr", "learning rate (default 0.001, Keras)"), num("beta1", "first-moment decay (default 0.9)"),
-                   num("beta2", "second-moment decay (default 0.999)"),
-                   num("eps", "denominator guard (default 1e-7, Keras; PyTorch uses 1e-8)")},
+        .params = {num("lr", "learning rate (Keras's default; above 10 any network diverges)", "0.001", within(0, 10, true)),
+                   num("beta1", "first-moment decay", "0.9", within(0, 1, false, true)),
+                   num("beta2", "second-moment decay", "0.999", within(0, 1, false, true)),
+                   num("eps", "denominator guard (Keras; PyTorch uses 1e-8)", "1e-7", above(0))},
         .result = Type::Optimizer,
         .doc = "Adam optimizer"});
 
   spec({.name = "nadam",
-        .params = {num("lr", "learning rate (default 0.001, Keras)"), num("beta1", "first-moment decay (default 0.9)"),
-                   num("beta2", "second-moment decay (default 0.999)"),
-                   num("eps", "denominator guard (default 1e-7, Keras; PyTorch uses 1e-8)"),
+        .params = {num("lr", "learning rate (Keras's default; above 10 any network diverges)", "0.001", within(0, 10, true)),
+                   num("beta1", "first-moment decay", "0.9", within(0, 1, false, true)),
+                   num("beta2", "second-moment decay", "0.999", within(0, 1, false, true)),
+                   num("eps", "denominator guard (Keras; PyTorch uses 1e-8)", "1e-7", above(0)),
                    num("momentum_decay", "momentum schedule mu_t = beta1 * (1 - 0.5 * 0.96^(t * momentum_decay)) "
-                                         "(default 0.004, Keras and PyTorch)")},
+                                         "(Keras and PyTorch)", "0.004", at_least(0))},
         .result = Type::Optimizer,
         .doc = "Adam with Nesterov momentum (Keras's Nadam, the same update as PyTorch's NAdam)"});
 
   spec({.name = "sgd",
-        .params = {num("lr", "learning rate (default 0.01, Keras)"), num("momentum", "momentum (default 0)")},
+        .params = {num("lr", "learning rate (Keras's default; above 10 any network diverges)", "0.01", within(0, 10, true)),
+                   num("momentum", "momentum", "0", within(0, 1, false, true))},
         .result = Type::Optimizer,
         .doc = "stochastic gradient descent"});
 }

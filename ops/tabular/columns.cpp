@@ -1,7 +1,8 @@
 // select, drop_columns and label: choosing columns. The label column always
 // stays, because every later step (split, fit, evaluate) needs it.
-#include "ops/op.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op.h"
+#include "lang/suggest.h"
+#include "runtime/core/op_kit.h"
 
 namespace genre {
 
@@ -10,16 +11,16 @@ namespace {
 void check_known(const Table& t, const std::vector<std::string>& names, const std::string& op) {
   for (auto& n : names)
     if (!t.find(n)) {
-      std::string hint = tab::closest(n, t.column_names());
+      std::string hint = lang::closest(n, t.column_names());
       throw DataError(op + ": " + (t.source.empty() ? std::string("the table") : t.source) + " has no column \"" + n +
                       "\"" + (hint.empty() ? "" : " (did you mean \"" + hint + "\"?)") + "; the columns are " +
-                      tab::name_list(t.column_names(), 1000));
+                      kit::name_list(t.column_names(), 1000));
     }
 }
 
 Value run_select(const OpContext& ctx) {
   const Table& t = std::get<Table>(ctx.input("data"));
-  auto names = tab::string_list(ctx.params.at("columns"), "select", "columns");
+  auto names = kit::string_list(ctx.params.at("columns"), "select", "columns");
   check_known(t, names, "select");
   Table out;
   out.label = t.label;
@@ -38,7 +39,7 @@ Value run_select(const OpContext& ctx) {
 
 Value run_drop(const OpContext& ctx) {
   const Table& t = std::get<Table>(ctx.input("data"));
-  auto names = tab::string_list(ctx.params.at("columns"), "drop_columns", "columns");
+  auto names = kit::string_list(ctx.params.at("columns"), "drop_columns", "columns");
   check_known(t, names, "drop_columns");
   Table out;
   out.label = t.label;

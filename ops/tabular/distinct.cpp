@@ -2,8 +2,8 @@
 // repeat an entity (an artist listed twice): joining on them would copy rows.
 #include <unordered_set>
 
-#include "ops/op.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op.h"
+#include "runtime/core/op_kit.h"
 
 namespace genre {
 
@@ -11,7 +11,7 @@ namespace {
 
 Value run_distinct(const OpContext& ctx) {
   const Table& t = std::get<Table>(ctx.input("data"));
-  auto on = tab::string_list(ctx.params.at("on"), "distinct", "on");
+  auto on = kit::string_list(ctx.params.at("on"), "distinct", "on");
   std::vector<const Column*> cols;
   for (auto& k : on) cols.push_back(&t.column(k));
   std::unordered_set<std::string> seen;
@@ -19,7 +19,7 @@ Value run_distinct(const OpContext& ctx) {
   for (size_t r = 0; r < t.rows(); ++r) {
     std::string key;
     for (auto* c : cols) {
-      auto v = tab::cell_key(*c, r);
+      auto v = kit::cell_key(*c, r);
       key += v ? std::to_string(v->size()) + ":" + *v : std::string("-");  // length prefix: no separator can clash
     }
     if (seen.insert(key).second) keep.push_back(r);

@@ -8,8 +8,8 @@
 #include <cmath>
 #include <numeric>
 
-#include "ops/op.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op.h"
+#include "runtime/core/op_kit.h"
 
 namespace genre {
 
@@ -46,7 +46,7 @@ std::vector<double> matrix(const Table& t, const std::vector<std::string>& featu
   return x;
 }
 
-tab::Transform knn(const Table& fit, const std::vector<std::string>& features, size_t k) {
+kit::Transform knn(const Table& fit, const std::vector<std::string>& features, size_t k) {
   size_t m = features.size();
   std::vector<double> means;
   for (auto& f : features) means.push_back(mean_of(present(fit, f)));
@@ -95,14 +95,14 @@ tab::Transform knn(const Table& fit, const std::vector<std::string>& features, s
 }
 
 Value run_impute(const OpContext& ctx) {
-  std::string method = tab::symbol_param(ctx.params, "method", "mean");
-  double k = tab::num_param(ctx.params, "k", 5);
+  std::string method = kit::symbol_param(ctx.params, "method", "mean");
+  double k = kit::num_param(ctx.params, "k", 5);
   if (json m = ctx.params.value("method", json()); m.is_object() && m.contains("k"))  // impute(knn(k: 5))
-    k = tab::num_param(m, "k", k);
+    k = kit::num_param(m, "k", k);
   if (method != "mean" && method != "median" && method != "knn")
     throw DataError("impute: method must be mean, median or knn, got " + method);
-  if (k < 1 || k != std::floor(k)) throw DataError("impute: k must be a whole number of at least 1, got " + tab::fmt_num(k));
-  return tab::fit_apply(ctx, "impute", [&](const Table& fit, const std::vector<std::string>& features) -> tab::Transform {
+  if (k < 1 || k != std::floor(k)) throw DataError("impute: k must be a whole number of at least 1, got " + kit::fmt_num(k));
+  return kit::fit_apply(ctx, "impute", [&](const Table& fit, const std::vector<std::string>& features) -> kit::Transform {
     if (method == "knn") return knn(fit, features, static_cast<size_t>(k));
     std::vector<double> fill;
     for (auto& f : features) fill.push_back(method == "mean" ? mean_of(present(fit, f)) : median_of(present(fit, f)));

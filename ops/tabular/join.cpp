@@ -3,8 +3,8 @@
 // row gives one row per matching right row, in the left table's order.
 #include <unordered_map>
 
-#include "ops/op.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op.h"
+#include "runtime/core/op_kit.h"
 
 namespace genre {
 
@@ -16,7 +16,7 @@ std::string name_of(const Table& t, const char* dflt) { return t.source.empty() 
 std::optional<std::string> row_key(const std::vector<const Column*>& cols, size_t r) {
   std::string k;
   for (auto* c : cols) {
-    auto v = tab::cell_key(*c, r);
+    auto v = kit::cell_key(*c, r);
     if (!v) return std::nullopt;
     k += std::to_string(v->size()) + ":" + *v;  // length prefix: no separator can clash
   }
@@ -27,22 +27,22 @@ std::string first_keys(const std::vector<const Column*>& cols, size_t rows) {
   std::vector<std::string> ks;
   for (size_t r = 0; r < rows && ks.size() < 5; ++r) {
     std::string k;
-    for (auto* c : cols) k += (k.empty() ? "" : "/") + tab::cell_key(*c, r).value_or("(missing)");
+    for (auto* c : cols) k += (k.empty() ? "" : "/") + kit::cell_key(*c, r).value_or("(missing)");
     ks.push_back(k);
   }
-  return tab::name_list(ks, 5);
+  return kit::name_list(ks, 5);
 }
 
 Value run_join(const OpContext& ctx) {
   const Table& a = std::get<Table>(ctx.input("data"));
   const Table& b = std::get<Table>(ctx.input("other"));
-  auto on = tab::string_list(ctx.params.at("on"), "join", "on");
+  auto on = kit::string_list(ctx.params.at("on"), "join", "on");
   // artists.Link = lyrics.ALink: the other table's key columns may be named differently.
-  auto other_on = ctx.params.contains("other_on") ? tab::string_list(ctx.params["other_on"], "join", "other_on") : on;
+  auto other_on = ctx.params.contains("other_on") ? kit::string_list(ctx.params["other_on"], "join", "other_on") : on;
   if (other_on.size() != on.size())
     throw DataError("join: 'on' names " + std::to_string(on.size()) + " key columns but 'other_on' names " +
                     std::to_string(other_on.size()));
-  std::string how = tab::symbol_param(ctx.params, "how", "inner");
+  std::string how = kit::symbol_param(ctx.params, "how", "inner");
   if (how != "inner" && how != "left") throw DataError("join: how must be inner or left, got " + how);
   std::string an = name_of(a, "the left table"), bn = name_of(b, "the right table");
   std::string on_text;

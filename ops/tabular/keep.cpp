@@ -3,9 +3,10 @@
 // error that lists the values present rather than a silently smaller table.
 #include <algorithm>
 
-#include "ops/op.h"
-#include "ops/tabular/common.h"
-#include "runtime/expr.h"
+#include "runtime/core/op.h"
+#include "lang/suggest.h"
+#include "runtime/core/op_kit.h"
+#include "runtime/core/expr.h"
 
 namespace genre {
 
@@ -37,13 +38,13 @@ void check_values(const Table& t, const json& e) {
     const Column* c = text_column(t, *lhs);
     if (!c || wanted.empty()) return;
     std::vector<std::string> present;
-    for (auto& [v, n] : tab::value_counts(*c)) present.push_back(v);
+    for (auto& [v, n] : kit::value_counts(*c)) present.push_back(v);
     for (auto& w : wanted) {
       if (std::find(present.begin(), present.end(), w) != present.end()) continue;
       std::string what = c->name == t.label ? "label" : c->name;
-      std::string hint = tab::closest(w, present);
+      std::string hint = lang::closest(w, present);
       throw DataError("keep: no row has " + what + " '" + w + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-                      " (" + what + "s present: " + tab::name_list(present, 40) + ")");
+                      " (" + what + "s present: " + kit::name_list(present, 40) + ")");
     }
   }
 }

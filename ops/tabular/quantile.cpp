@@ -8,8 +8,8 @@
 #include <cmath>
 #include <limits>
 
-#include "ops/op.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op.h"
+#include "runtime/core/op_kit.h"
 #include "ops/tabular/normal.h"
 
 namespace genre {
@@ -65,15 +65,15 @@ double interp(double x, const std::vector<double>& xp, const std::vector<double>
 }
 
 Value run_quantile(const OpContext& ctx) {
-  std::string output = tab::symbol_param(ctx.params, "output", "normal");
+  std::string output = kit::symbol_param(ctx.params, "output", "normal");
   if (output != "normal" && output != "uniform")
     throw DataError("quantile: output must be normal or uniform, got " + output);
-  double nq_param = tab::num_param(ctx.params, "n_quantiles", 1000);
+  double nq_param = kit::num_param(ctx.params, "n_quantiles", 1000);
   if (nq_param < 1 || nq_param != std::floor(nq_param))
-    throw DataError("quantile: n_quantiles must be a whole number of at least 1, got " + tab::fmt_num(nq_param));
+    throw DataError("quantile: n_quantiles must be a whole number of at least 1, got " + kit::fmt_num(nq_param));
   bool normal = output == "normal";
 
-  return tab::fit_apply(ctx, "quantile", [&](const Table& fit, const std::vector<std::string>& features) {
+  return kit::fit_apply(ctx, "quantile", [&](const Table& fit, const std::vector<std::string>& features) {
     size_t nq = std::min(static_cast<size_t>(nq_param), fit.rows());
     auto refs = linspace01(nq);
     std::vector<double> neg_refs(refs.rbegin(), refs.rend());
@@ -89,7 +89,7 @@ Value run_quantile(const OpContext& ctx) {
     }
     double eps = std::numeric_limits<double>::epsilon();  // np.spacing(1)
     double clip_min = norm_ppf(bounds_threshold - eps), clip_max = norm_ppf(1 - (bounds_threshold - eps));
-    return tab::Transform([=](Table& t) {
+    return kit::Transform([=](Table& t) {
       for (size_t i = 0; i < features.size(); ++i) {
         const auto& q = qs[i];
         std::vector<double> neg_q(q.rbegin(), q.rend());

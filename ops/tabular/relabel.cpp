@@ -4,8 +4,8 @@
 #include <map>
 
 #include "ops/io/csv.h"
-#include "ops/op.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op.h"
+#include "runtime/core/op_kit.h"
 
 namespace genre {
 
@@ -17,7 +17,7 @@ std::map<std::string, std::string> read_map(const OpContext& ctx) {
   if (m.is_object()) {
     for (auto& [k, v] : m.items()) {
       if (v.is_string()) out[k] = v.get<std::string>();
-      else if (v.is_number()) out[k] = tab::fmt_num(v.get<double>());
+      else if (v.is_number()) out[k] = kit::fmt_num(v.get<double>());
       else throw DataError("relabel: the map must give text for \"" + k + "\", got " + v.dump());
     }
     return out;
@@ -44,10 +44,10 @@ std::map<std::string, std::string> read_map(const OpContext& ctx) {
 Value run_relabel(const OpContext& ctx) {
   const Table& t = std::get<Table>(ctx.input("data"));
   auto map = read_map(ctx);
-  std::string name = tab::str_param(ctx.params, "column", "");
-  if (name.empty() || name == "label") name = tab::label_column(t, "relabel").name;
+  std::string name = kit::str_param(ctx.params, "column", "");
+  if (name.empty() || name == "label") name = kit::label_column(t, "relabel").name;
   const Column& c = t.column(name);
-  std::string unmapped = tab::symbol_param(ctx.params, "unmapped", "keep");
+  std::string unmapped = kit::symbol_param(ctx.params, "unmapped", "keep");
   if (unmapped != "keep" && unmapped != "drop" && unmapped != "error")
     throw DataError("relabel: unmapped must be keep, drop or error, got " + unmapped);
 
@@ -57,7 +57,7 @@ Value run_relabel(const OpContext& ctx) {
   std::vector<size_t> rows;
   std::map<std::string, size_t> missed;  // unmapped value -> count
   for (size_t r = 0; r < t.rows(); ++r) {
-    auto v = tab::cell_key(c, r);
+    auto v = kit::cell_key(c, r);
     auto it = v ? map.find(*v) : map.end();
     if (it == map.end()) {
       ++missed[v.value_or("(missing)")];
@@ -74,7 +74,7 @@ Value run_relabel(const OpContext& ctx) {
     std::vector<std::string> names;
     for (auto& [v, k] : missed) names.push_back(v + " (" + std::to_string(k) + " rows)");
     throw DataError("relabel: " + std::to_string(missed.size()) + " value(s) of \"" + c.name +
-                    "\" are not in the map: " + tab::name_list(names, 20) +
+                    "\" are not in the map: " + kit::name_list(names, 20) +
                     "; add them to the map or use unmapped: keep / drop");
   }
   Table out = t.take(rows);

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <limits>
 
-#include "ops/op.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op.h"
+#include "runtime/core/op_kit.h"
 
 namespace genre {
 
@@ -24,7 +24,7 @@ std::vector<double> present(const Table& t, const std::string& f, const char* op
 }
 
 // Every feature x becomes x * scale + shift.
-tab::Transform affine(std::vector<std::string> features, std::vector<double> scale, std::vector<double> shift,
+kit::Transform affine(std::vector<std::string> features, std::vector<double> scale, std::vector<double> shift,
                       bool subtract_then_divide) {
   return [=](Table& t) {
     for (size_t i = 0; i < features.size(); ++i)
@@ -36,9 +36,9 @@ tab::Transform affine(std::vector<std::string> features, std::vector<double> sca
 }
 
 Value run_minmax(const OpContext& ctx) {
-  double lo = tab::num_param(ctx.params, "lo", 0), hi = tab::num_param(ctx.params, "hi", 1);
-  if (!(lo < hi)) throw DataError("minmax: lo must be less than hi, got lo " + tab::fmt_num(lo) + ", hi " + tab::fmt_num(hi));
-  return tab::fit_apply(ctx, "minmax", [&](const Table& fit, const std::vector<std::string>& features) {
+  double lo = kit::num_param(ctx.params, "lo", 0), hi = kit::num_param(ctx.params, "hi", 1);
+  if (!(lo < hi)) throw DataError("minmax: lo must be less than hi, got lo " + kit::fmt_num(lo) + ", hi " + kit::fmt_num(hi));
+  return kit::fit_apply(ctx, "minmax", [&](const Table& fit, const std::vector<std::string>& features) {
     std::vector<double> scale, shift;
     for (auto& f : features) {
       auto v = present(fit, f, "minmax");
@@ -54,7 +54,7 @@ Value run_minmax(const OpContext& ctx) {
 }
 
 Value run_standardize(const OpContext& ctx) {
-  return tab::fit_apply(ctx, "standardize", [&](const Table& fit, const std::vector<std::string>& features) {
+  return kit::fit_apply(ctx, "standardize", [&](const Table& fit, const std::vector<std::string>& features) {
     std::vector<double> scale, mean;
     for (auto& f : features) {
       auto v = present(fit, f, "standardize");
@@ -67,7 +67,7 @@ Value run_standardize(const OpContext& ctx) {
       mean.push_back(m);
       scale.push_back(constant ? 1.0 : std::sqrt(var));
     }
-    tab::Transform numeric = affine(features, scale, mean, true);
+    kit::Transform numeric = affine(features, scale, mean, true);
     if (!ctx.params.value("sequences", false)) return numeric;
     // Sequence columns (audio frames): each dimension over every frame of the fit part.
     std::vector<std::string> names;
@@ -93,7 +93,7 @@ Value run_standardize(const OpContext& ctx) {
       seq_mean.push_back(sum);
       seq_scale.push_back(sq);
     }
-    return tab::Transform([=](Table& t) {
+    return kit::Transform([=](Table& t) {
       numeric(t);
       for (size_t k = 0; k < names.size(); ++k) {
         Column* c = t.find(names[k]);

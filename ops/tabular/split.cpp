@@ -15,8 +15,8 @@
 #include <map>
 #include <random>
 
-#include "ops/op.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op.h"
+#include "runtime/core/op_kit.h"
 
 namespace genre {
 
@@ -25,7 +25,7 @@ namespace {
 uint64_t seed_of(const OpContext& ctx, uint64_t dflt) {
   if (!ctx.params.contains("seed") || ctx.params["seed"].is_null()) return dflt;
   double s = ctx.params["seed"].get<double>();
-  if (s < 0 || s != std::floor(s)) throw DataError("seed must be a whole number >= 0, got " + tab::fmt_num(s));
+  if (s < 0 || s != std::floor(s)) throw DataError("seed must be a whole number >= 0, got " + kit::fmt_num(s));
   return static_cast<uint64_t>(s);
 }
 
@@ -84,10 +84,10 @@ std::vector<std::vector<size_t>> classes_of(const Table& t, bool stratify, const
     for (size_t r = 0; r < all.size(); ++r) all[r] = r;
     return {all};
   }
-  const Column& c = tab::label_column(t, op);
+  const Column& c = kit::label_column(t, op);
   std::map<std::string, std::vector<size_t>> m;
   for (size_t r = 0; r < t.rows(); ++r) {
-    auto k = tab::cell_key(c, r);
+    auto k = kit::cell_key(c, r);
     if (!k) throw DataError(op + ": row " + std::to_string(r + 1) + " has no label (\"" + c.name + "\" is empty); remove such rows first, e.g. keep(label != \"\")");
     m[*k].push_back(r);
   }
@@ -99,12 +99,12 @@ std::vector<std::vector<size_t>> classes_of(const Table& t, bool stratify, const
 // Assigns whole groups to parts: groups in random order, larger first; each to
 // the part (and, when stratified, the classes) furthest below its target.
 std::vector<int> assign_groups(const Table& t, const std::string& group_col, bool stratify,
-                               const std::vector<double>& ratios, tab::Rng& rng, const std::string& op) {
+                               const std::vector<double>& ratios, kit::Rng& rng, const std::string& op) {
   const Column& g = t.column(group_col);
   std::map<std::string, std::vector<size_t>> by_key;
   std::vector<std::string> order;
   for (size_t r = 0; r < t.rows(); ++r) {
-    auto k = tab::cell_key(g, r);
+    auto k = kit::cell_key(g, r);
     if (!k) throw DataError(op + ": row " + std::to_string(r + 1) + " has no value in the group column \"" + group_col + "\"");
     auto [it, fresh] = by_key.try_emplace(*k);
     if (fresh) order.push_back(*k);
@@ -165,13 +165,13 @@ Split split_by_column(const Table& t, const std::string& col) {
   std::vector<std::string> names;
   for (const char* n : {"train", "val", "dev", "test"})
     for (size_t r = 0; r < t.rows(); ++r)
-      if (tab::cell_key(c, r) == std::optional<std::string>(n)) {
+      if (kit::cell_key(c, r) == std::optional<std::string>(n)) {
         names.push_back(n);
         break;
       }
   std::vector<int> part(t.rows());
   for (size_t r = 0; r < t.rows(); ++r) {
-    auto k = tab::cell_key(c, r);
+    auto k = kit::cell_key(c, r);
     if (!k) throw DataError("split: row " + std::to_string(r + 1) + " has no value in \"" + col + "\"; every row must name its part");
     auto it = std::find(names.begin(), names.end(), *k);
     if (it == names.end()) names.push_back(*k), it = names.end() - 1;
@@ -189,10 +189,10 @@ Value run_split(const OpContext& ctx) {
   std::vector<double> ratios;
   for (const char* n : {"train", "val", "dev", "test"})
     if (ctx.params.contains(n) && !ctx.params[n].is_null()) names.push_back(n), ratios.push_back(ctx.params[n].get<double>());
-  std::string by = tab::str_param(ctx.params, "by_column", "");
+  std::string by = kit::str_param(ctx.params, "by_column", "");
   if (!by.empty()) {
     if (!names.empty()) throw DataError("split: give either ratios or by_column, not both");
-    if (!tab::str_param(ctx.params, "group", "").empty() || stratify_param(ctx, "stratify", false))
+    if (!kit::str_param(ctx.params, "group", "").empty() || stratify_param(ctx, "stratify", false))
       throw DataError("split: by_column takes the parts from the column; group and stratify do not apply");
     if (t.label == by) throw DataError("split: by_column \"" + by + "\" is the label column");
     return split_by_column(t, by);
@@ -203,9 +203,9 @@ Value run_split(const OpContext& ctx) {
   std::string terms;
   for (size_t p = 0; p < names.size(); ++p) {
     if (!(ratios[p] > 0 && ratios[p] < 1))
-      throw DataError("split: the ratio " + names[p] + " must lie between 0 and 1 (or 0% and 100%), got " + tab::fmt_num(ratios[p]));
+      throw DataError("split: the ratio " + names[p] + " must lie between 0 and 1 (or 0% and 100%), got " + kit::fmt_num(ratios[p]));
     sum += ratios[p];
-    terms += (p ? " + " : "") + names[p] + " " + tab::fmt_num(ratios[p]);
+    terms += (p ? " + " : "") + names[p] + " " + kit::fmt_num(ratios[p]);
   }
   if (std::abs(sum - 1) > 1e-9) {
     char buf[32];
@@ -213,10 +213,10 @@ Value run_split(const OpContext& ctx) {
     throw DataError("split: the ratios must sum to 1 (100%): " + terms + " = " + buf);
   }
   bool stratify = stratify_param(ctx, "stratify", false);
-  tab::Rng rng(seed_of(ctx, ctx.seed));
+  kit::Rng rng(seed_of(ctx, ctx.seed));
 
   std::vector<int> part(t.rows(), -1);
-  std::string group = tab::str_param(ctx.params, "group", "");
+  std::string group = kit::str_param(ctx.params, "group", "");
   if (!group.empty()) {
     part = assign_groups(t, group, stratify, ratios, rng, "split");
   } else {
@@ -235,21 +235,21 @@ Value run_split(const OpContext& ctx) {
   for (size_t p = 0; p < names.size(); ++p)
     if (s.parts[p].second.rows() == 0)
       throw DataError("split: part \"" + names[p] + "\" gets no rows (" + std::to_string(t.rows()) + " rows, ratio " +
-                      tab::fmt_num(ratios[p]) + (group.empty() ? "" : ", whole groups of \"" + group + "\"") + ")");
+                      kit::fmt_num(ratios[p]) + (group.empty() ? "" : ", whole groups of \"" + group + "\"") + ")");
   return s;
 }
 
 Value run_kfold(const OpContext& ctx) {
   const Table& t = std::get<Table>(ctx.input("data"));
-  double kd = tab::num_param(ctx.params, "k", 0);
+  double kd = kit::num_param(ctx.params, "k", 0);
   if (kd < 2 || kd != std::floor(kd) || kd > static_cast<double>(t.rows()))
     throw DataError("kfold: k must be a whole number from 2 to the number of rows (" + std::to_string(t.rows()) +
-                    "), got " + tab::fmt_num(kd));
+                    "), got " + kit::fmt_num(kd));
   size_t k = static_cast<size_t>(kd);
   bool stratify = stratify_param(ctx, "stratified", true);
-  tab::Rng rng(seed_of(ctx, 0));
+  kit::Rng rng(seed_of(ctx, 0));
   std::vector<int> fold(t.rows(), -1);
-  std::string group = tab::str_param(ctx.params, "group", "");
+  std::string group = kit::str_param(ctx.params, "group", "");
   if (!group.empty()) {
     fold = assign_groups(t, group, stratify, std::vector<double>(k, 1.0 / static_cast<double>(k)), rng, "kfold");
   } else {

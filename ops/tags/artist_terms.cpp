@@ -10,8 +10,8 @@
 #include <filesystem>
 #include <memory>
 
-#include "ops/op.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op.h"
+#include "runtime/core/op_kit.h"
 
 namespace genre {
 
@@ -77,12 +77,12 @@ Value run_artist_terms(const OpContext& ctx) {
   if (cols.empty()) {
     auto names = table_names(db.get(), given);
     throw DataError(fmt::format("artist_terms: {} has no table artist_term (MSD's artist_term.db has one); its tables: {}",
-                                given, names.empty() ? "none" : tab::name_list(names)));
+                                given, names.empty() ? "none" : kit::name_list(names)));
   }
   for (const char* need : {"artist_id", "term"})
     if (!has(cols, need))
       throw DataError(fmt::format("artist_terms: table artist_term of {} has no column {} (its columns: {})", given, need,
-                                  tab::name_list(cols)));
+                                  kit::name_list(cols)));
   bool with_freq = has(cols, "freq"), with_weight = has(cols, "weight");
   std::string sql = fmt::format("SELECT artist_id, term, {}, {} FROM artist_term", with_freq ? "freq" : "NULL",
                                 with_weight ? "weight" : "NULL");

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "ops/op.h"
+#include "runtime/core/op.h"
 
 namespace genre {
 

@@ -9,8 +9,8 @@
 #include <map>
 #include <set>
 
-#include "ops/op.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op.h"
+#include "runtime/core/op_kit.h"
 
 namespace genre {
 
@@ -44,8 +44,8 @@ std::map<std::string, std::vector<std::string>> read_merge(const json& m) {
 Value run_merge_tags(const OpContext& ctx) {
   const Table& t = std::get<Table>(ctx.input("data"));
   auto to = read_merge(ctx.params.at("merge"));
-  std::string item_col = tab::str_param(ctx.params, "item", "artist_id");
-  std::string tag_col = tab::str_param(ctx.params, "tag", "term");
+  std::string item_col = kit::str_param(ctx.params, "item", "artist_id");
+  std::string tag_col = kit::str_param(ctx.params, "tag", "term");
   const Column& ic = t.column(item_col);
   const Column& tc = t.column(tag_col);
   if (!tc.is_text())
@@ -64,7 +64,7 @@ Value run_merge_tags(const OpContext& ctx) {
     if (!tc.present[r]) mine.push_back("");
     else if (auto it = to.find(tc.text[r]); it != to.end()) mine = it->second;
     else mine.push_back(tc.text[r]);
-    auto item = tab::cell_key(ic, r);
+    auto item = kit::cell_key(ic, r);
     for (auto& g : mine) {
       if (item && tc.present[r]) {
         auto [at, fresh] = first.emplace(std::pair{*item, g}, from.size());

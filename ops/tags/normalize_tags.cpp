@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <map>
 
-#include "ops/op.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op.h"
+#include "runtime/core/op_kit.h"
 
 namespace genre {
 
@@ -16,8 +16,8 @@ namespace {
 
 Value run_normalize_tags(const OpContext& ctx) {
   Table t = std::get<Table>(ctx.input("data"));
-  std::string by = tab::str_param(ctx.params, "by", "artist_id");
-  std::string value = tab::str_param(ctx.params, "value", "freq");
+  std::string by = kit::str_param(ctx.params, "by", "artist_id");
+  std::string value = kit::str_param(ctx.params, "value", "freq");
   const Column& g = t.column(by);
   const Column& v = t.column(value);
   if (!v.numeric)
@@ -25,7 +25,7 @@ Value run_normalize_tags(const OpContext& ctx) {
                                 t.source.empty() ? "the table" : t.source));
   std::map<std::string, double> top;  // group -> largest value seen
   for (size_t r = 0; r < t.rows(); ++r) {
-    auto k = tab::cell_key(g, r);
+    auto k = kit::cell_key(g, r);
     if (!k || is_missing(v.num[r])) continue;
     auto [it, fresh] = top.emplace(*k, v.num[r]);
     if (!fresh) it->second = std::max(it->second, v.num[r]);
@@ -34,7 +34,7 @@ Value run_normalize_tags(const OpContext& ctx) {
   norm.name = "norm";
   norm.num.resize(t.rows(), missing);
   for (size_t r = 0; r < t.rows(); ++r) {
-    auto k = tab::cell_key(g, r);
+    auto k = kit::cell_key(g, r);
     if (!k || is_missing(v.num[r])) continue;
     double m = top.at(*k);
     if (m > 0) norm.num[r] = v.num[r] / m;  // a group whose largest value is 0 has no scale: left missing

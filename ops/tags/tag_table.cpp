@@ -9,8 +9,9 @@
 #include <map>
 #include <set>
 
-#include "ops/op.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op.h"
+#include "lang/suggest.h"
+#include "runtime/core/op_kit.h"
 
 namespace genre {
 
@@ -26,10 +27,10 @@ Value run_tag_table(const OpContext& ctx) {
   std::set<std::string> items;                          // every item with a key
   std::map<std::string, std::set<std::string>> tagged;  // tag -> its items
   for (size_t r = 0; r < t.rows(); ++r) {
-    auto i = tab::cell_key(ic, r);
+    auto i = kit::cell_key(ic, r);
     if (!i) continue;
     items.insert(*i);
-    if (auto g = tab::cell_key(tc, r)) tagged[*g].insert(*i);
+    if (auto g = kit::cell_key(tc, r)) tagged[*g].insert(*i);
   }
   if (items.empty()) throw DataError(fmt::format("tag_table: {} has no rows with an {}", t.source.empty() ? "the table" : t.source, item_col));
 
@@ -37,9 +38,9 @@ Value run_tag_table(const OpContext& ctx) {
   if (ctx.params.contains("tags") && !ctx.params["tags"].is_null()) {
     std::vector<std::string> known;
     for (auto& [g, _] : tagged) known.push_back(g);
-    for (auto& g : tab::string_list(ctx.params["tags"], "tag_table", "tags")) {
+    for (auto& g : kit::string_list(ctx.params["tags"], "tag_table", "tags")) {
       if (!tagged.count(g)) {
-        std::string near = tab::closest(g, known);
+        std::string near = lang::closest(g, known);
         throw DataError(fmt::format("tag_table: no item has the tag \"{}\" in column {}{}", g, tag_col,
                                     near.empty() ? "" : " (did you mean \"" + near + "\"?)"));
       }

@@ -13,8 +13,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "ops/op.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op.h"
+#include "runtime/core/op_kit.h"
 #include "ops/text/utf8.h"
 
 namespace genre {
@@ -134,7 +134,7 @@ std::vector<text::Step> parse_steps(const json& e) {
     while (k < step_names.size() && step_names[k] != name) ++k;
     if (k == step_names.size())
       throw DataError(fmt::format("clean: step {} is not one of {} (a definition with a step's name hides the step)",
-                                  i + 1, tab::name_list(step_names)));
+                                  i + 1, kit::name_list(step_names)));
     out.push_back(static_cast<text::Step>(k));
   }
   if (out.empty()) throw DataError("clean: steps is empty; name at least one step");
@@ -161,10 +161,10 @@ Value run_clean(const OpContext& ctx) {
     const json& sw = ctx.params["stopwords"];
     std::vector<std::string> list;
     if (sw.is_string()) list = text::read_word_list(ctx.path(sw.get<std::string>()), sw.get<std::string>());
-    else list = tab::string_list(sw, "clean", "stopwords");
+    else list = kit::string_list(sw, "clean", "stopwords");
     opt.stopwords.insert(list.begin(), list.end());
   }
-  std::string on_empty = tab::symbol_param(ctx.params, "on_empty", "drop");
+  std::string on_empty = kit::symbol_param(ctx.params, "on_empty", "drop");
   if (on_empty != "drop" && on_empty != "keep" && on_empty != "fail")
     throw DataError("clean: on_empty must be drop, keep or fail, got " + on_empty);
 

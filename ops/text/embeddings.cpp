@@ -15,8 +15,8 @@
 #include <filesystem>
 #include <unordered_map>
 
-#include "ops/op.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op.h"
+#include "runtime/core/op_kit.h"
 #include "ops/io/read_file.h"
 #include "ops/text/utf8.h"
 
@@ -145,10 +145,10 @@ double share(size_t part, size_t all) { return all ? static_cast<double>(part) /
 
 Value run_embeddings(const OpContext& ctx) {
   std::string given = ctx.params.at("path").get<std::string>();
-  double dims = tab::num_param(ctx.params, "dims", NAN);
+  double dims = kit::num_param(ctx.params, "dims", NAN);
   if (!(dims >= 1 && dims <= 100000 && dims == std::floor(dims)))
-    throw DataError("embeddings: dims must be a whole number from 1 to 100000, got " + tab::fmt_num(dims));
-  std::string on_error = tab::symbol_param(ctx.params, "on_error", "fail");
+    throw DataError("embeddings: dims must be a whole number from 1 to 100000, got " + kit::fmt_num(dims));
+  std::string on_error = kit::symbol_param(ctx.params, "on_error", "fail");
   if (on_error != "fail" && on_error != "skip") throw DataError("embeddings: on_error must be fail or skip, got " + on_error);
   return text::read_embeddings(ctx.path(given), given, static_cast<size_t>(dims), on_error == "skip",
                                "on_error: skip leaves such lines out, counted");
@@ -174,12 +174,12 @@ Value run_coverage(const OpContext& ctx) {
   auto* vectors = std::get_if<Table>(&ctx.input("vectors"));
   if (!s || !vectors) throw InternalError("coverage: expects a split and a table of vectors");
   std::string col = ctx.params.at("column").get<std::string>();
-  std::string tokens = tab::str_param(ctx.params, "tokens", "tokens");
-  double top = tab::num_param(ctx.params, "top", 20);
+  std::string tokens = kit::str_param(ctx.params, "tokens", "tokens");
+  double top = kit::num_param(ctx.params, "top", 20);
 
   // Each part is counted against the vocabulary of its group (on a kfold
   // split, its fold's); the vocabulary summary is the first group's.
-  auto groups = tab::fit_groups(*s, ctx.params, "coverage");
+  auto groups = kit::fit_groups(*s, ctx.params, "coverage");
   std::string fit_on = groups[0].fit_on;
   text::EmbeddingMatrix m;
   json parts = json::object();

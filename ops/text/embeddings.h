@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "ops/text/vocab.h"
-#include "runtime/value.h"
+#include "runtime/core/value.h"
 
 namespace genre::text {
 

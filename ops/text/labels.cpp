@@ -10,8 +10,8 @@
 #include <map>
 #include <random>
 
-#include "ops/op.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op.h"
+#include "runtime/core/op_kit.h"
 
 namespace genre {
 
@@ -19,32 +19,32 @@ namespace {
 
 
 size_t whole_param(const OpContext& ctx, const char* op, const char* name, double min) {
-  double v = tab::num_param(ctx.params, name, NAN);
+  double v = kit::num_param(ctx.params, name, NAN);
   if (std::isnan(v) || v < min || v != std::floor(v))
     throw DataError(fmt::format("{}: {} must be a whole number of at least {}, got {}", op, name, min,
-                                std::isnan(v) ? "nothing" : tab::fmt_num(v)));
+                                std::isnan(v) ? "nothing" : kit::fmt_num(v)));
   return static_cast<size_t>(v);
 }
 
 // Row numbers per label value, labels in sorted order, rows in table order; missing labels left out.
 std::map<std::string, std::vector<size_t>> rows_by_label(const Table& t, const char* op) {
-  const Column& lc = tab::label_column(t, op);
+  const Column& lc = kit::label_column(t, op);
   std::map<std::string, std::vector<size_t>> out;
   for (size_t r = 0; r < lc.size(); ++r)
-    if (auto k = tab::cell_key(lc, r)) out[*k].push_back(r);
+    if (auto k = kit::cell_key(lc, r)) out[*k].push_back(r);
   return out;
 }
 
 Value run_top_labels(const OpContext& ctx) {
   const Table& t = std::get<Table>(ctx.input("data"));
   size_t k = whole_param(ctx, "top_labels", "k", 1);
-  auto counts = tab::value_counts(tab::label_column(t, "top_labels"));  // most frequent first, ties alphabetical
+  auto counts = kit::value_counts(kit::label_column(t, "top_labels"));  // most frequent first, ties alphabetical
   std::map<std::string, bool> keep;
   for (size_t i = 0; i < counts.size() && i < k; ++i) keep[counts[i].first] = true;
   const Column& lc = t.column(t.label);
   std::vector<size_t> rows;
   for (size_t r = 0; r < t.rows(); ++r)
-    if (auto key = tab::cell_key(lc, r); key && keep.count(*key)) rows.push_back(r);
+    if (auto key = kit::cell_key(lc, r); key && keep.count(*key)) rows.push_back(r);
   return t.take(rows);
 }
 
@@ -54,7 +54,7 @@ Value run_balance(const OpContext& ctx) {
   uint64_t seed = ctx.seed;
   if (ctx.params.contains("seed") && !ctx.params["seed"].is_null())
     seed = whole_param(ctx, "balance", "seed", 0);
-  tab::Rng rng(seed);
+  kit::Rng rng(seed);
   std::vector<size_t> rows;
   for (auto& [label, rs] : rows_by_label(t, "balance")) {
     if (rs.size() > n) {  // a partial Fisher-Yates: the first n of a uniform shuffle
@@ -72,10 +72,10 @@ Value run_label_counts(const OpContext& ctx) {
   for (const Input* in : ctx.inputs_of("data")) {
     const Table* t = std::get_if<Table>(in->value);
     if (!t) throw InternalError("label_counts: input " + in->name + " is not a table");
-    const Column& lc = tab::label_column(*t, "label_counts");
+    const Column& lc = kit::label_column(*t, "label_counts");
     json counts = json::object();
     size_t labelled = 0;
-    for (auto& [v, c] : tab::value_counts(lc)) counts[v] = c, labelled += c;
+    for (auto& [v, c] : kit::value_counts(lc)) counts[v] = c, labelled += c;
     std::string name = in->name;
     for (int i = 2; out["tables"].contains(name); ++i) name = in->name + "_" + std::to_string(i);
     out["tables"][name] = {{"rows", t->rows()}, {"labels", counts.size()}, {"counts", counts},

@@ -5,8 +5,8 @@
 // genres would sit in train and test at once.
 #include <fmt/format.h>
 
-#include "ops/op.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op.h"
+#include "runtime/core/op_kit.h"
 
 namespace genre {
 
@@ -43,7 +43,7 @@ struct Args {
 
 Args args(const OpContext& ctx, const char* op) {
   Args a{std::get<Table>(ctx.input("data")), ctx.params.at("column").get<std::string>(),
-         tab::str_param(ctx.params, "sep", ";")};
+         kit::str_param(ctx.params, "sep", ";")};
   const Column& c = a.t.column(a.col);  // a DataError listing the columns when there is none
   if (!c.is_text())
     throw DataError(fmt::format("{}: column \"{}\" of {} holds {}, not text", op, a.col,

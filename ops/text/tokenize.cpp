@@ -9,8 +9,8 @@
 #include <cmath>
 #include <map>
 
-#include "ops/op.h"
-#include "ops/tabular/common.h"
+#include "runtime/core/op.h"
+#include "runtime/core/op_kit.h"
 #include "ops/text/utf8.h"
 #include "ops/text/vocab.h"
 
@@ -111,10 +111,10 @@ Vocabulary recover_vocabulary(const Table& t, const std::string& text_col, const
 namespace {
 
 size_t whole(const json& p, const char* op, const char* name, double dflt, double min, double max) {
-  double v = tab::num_param(p, name, dflt);
+  double v = kit::num_param(p, name, dflt);
   if (std::isnan(v) || v < min || v > max || v != std::floor(v))
-    throw DataError(fmt::format("{}: {} must be a whole number from {} to {}, got {}", op, name, tab::fmt_num(min),
-                                tab::fmt_num(max), std::isnan(v) ? "nothing" : tab::fmt_num(v)));
+    throw DataError(fmt::format("{}: {} must be a whole number from {} to {}, got {}", op, name, kit::fmt_num(min),
+                                kit::fmt_num(max), std::isnan(v) ? "nothing" : kit::fmt_num(v)));
   return static_cast<size_t>(v);
 }
 
@@ -130,19 +130,19 @@ Value run_tokenize(const OpContext& ctx) {
   auto* s = std::get_if<Split>(&ctx.input("data"));
   if (!s) throw InternalError("tokenize: data is not a split");
   std::string col = ctx.params.at("column").get<std::string>();
-  std::string into = tab::str_param(ctx.params, "into", "tokens");
+  std::string into = kit::str_param(ctx.params, "into", "tokens");
   text::VocabOptions opt;
   opt.max_len = whole(ctx.params, "tokenize", "max_len", NAN, 1, 1e6);
   opt.size = whole(ctx.params, "tokenize", "vocab_size", NAN, 3, 16777216);  // ids must stay exact as floats
   opt.min_count = whole(ctx.params, "tokenize", "min_count", 1, 1, 1e15);
-  std::string pad = tab::symbol_param(ctx.params, "pad", "end");
+  std::string pad = kit::symbol_param(ctx.params, "pad", "end");
   if (pad != "end" && pad != "start") throw DataError("tokenize: pad must be end or start, got " + pad);
   opt.pad_start = pad == "start";
 
   // One vocabulary per fit group: on a kfold split each fold builds its own
   // from foldN_train, so a word only in foldN_val is out of vocabulary there.
   std::map<std::string, Table> done;
-  for (auto& g : tab::fit_groups(*s, ctx.params, "tokenize")) {
+  for (auto& g : kit::fit_groups(*s, ctx.params, "tokenize")) {
     const Table& fit = s->part(g.fit_on);
     text::Vocabulary v = text::build_vocabulary(text_column(fit, g.fit_on, col, "tokenize"), opt);
     for (auto& name : g.parts) {
@@ -172,8 +172,8 @@ Value run_vocabulary(const OpContext& ctx) {
   auto* s = std::get_if<Split>(&ctx.input("data"));
   if (!s) throw InternalError("vocabulary: data is not a split");
   std::string col = ctx.params.at("column").get<std::string>();
-  std::string tokens = tab::str_param(ctx.params, "tokens", "tokens");
-  std::string fit_on = tab::fit_groups(*s, ctx.params, "vocabulary")[0].fit_on;  // fold1_train on a kfold split
+  std::string tokens = kit::str_param(ctx.params, "tokens", "tokens");
+  std::string fit_on = kit::fit_groups(*s, ctx.params, "vocabulary")[0].fit_on;  // fold1_train on a kfold split
   size_t top = whole(ctx.params, "vocabulary", "top", 20, 0, 1e9);
   text::Vocabulary v = text::recover_vocabulary(s->part(fit_on), col, tokens);
   json words = json::array();

@@ -18,7 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "runtime/value.h"
+#include "runtime/core/value.h"
 
 namespace genre::text {
 

@@ -1,7 +1,7 @@
-// Cross-validation of a whole pipeline. The planner expands
+// Cross-validation of a whole pipeline. expand_cv turns
 //   cv(model, f) { accuracy, macro_f1 }
 // where f is a split made by kfold (its scalers and vocabulary fitted per fold:
-// see tab::fit_apply) into one `cv_fold` node per fold, which fits the spec on
+// see kit::fit_apply) into one `cv_fold` node per fold, which fits the spec on
 // foldN_train and scores it on foldN_val, and `cv_summary`, which lays the
 // folds out with their mean and standard deviation. Folds run in parallel and
 // are cached one by one, like grid's trials.
@@ -11,9 +11,9 @@
 
 #include <fmt/format.h>
 
-#include "ops/eval/metrics.h"
+#include "runtime/core/metrics.h"
 #include "ops/models/model.h"
-#include "ops/op.h"
+#include "runtime/core/op.h"
 #include "ops/train/fit.h"
 
 namespace genre {
@@ -119,11 +119,51 @@ Value run_cv_summary(const OpContext& ctx) {
               {"cv", {{"k", folds.size()}, {"metrics", names}, {"mean", mean}, {"std", sd}, {"std_kind", "population"}}}};
 }
 
+// cv(model, data, k:, seed:) { metrics } -> (kfold when data is a table), one
+// `cv_fold` per fold (fit on foldN_train, score foldN_val), and `cv_summary`.
+Planned expand_cv(Expansion& x) {
+  Planned spec = x.value("model");
+  Planned data = x.value("data");
+  if (!spec.is_const() || !spec.value.is_object()) x.fail(x.arg("model").range, "cv needs a model spec");
+  if (data.kind != Planned::Kind::Node) x.fail(x.arg("data").range, "cv needs a split made by kfold, or a table");
+  json metrics = x.block_names();
+  int given_k = x.has("k") ? x.value("k").value.get<int>() : 0;
+  Planned folds = data;
+  std::string base = data.name.empty() ? x.def() : data.name;  // `cv(m, t |> kfold(5))`: the split is cv's own
+  int k = 0;
+  if (data.type == lang::Type::Split && data.part.empty()) {
+    const json* kfold = x.upstream(data, "kfold", "data");
+    if (!kfold)
+      x.fail(x.arg("data").range, "cv needs a split made by kfold (parts fold1_train, fold1_val, ...), but '" + base +
+                                      "' does not come from kfold",
+             "write `split f = table |> kfold(5) |> ...`, or give cv the table and k:");
+    k = kfold->at("k").get<int>();
+    if (given_k && given_k != k)
+      x.fail(x.arg("k").range, fmt::format("k is {} but '{}' has {} folds (from its kfold)", given_k, base, k),
+             "leave k out: it comes from the split");
+  } else {
+    k = given_k ? given_k : 5;
+    folds = kfold_node(x, data, k, x.has("seed") ? x.value("seed").value : json(0));
+    base = x.def() + ".folds";
+  }
+  std::vector<Planned> fold_reports;
+  for (int f = 1; f <= k; ++f)
+    fold_reports.push_back(x.node("cv_fold", {{"model", spec.value}, {"metrics", metrics}},
+                                  {{"data", folds.part_of(fmt::format("fold{}_train", f), fmt::format("{}.fold{}_train", base, f))},
+                                   {"test", folds.part_of(fmt::format("fold{}_val", f), fmt::format("{}.fold{}_val", base, f))}},
+                                  fmt::format("[fold={}]", f)));
+  return x.node("cv_summary", {{"metrics", metrics}}, {{"folds", Planned::list(fold_reports)}});
+}
+
 }  // namespace
+
+Planned kfold_node(Expansion& x, const Planned& data, int k, const json& seed) {
+  return x.node("kfold", {{"k", k}, {"stratified", true}, {"seed", seed}}, {{"data", data}});
+}
 
 void register_cv() {
   using lang::Type;
-  register_op({.name = "cv",
+  register_expansion({.name = "cv",
                .params = {{.name = "model", .types = {Type::Spec}, .required = true, .doc = "the model spec to fit per fold"},
                           {.name = "data",
                            .types = {Type::Split, Type::Table},
@@ -131,20 +171,21 @@ void register_cv() {
                            .doc = "a split made by kfold (parts fold1_train, fold1_val, ...), after any transforms: "
                                   "scalers, imputers and tokenize fit on each foldN_train only; or a table, which cv "
                                   "divides with kfold(k, stratified, seed) itself"},
-                          {.name = "k", .types = {Type::Int}, .doc = "folds when data is a table (default 5); with a "
-                                                                     "split, the kfold's k"},
-                          {.name = "seed", .types = {Type::Int}, .doc = "seed of the fold assignment when data is a table (default 0)"}},
+                          {.name = "k", .types = {Type::Int}, .doc = "folds when data is a table; with a split, the kfold's k",
+                           .lo = 2, .dflt = "5"},
+                          {.name = "seed", .types = {Type::Int}, .doc = "seed of the fold assignment when data is a table", .dflt = "0"}},
                .result = Type::Report,
                .block = true,
                .block_item = Type::Symbol,
                .block_symbols = cv_metrics,
+               .block_param = "metrics",
                .doc = "cross-validate a whole pipeline: fit the spec on each foldN_train and score it on foldN_val; "
                       "the report has one row per fold, then mean and std (population std, numpy's np.std, as "
                       "scikit-learn users take from cross_validate) of each metric in the block (default accuracy, "
                       "macro_f1): accuracy; macro_f1; precision and recall averaged over classes (macro, 0 where "
                       "undefined). Each fold is fitted without validation rows (a classifier's val_* monitors are skipped, as fit "
                       "without validate). Folds run in parallel and are cached one by one"},
-              [](const OpContext&) -> Value { throw InternalError("cv is expanded by the planner"); });
+              expand_cv);
 
   register_op({.name = "cv_fold",
                .params = {{.name = "model", .types = {Type::Spec}, .required = true, .doc = "the model spec"},
@@ -152,6 +193,7 @@ void register_cv() {
                           {.name = "test", .types = {Type::Table}, .required = true, .doc = "the fold's held-out rows"},
                           {.name = "metrics", .types = {Type::List}, .doc = "the metrics to compute"}},
                .result = Type::Report,
+               .internal = true,
                .version = 2,
                .doc = "(internal, made by cv) fit on one fold's training rows and score its held-out rows"},
               run_cv_fold);
@@ -161,6 +203,7 @@ void register_cv() {
                            .doc = "the cv_fold reports, fold 1 first"},
                           {.name = "metrics", .types = {Type::List}, .doc = "the metrics, in the block's order"}},
                .result = Type::Report,
+               .internal = true,
                .version = 2,
                .doc = "(internal, made by cv) per-fold metrics with their mean and population std"},
               run_cv_summary);

@@ -3,9 +3,9 @@
 // and fold (the planner makes them; see ops/train/grid.cpp).
 #include <cmath>
 
-#include "ops/eval/metrics.h"
+#include "runtime/core/metrics.h"
 #include "ops/models/model.h"
-#include "ops/op.h"
+#include "runtime/core/op.h"
 #include "ops/train/fit.h"
 
 namespace genre {
@@ -64,6 +64,7 @@ void register_fit() {
                           {.name = "data", .types = {Type::Table}, .required = true, .doc = "the training rows"},
                           {.name = "validate", .types = {Type::Table}, .required = true, .doc = "the held-out rows"}},
                .result = Type::Report,
+               .internal = true,
                .doc = "(internal, made by grid) fit on data and report acc_train, acc_val, acc_delta = acc_train - "
                       "acc_val, f1_train, f1_val (macro) and, for classifiers, loss_val"},
               [](const OpContext& ctx) -> Value {

@@ -1,7 +1,7 @@
-// Shared by fit, trial and grid_select.
+// Shared by the training ops: fit, trial, grid, cv, ablate.
 #pragma once
 #include "ops/models/model.h"
-#include "ops/op.h"
+#include "runtime/core/op.h"
 
 namespace genre {
 
@@ -11,5 +11,8 @@ FitContext fit_context(const OpContext& ctx);
 // Fit `spec` on train and score it on train and val: {"acc_train", "acc_val",
 // "acc_delta", "f1_train", "f1_val", "loss_val" (classifier only)}.
 json trial_metrics(const json& spec, const Table& train, const Table& val, const FitContext& fc);
+
+// The stratified kfold(k, seed) node that grid and cv add when given a table.
+Planned kfold_node(Expansion& x, const Planned& data, int k, const json& seed);
 
 }  // namespace genre

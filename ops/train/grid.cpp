@@ -1,6 +1,6 @@
-// Grid search with cross-validation. The planner expands
+// Grid search with cross-validation. expand_grid turns
 //   grid(model, data, cv: 3, over: { batch: [256, 512] }, score: acc_val)
-// into kfold(data), one `trial` per (point, fold), point-major, and this op,
+// into kfold(data), one `trial` per (point, fold), point-major, and
 // grid_select, which averages each point's folds, scores the point with the
 // script's formula, and refits the best point on all of data.
 #include <cmath>
@@ -8,9 +8,9 @@
 #include <fmt/format.h>
 
 #include "ops/models/model.h"
-#include "ops/op.h"
+#include "runtime/core/op.h"
 #include "ops/train/fit.h"
-#include "runtime/expr.h"
+#include "runtime/core/expr.h"
 
 namespace genre {
 
@@ -75,14 +75,65 @@ Value run_grid_select(const OpContext& ctx) {
   return m;
 }
 
+// grid(model, data, cv:, over:, score:) -> kfold, one `trial` per (point,
+// fold), and `grid_select`, which refits the best point on all of data.
+Planned expand_grid(Expansion& x) {
+  Planned spec = x.value("model");
+  Planned data = x.value("data");
+  Planned over = x.value("over");
+  json score = x.expr("score");
+  int k = x.has("cv") ? x.value("cv").value.get<int>() : 3;
+  json seed = x.has("seed") ? x.value("seed").value : json(0);
+  if (!spec.is_const() || !spec.value.is_object()) x.fail(x.arg("model").range, "grid needs a model spec");
+  if (!over.value.is_object() || over.value.empty()) x.fail(x.arg("over").range, "grid's 'over' is a record of lists: { k: [5, 12] }");
+  Planned folds = kfold_node(x, data, k, seed);
+
+  std::vector<json> points{json::object()};
+  for (auto& [key, vals] : over.value.items()) {
+    if (!vals.is_array()) x.fail(x.arg("over").range, "'" + key + "' in 'over' must be a list of values");
+    std::vector<json> next;
+    for (auto& p : points)
+      for (auto& v : vals) {
+        json q = p;
+        q[key] = v;
+        next.push_back(q);
+      }
+    points = next;
+  }
+  std::string model = spec.value.value("spec", std::string("model"));
+  json specs = json::array();
+  std::vector<Planned> trials;
+  for (auto& point : points) {
+    json s = spec.value;
+    for (auto& [key, v] : point.items()) {
+      // `lr` reaches into the optimizer record: over: { lr: [0.001, 0.01] }
+      if (!s.contains(key) && s.contains("optimizer") && s["optimizer"].is_object() && key == "lr") {
+        x.check_range(s["optimizer"].value("optimizer", std::string()), key, v, x.arg("over").range);
+        s["optimizer"][key] = v;
+      } else {
+        x.check_range(model, key, v, x.arg("over").range);
+        s[key] = v;
+      }
+    }
+    specs.push_back(s);
+    for (int f = 1; f <= k; ++f)
+      trials.push_back(x.node("trial", {{"model", s}},
+                              {{"data", folds.part_of(fmt::format("fold{}_train", f), "fold")},
+                               {"validate", folds.part_of(fmt::format("fold{}_val", f), "fold")}},
+                              fmt::format("[{} fold={}]", point_label(point), f)));
+  }
+  return x.node("grid_select", {{"specs", specs}, {"points", points}, {"score", score}, {"cv", k}},
+                {{"data", data}, {"trials", Planned::list(trials)}});
+}
+
 }  // namespace
 
 void register_grid() {
   using lang::Type;
-  register_op({.name = "grid",
+  register_expansion({.name = "grid",
                .params = {{.name = "model", .types = {Type::Spec}, .required = true, .doc = "the model spec to tune"},
                           {.name = "data", .types = {Type::Table}, .required = true, .doc = "rows for the folds and the final refit"},
-                          {.name = "cv", .types = {Type::Int}, .doc = "stratified folds per point (default 3)"},
+                          {.name = "cv", .types = {Type::Int}, .doc = "stratified folds per point", .lo = 2, .dflt = "3"},
                           {.name = "over",
                            .types = {Type::Record},
                            .required = true,
@@ -95,11 +146,11 @@ void register_grid() {
                            .symbols = metric_names,
                            .doc = "formula to maximise over fold means: acc_train, acc_val, acc_delta = acc_train - "
                                   "acc_val, f1_train, f1_val (macro), loss_val (classifiers)"},
-                          {.name = "seed", .types = {Type::Int}, .doc = "seed of the fold assignment (default 0)"}},
+                          {.name = "seed", .types = {Type::Int}, .doc = "seed of the fold assignment", .dflt = "0"}},
                .result = Type::Trained,
                .doc = "grid search with cross-validation: every point is trained on each fold, the best mean score "
                       "(first on ties) is refitted on all of data; info trials/best hold the table"},
-              [](const OpContext&) -> Value { throw InternalError("grid is expanded by the planner"); });
+              expand_grid);
 
   register_op({.name = "grid_select",
                .params = {{.name = "data", .types = {Type::Table}, .required = true, .doc = "rows for the final refit"},
@@ -114,6 +165,7 @@ void register_grid() {
                            .doc = "the formula to maximise"},
                           {.name = "cv", .types = {Type::Int}, .doc = "folds per point (informative)"}},
                .result = Type::Trained,
+               .internal = true,
                .doc = "(internal, made by grid) average each point's folds (mean and std), score, refit the best"},
               run_grid_select);
 }

@@ -4,6 +4,7 @@
 
 #include "lang/checker.h"
 #include "lang/parser.h"
+#include "lang/suggest.h"
 
 using namespace genre::lang;
 
@@ -318,4 +319,16 @@ TEST_CASE("edit distance", "[checker]") {
   CHECK(edit_distance("acuracy", "accuracy") == 1);
   CHECK(edit_distance("ab", "ba") == 1);  // a transposition is one edit
   CHECK(edit_distance("kitten", "sitting") == 3);
+}
+
+TEST_CASE("one did-you-mean for names, columns and commands", "[checker]") {
+  // short names: one edit; longer: up to a third of the name
+  CHECK(closest("knm", {"knn", "svm"}) == "knn");
+  CHECK(closest("kmm", {"knn", "svm"}).empty());
+  CHECK(closest("lenght", {"filename", "length", "label"}) == "length");
+  CHECK(closest("danceablity", {"danceability", "energy"}) == "danceability");
+  CHECK(closest("acousticnes_x", {"acousticness", "energy"}) == "acousticness");
+  CHECK(closest("tempo", {"tempo"}).empty());  // the word itself is no suggestion
+  CHECK(did_you_mean(":lisst", {":list", ":load"}) == "did you mean ':list'?");
+  CHECK(did_you_mean("zzzz", {":list"}).empty());
 }

@@ -1,4 +1,4 @@
-// `genre fmt`'s layout (lang/format.cpp): every script in the repository keeps
+// `genre fmt`'s layout (lang/pretty.cpp): every script in the repository keeps
 // its meaning and its comments and is a fixed point after one pass; the layout
 // rules of docs/language.md ("Layout") on small scripts.
 #include <catch2/catch.hpp>
@@ -7,7 +7,7 @@
 #include <regex>
 #include <sstream>
 
-#include "lang/format.h"
+#include "lang/pretty.h"
 #include "lang/parser.h"
 
 using namespace genre::lang;

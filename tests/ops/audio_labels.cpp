@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "audio_helpers.h"
-#include "runtime/plan.h"
+#include "runtime/engine/plan.h"
 #include "tabular_helpers.h"
 #include "train_script.h"
 

@@ -7,8 +7,8 @@
 #include <sndfile.h>
 
 #include "ops/audio/tempo.h"
-#include "ops/op.h"
-#include "runtime/value.h"
+#include "runtime/core/op.h"
+#include "runtime/core/value.h"
 #include "tabular_helpers.h"
 
 namespace genre {

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "ops/report/dendrogram.h"
-#include "ops/report/report.h"
+#include "runtime/present/dendrogram.h"
+#include "runtime/present/report.h"
 #include "text_helpers.h"
 
 using genre::json;

@@ -4,7 +4,7 @@
 
 #include "models_util.h"
 #include "ops/models/model.h"
-#include "ops/op.h"
+#include "runtime/core/op.h"
 
 using namespace genre;
 using Catch::Matchers::Contains;

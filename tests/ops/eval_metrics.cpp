@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "models_util.h"
-#include "ops/eval/metrics.h"
+#include "runtime/core/metrics.h"
 
 using namespace genre;
 using Catch::Matchers::WithinAbs;

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "ops/midi/smf.h"
-#include "ops/op.h"
+#include "runtime/core/op.h"
 
 namespace genre {
 void register_midi_folder();  // ops/midi/midi_folder.cpp

@@ -3,7 +3,7 @@
 // order, and window cutting. Expected values are worked out by hand below.
 #include <catch2/catch.hpp>
 
-#include "ops/op.h"
+#include "runtime/core/op.h"
 #include "tests/ops/tabular_helpers.h"
 
 using genre::Column;

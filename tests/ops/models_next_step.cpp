@@ -8,7 +8,7 @@
 #include <random>
 
 #include "ops/models/sequence_model.h"
-#include "ops/op.h"
+#include "runtime/core/op.h"
 
 using namespace genre;
 using Catch::Matchers::Contains;

@@ -12,9 +12,9 @@
 #include <filesystem>
 
 #include "models_util.h"
-#include "ops/eval/metrics.h"
+#include "runtime/core/metrics.h"
 #include "ops/models/model.h"
-#include "ops/op.h"
+#include "runtime/core/op.h"
 
 using namespace genre;
 using Catch::Matchers::WithinAbs;

@@ -5,7 +5,7 @@
 #include <sstream>
 #include <string>
 
-#include "runtime/value.h"
+#include "runtime/core/value.h"
 
 namespace genre::testing {
 

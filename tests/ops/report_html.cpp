@@ -8,8 +8,8 @@
 
 #include <fmt/format.h>
 
-#include "ops/report/html.h"
-#include "ops/report/svg.h"
+#include "runtime/present/html.h"
+#include "runtime/present/svg.h"
 
 using namespace genre;
 using Catch::Matchers::Contains;

@@ -1,7 +1,7 @@
 // The expression evaluator behind keep() and grid scores.
 #include <cmath>
 
-#include "runtime/expr.h"
+#include "runtime/core/expr.h"
 #include "tabular_helpers.h"
 
 using namespace tabtest;

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "ops/op.h"
+#include "runtime/core/op.h"
 
 namespace tabtest {
 

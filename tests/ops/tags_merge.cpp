@@ -4,7 +4,7 @@
 
 #include "lang/checker.h"
 #include "lang/parser.h"
-#include "runtime/plan.h"
+#include "runtime/engine/plan.h"
 #include "text_helpers.h"
 
 using namespace texttest;

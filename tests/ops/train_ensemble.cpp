@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "ops/models/model.h"
-#include "ops/op.h"
+#include "runtime/core/op.h"
 
 using namespace genre;
 using Catch::Matchers::Contains;

@@ -11,10 +11,10 @@
 
 #include "lang/checker.h"
 #include "lang/parser.h"
-#include "ops/op.h"
-#include "runtime/plan.h"
-#include "runtime/progress.h"
-#include "runtime/run.h"
+#include "runtime/core/op.h"
+#include "runtime/engine/plan.h"
+#include "runtime/present/progress.h"
+#include "runtime/engine/run.h"
 
 namespace traintest {
 

@@ -9,8 +9,8 @@
 #include <fstream>
 #include <thread>
 
-#include "runtime/cache.h"
-#include "runtime/hash.h"
+#include "runtime/engine/cache.h"
+#include "runtime/core/hash.h"
 
 using namespace genre;
 namespace fs = std::filesystem;

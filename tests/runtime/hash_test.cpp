@@ -4,7 +4,7 @@
 #include <sstream>
 #include <unistd.h>
 
-#include "runtime/hash.h"
+#include "runtime/core/hash.h"
 
 using namespace genre;
 namespace fs = std::filesystem;

@@ -7,8 +7,8 @@
 
 #include "lang/checker.h"
 #include "lang/parser.h"
-#include "ops/op.h"
-#include "runtime/plan.h"
+#include "runtime/core/op.h"
+#include "runtime/engine/plan.h"
 
 using namespace genre;
 namespace fs = std::filesystem;

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "ops/op.h"
-#include "runtime/repl.h"
+#include "runtime/core/op.h"
+#include "runtime/app/repl.h"
 
 using namespace genre;
 using lang::Type;

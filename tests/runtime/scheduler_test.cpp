@@ -8,8 +8,8 @@
 
 #include <tbb/parallel_for.h>
 
-#include "runtime/scheduler.h"
-#include "runtime/value.h"
+#include "runtime/engine/scheduler.h"
+#include "runtime/core/value.h"
 
 using namespace genre;
 

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "runtime/stats.h"
+#include "runtime/core/stats.h"
 
 using namespace genre::stats;
 using nlohmann::json;

@@ -2,8 +2,8 @@
 
 #include <thread>
 
-#include "runtime/threads.h"
-#include "runtime/value.h"
+#include "runtime/core/threads.h"
+#include "runtime/core/value.h"
 
 using namespace genre;
 

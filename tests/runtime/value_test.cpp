@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 
-#include "runtime/value.h"
+#include "runtime/core/value.h"
 
 using namespace genre;
 

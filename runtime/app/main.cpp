@@ -1,0 +1,372 @@
+// genre: check, plan and run `.genre` studies.
+//
+// Exit codes: 0 ok, 1 script error, 2 data error, 3 internal error (a bug).
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <unistd.h>
+
+#include "lang/checker.h"
+#include "lang/diagnostics.h"
+#include "lang/overrides.h"
+#include "lang/parser.h"
+#include "lang/suggest.h"
+#include "runtime/core/op.h"
+#include "runtime/present/html.h"
+#include "runtime/present/report.h"
+#include "runtime/core/table_text.h"
+#include "runtime/engine/cache.h"
+#include "runtime/engine/explain.h"
+#include "runtime/app/fmt_command.h"
+#include "runtime/core/hash.h"
+#include "runtime/engine/lock.h"
+#include "runtime/present/progress.h"
+#include "runtime/app/repl.h"
+#include "runtime/engine/run.h"
+#include "runtime/core/threads.h"
+#include "runtime/core/write_atomic.h"
+
+namespace fs = std::filesystem;
+using namespace genre;
+
+namespace {
+
+struct Options {
+  std::string file;
+  std::vector<std::string> targets;
+  std::string cache;
+  std::string out;
+  std::string device = "auto";
+  int jobs = 0;
+  int threads = 0;
+  bool keep_going = false;
+  std::vector<std::string> sets;  // --set NAME=VALUE
+  std::string explain;            // plan --explain NODE
+};
+
+std::string read_source(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+struct Checked {
+  lang::Script script;
+  lang::Bindings bindings;  // where each call's arguments went; the planner follows it
+};
+
+// Parse and check; exit 1 on any error, before any data is read.
+Checked checked(const std::string& file, const std::vector<std::string>& sets) {
+  lang::Diagnostics d;
+  Checked c{lang::load(file, d), {}};
+  if (!d.has_errors()) lang::apply_overrides(c.script, sets, d);
+  if (!d.has_errors()) lang::check(c.script, lang::catalog(), d, &c.bindings);
+  std::cerr << lang::format(d, c.script);
+  if (d.has_errors()) {
+    size_t n = 0;
+    for (auto& x : d.list) n += !x.warning;
+    std::cerr << fmt::format("{}: {} error{}; nothing was run\n", file, n, n == 1 ? "" : "s");
+    std::exit(1);
+  }
+  return c;
+}
+
+// Checked and lowered: the plan, and the script's text as it was read (the report page shows it).
+struct Lowered {
+  Plan plan;
+  std::string source;
+};
+
+Lowered lowered(const Options& o) {
+  Checked c = checked(o.file, o.sets);
+  return {lower(c.script, c.bindings, o.targets), std::move(c.script.source)};
+}
+
+fs::path script_dir(const std::string& file) { return fs::absolute(file).parent_path(); }
+
+std::string cache_dir(const Options& o) { return genre::cache_dir(o.cache, script_dir(o.file)); }
+
+// Run records are per script: its name plus a hash of its absolute path.
+std::string record_name(const std::string& file) {
+  return fs::path(file).stem().string() + "-" + hash_hex(fs::absolute(file).lexically_normal().string()).substr(0, 8);
+}
+
+// Everything that can be found without reading data: the checker's errors,
+// then the planner's (a cv with a kfold of another k, an ablate variant naming
+// a layer the model lacks, an input file that is not there).
+int cmd_check(const Options& o) {
+  Checked c = checked(o.file, o.sets);
+  Plan p = lower(c.script, c.bindings, o.targets, /*hash_files=*/false);
+  std::cout << fmt::format("{}: ok ({} definitions, {} nodes)\n", o.file, c.script.defs.size(), p.nodes.size());
+  return 0;
+}
+
+int cmd_plan(const Options& o) {
+  Plan p = lowered(o).plan;
+  if (!o.explain.empty()) {
+    std::cout << explain(p, Cache(cache_dir(o)).read_record(record_name(o.file)), o.explain);
+    return 0;
+  }
+  std::cout << plan_listing(p, status(p, cache_dir(o), record_name(o.file)));
+  return 0;
+}
+
+// What a run gives a lock: results.json's content, and each evaluation's
+// per-row predictions ("report/model" -> {truth, pred}).
+struct Outcome {
+  json results, predictions = json::object();
+};
+
+// Runs a checked plan, prints its targets and writes the output folder.
+Outcome run_plan(const Options& o, const Lowered& l, bool show = true) {
+  const Plan& p = l.plan;
+  RunOptions ro;
+  ro.cache_dir = cache_dir(o);
+  ro.jobs = o.jobs;
+  ro.threads = o.threads;
+  ro.device = o.device;
+  ro.keep_going = o.keep_going;
+  RunResult r;
+  {
+    Progress progress(stderr, ::isatty(STDERR_FILENO));
+    r = execute(p, ro, record_name(o.file), progress);
+  }
+  if (show)
+    for (auto& [name, v] : r.targets) std::cout << "\n" << describe(name, v);
+  fs::path out = o.out.empty() ? script_dir(o.file) / "out" / fs::path(o.file).stem() : fs::path(o.out);
+  Outcome outcome{write_outputs(out, r.targets)};
+  for (auto& [name, v] : r.targets)
+    if (const json* j = std::get_if<json>(&v); j && j->contains("predictions"))
+      for (auto& [model, p] : (*j)["predictions"].items()) outcome.predictions[name + "/" + model] = p;
+  if (!r.quarantine.empty()) {
+    TextTable q{{"node", "file", "reason"}, {}};
+    for (auto& x : r.quarantine) q.rows.push_back({x.node, x.file, x.reason});
+    write_atomic(out / "quarantine.csv", q.csv());
+    std::cerr << fmt::format("\n{} file{} set aside, the rest went on:\n", r.quarantine.size(),
+                             r.quarantine.size() == 1 ? " was" : "s were");
+    TextTable head = q;
+    if (head.rows.size() > 10) head.rows.resize(10);
+    std::cerr << head.render() << (q.rows.size() > 10 ? fmt::format(" ... and {} more in {}\n", q.rows.size() - 10,
+                                                                     (out / "quarantine.csv").string()) : "");
+  }
+  // The page a person reads: every target's tables and plots, the DAG, the script.
+  ReportPage page{o.file, l.source, o.sets, {}, std::move(r.targets), {}};
+  std::map<std::string, double> secs(r.timings.begin(), r.timings.end());
+  for (auto& n : p.nodes) {
+    auto t = secs.find(n.label);
+    page.nodes.push_back({n.label, n.op, {}, t != secs.end(), t != secs.end() ? t->second : 0, false});
+    for (auto& in : n.inputs) page.nodes.back().inputs.push_back({in.node, in.part});
+  }
+  for (auto& [def, node] : p.targets) page.nodes[node].target = true;
+  for (auto& q : r.quarantine) page.quarantine.push_back({q.node, q.file, q.reason});
+  write_html(out / "report.html", page);
+  std::cerr << fmt::format("\n{} nodes: {} ran, {} reused from cache; results in {}, report in {}\n", p.nodes.size(),
+                           r.ran, p.nodes.size() - r.ran, (out / "results.json").string(), (out / "report.html").string());
+  return outcome;
+}
+
+int cmd_run(const Options& o) {
+  run_plan(o, lowered(o));
+  return 0;
+}
+
+std::string lock_path(const Options& o) { return o.file + ".lock"; }
+
+json read_lock(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return nullptr;
+  try {
+    return json::parse(f);
+  } catch (const json::exception& e) {
+    throw DataError(fmt::format("{}: not a lock file: {}", path, e.what()));
+  }
+}
+
+// The lock of a fresh run of the script (with the cache, like `run`).
+json locked_run(const Options& o, const json& previous) {
+  Lowered l = lowered(o);
+  Outcome r = run_plan(o, l, false);
+  return make_lock(l.plan, r.results, r.predictions, o.sets, pick_device(o.device), previous);
+}
+
+int cmd_lock(const Options& o) {
+  std::string path = lock_path(o);
+  json lock = locked_run(o, read_lock(path));
+  write_atomic(path, lock.dump(2) + "\n");
+  std::cerr << fmt::format("locked {} values, {} data files, {} ops in {}\n", lock["values"].size(), lock["data"].size(),
+                           lock["ops"].size(), path);
+  return 0;
+}
+
+int cmd_verify(Options o) {
+  std::string path = lock_path(o);
+  json locked = read_lock(path);
+  if (locked.is_null()) throw DataError(path + ": no lock file; make one with `genre lock " + o.file + "`");
+  // The locked run's --set values, then any given now (a later one wins).
+  std::vector<std::string> sets = locked.value("sets", std::vector<std::string>{});
+  sets.insert(sets.end(), o.sets.begin(), o.sets.end());
+  o.sets = sets;
+  json now = locked_run(o, locked);
+  Comparison cmp = compare_locks(locked, now);
+  auto& drift = cmp.drift;
+  if (!cmp.same_platform) {
+    std::cerr << fmt::format("note: locked on {}, verifying on {}: each evaluated model is judged by its predictions "
+                             "(McNemar's exact test, paired bootstrap intervals), other floats by the lock's "
+                             "tolerances\n",
+                             locked["platform"].dump(), now["platform"].dump());
+    for (auto& v : cmp.verdicts)
+      std::cerr << fmt::format("  {}: {}; {}\n", v.model, v.drift ? "DRIFT" : v.changed ? "within noise" : "identical", v.text);
+  }
+  if (drift.empty()) {
+    std::cerr << fmt::format("verified: {} values, {} data files and {} ops match {}\n", now["values"].size(),
+                             now["data"].size(), now["ops"].size(), path);
+    return 0;
+  }
+  TextTable t{{"what", "locked", "now", "rule"}, {}};
+  const size_t shown = 40;  // a changed classifier changes its whole confusion matrix
+  for (auto& d : drift)
+    if (t.rows.size() < shown) t.rows.push_back({d.what, d.locked.empty() ? "(absent)" : d.locked, d.now.empty() ? "(absent)" : d.now, d.rule});
+  std::cerr << fmt::format("\n{}: {} difference{} from {}:\n", o.file, drift.size(), drift.size() == 1 ? "" : "s", path)
+            << t.render();
+  if (drift.size() > shown) std::cerr << fmt::format(" ... and {} more\n", drift.size() - shown);
+  return 1;
+}
+
+// The op reference: plain lines, or Markdown for docs/ops.md.
+int cmd_ops(bool markdown, const std::vector<std::string>& only) {
+  for (auto& n : only)
+    if (!lang::catalog().find(n)) {
+      std::vector<std::string> all;
+      for (auto& [name, sig] : lang::catalog().all()) all.push_back(name);
+      std::string hint = lang::did_you_mean(n, all);
+      std::cerr << "error: no op named '" << n << "'" << (hint.empty() ? "" : " (" + hint + ")") << "\n";
+      return 1;
+    }
+  if (markdown)
+    std::cout << "# Ops\n\nGenerated by `genre ops --markdown` from the signatures the op files register; "
+                 "a test keeps it in step.\n";
+  for (auto& [name, sig] : lang::catalog().all()) {
+    if (sig.internal || (!only.empty() && std::find(only.begin(), only.end(), name) == only.end())) continue;
+    if (!markdown) {
+      std::cout << lang::signature_text(name, sig);
+      continue;
+    }
+    std::cout << fmt::format("\n## `{}` -> {}\n\n{}\n\n", name, lang::type_name(sig.result), sig.doc);
+    for (auto& p : sig.params) {
+      std::string symbols;
+      for (auto& x : p.symbols) symbols += (symbols.empty() ? "" : ", ") + ("`" + x + "`");
+      std::string facts = symbols;
+      if (!p.dflt.empty()) facts += (facts.empty() ? "" : "; ") + ("default `" + p.dflt + "`");
+      if (std::string r = lang::range_text(p); !r.empty()) facts += (facts.empty() ? "" : "; ") + ("`" + r + "`");
+      std::cout << fmt::format("- `{}`{}: {} — {}{}\n", p.name, p.required ? "" : " (optional)", lang::type_names(p), p.doc,
+                               facts.empty() ? "" : " (" + facts + ")");
+    }
+    if (sig.block)
+      std::cout << "- block `{ ... }`: "
+                << (sig.block_symbols.empty() ? std::string(lang::type_name(sig.block_item)) + " items" : "names from the list below") << "\n";
+    if (!sig.block_symbols.empty()) {
+      std::string b;
+      for (auto& x : sig.block_symbols) b += (b.empty() ? "" : ", ") + ("`" + x + "`");
+      std::cout << "  " << b << "\n";
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  flush_denormals();  // before any thread starts: they inherit it
+  // Past `ulimit -f` a write fails with EFBIG, which write_atomic reports naming
+  // the file (exit 2); the default action of SIGXFSZ would kill us without a word.
+  std::signal(SIGXFSZ, SIG_IGN);
+  CLI::App app{"genre: declare a music-genre study, check it, run it (cached, in parallel)"};
+  app.require_subcommand(1);
+  Options o;
+  auto add_file = [&](CLI::App* c) {
+    c->add_option("file", o.file, "the .genre script")->required()->check(CLI::ExistingFile);
+    c->add_option("--set", o.sets,
+                  "NAME=VALUE: replace the value of the script's `let NAME` (a number, \"string\", [list], or a "
+                  "path: an existing path is taken relative to the current folder)");
+  };
+  auto* check = app.add_subcommand("check", "parse and check a script; no data is read");
+  add_file(check);
+  auto* plan = app.add_subcommand("plan", "show the DAG: each node, its key, cached or why it will run");
+  add_file(plan);
+  plan->add_option("targets", o.targets, "definitions to plan (default: every report and analysis)");
+  auto* run = app.add_subcommand("run", "run a script (only what is not cached) and write its results");
+  add_file(run);
+  run->add_option("targets", o.targets, "definitions to run (default: every report and analysis)");
+  run->add_flag("-k,--keep-going", o.keep_going, "after a failure, finish the independent branches");
+  plan->add_option("--explain", o.explain, "NODE: why this node's (or definition's) key differs from the last run's");
+  auto* lock = app.add_subcommand("lock", "run a script and write FILE.lock: every report value, data hashes, op versions, seeds");
+  add_file(lock);
+  auto* verify = app.add_subcommand("verify", "re-run a script (cached) and compare with FILE.lock; exit 1 listing what drifted");
+  add_file(verify);
+  for (auto* c : {run, lock, verify}) {
+    c->add_option("--out", o.out, "output folder (default: out/<script name> beside the script)");
+    c->add_option("-j,--jobs", o.jobs, "ops run at once (default: the thread count)")->check(CLI::PositiveNumber);
+    c->add_option("--threads", o.threads,
+                  "threads in all (default: $GENRE_THREADS, else $OMP_NUM_THREADS, else --jobs, else the cores); "
+                  "results do not depend on it")
+        ->check(CLI::PositiveNumber);
+    c->add_option("--device", o.device, "auto | cpu | cuda (auto: CUDA when available)")
+        ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  }
+  for (auto* c : {plan, run, lock, verify})
+    c->add_option("--cache", o.cache, "cache folder (default: $GENRE_CACHE, else .genre/cache beside the script)");
+  auto* repl = app.add_subcommand("repl", "an interactive session: each definition is checked, run (cached) and shown");
+  ReplOptions ro;
+  repl->add_option("file", ro.file, "a script to load first")->check(CLI::ExistingFile);
+  repl->add_option("--set", ro.sets, "NAME=VALUE: replace the loaded script's `let NAME` (as for run)");
+  repl->add_option("--cache", ro.cache, "cache folder (default: $GENRE_CACHE, else .genre/cache beside the script, "
+                                        "or in the current folder)");
+  repl->add_option("-j,--jobs", ro.jobs, "ops run at once (default: the thread count)")->check(CLI::PositiveNumber);
+  repl->add_option("--threads", ro.threads, "threads in all (as for run)")->check(CLI::PositiveNumber);
+  repl->add_option("--device", ro.device, "auto | cpu | cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  auto* fmt_cmd = app.add_subcommand("fmt", "print a script in the canonical layout (-w: rewrite, --check: list the "
+                                            "files that are not)");
+  FmtOptions fo;
+  fmt_cmd->add_option("files", fo.files, "the .genre scripts")->required()->check(CLI::ExistingFile);
+  auto* fmt_write = fmt_cmd->add_flag("-w,--write", fo.write, "rewrite each file that is not formatted");
+  fmt_cmd->add_flag("--check", fo.check, "list the files that are not formatted; exit 1 if any")->excludes(fmt_write);
+  auto* ops = app.add_subcommand("ops", "list every op and its arguments (or only the named ones)");
+  bool markdown = false;
+  std::vector<std::string> op_names;
+  ops->add_option("names", op_names, "ops to show (default: all)");
+  ops->add_flag("--markdown", markdown, "as Markdown (docs/ops.md)");
+  app.add_flag_callback("--version", [] {
+    std::cout << "genre " GENRE_VERSION "\n";
+    std::exit(0);
+  }, "print the version");
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    register_all();
+    if (check->parsed()) return cmd_check(o);
+    if (plan->parsed()) return cmd_plan(o);
+    if (run->parsed()) return cmd_run(o);
+    if (lock->parsed()) return cmd_lock(o);
+    if (verify->parsed()) return cmd_verify(o);
+    if (ops->parsed()) return cmd_ops(markdown, op_names);
+    if (fmt_cmd->parsed()) return run_fmt(fo);
+    if (repl->parsed()) return run_repl(ro);
+  } catch (const lang::ScriptError& e) {
+    std::cerr << lang::format(e.diag, read_source(e.diag.file));
+    return 1;
+  } catch (const PlanDataError& e) {
+    std::cerr << lang::format(e.diag, read_source(e.diag.file));
+    return 2;
+  } catch (const DataError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "internal error: " << e.what() << "\n(this is a bug in genre: please report it with the script)\n";
+    return 3;
+  }
+  return 0;
+}

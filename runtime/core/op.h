@@ -1,0 +1,46 @@
+// The interface every op implements. An op is a pure function of its parameters
+// (JSON, canonical) and its input values; the runtime caches its result by key.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "lang/catalog.h"
+#include "runtime/core/expand.h"
+#include "runtime/core/value.h"
+
+namespace genre {
+
+struct Input {
+  std::string param;  // the signature parameter it was bound to ("data", "models", ...)
+  std::string name;   // the definition it came from ("nn", "s.train"), for reports
+  const Value* value;
+};
+
+struct OpContext {
+  json params;                // every non-data argument by name; symbols as strings, exprs as expr JSON
+  std::vector<Input> inputs;  // data arguments in signature order; a list argument gives several
+  std::string script_dir;     // relative paths resolve against this
+  std::string device = "cpu"; // "cpu" or "cuda", chosen by the runtime
+  uint64_t seed = 0;          // params["seed"] if given, else derived from the node's key
+  std::function<void(size_t done, size_t total, const std::string& what)> progress = [](size_t, size_t, const std::string&) {};
+
+  const Value& input(const std::string& param) const;  // the first input bound to param; InternalError if none
+  const Value* maybe_input(const std::string& param) const;
+  std::vector<const Input*> inputs_of(const std::string& param) const;
+  std::string path(const std::string& p) const;        // resolved against script_dir
+};
+
+using OpFn = std::function<Value(const OpContext&)>;
+
+// Register an op (Role::Op) with its run function, or a spec (Role::Spec, fn empty).
+void register_op(lang::Signature sig, OpFn fn = {});
+const OpFn* find_op(const std::string& name);
+// Register an op that the planner expands into other ops' nodes (runtime/core/expand.h).
+void register_expansion(lang::Signature sig, ExpandFn fn);
+const ExpandFn* find_expansion(const std::string& name);
+
+// Fills the catalog with every op family, once. ops/registry.cpp lists them.
+void register_all();
+
+}  // namespace genre

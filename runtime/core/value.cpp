@@ -1,0 +1,305 @@
+// The binary form of a Value, as the cache stores it.
+//
+//   "GNRV" u8 version u8 tag body
+//   tag 0 table: varint ncols, str label, str source, then per column:
+//                str name, u8 numeric, varint n,
+//                numeric: n little-endian doubles in one block (NaN kept bit for bit)
+//                text: n strs, varint m, m present bytes
+//                sequence (kind 2): varint dims, varint n, n x (varint k, k floats), varint m, m present bytes
+//   tag 1 split: varint nparts, then per part: str name, table body
+//   tag 2 model: str kind, strs classes, strs features, bytes cbor(spec),
+//                bytes state, bytes cbor(info)
+//   tag 3 json:  bytes cbor
+//   str/bytes = varint length + raw bytes; varint = LEB128 (7 bits a byte).
+//
+// The reader checks every length against what is left, so damaged bytes
+// throw "corrupt value: ..." instead of reading past the end.
+#include <bit>
+#include <cstring>
+#include <stdexcept>
+
+#include "runtime/core/value.h"
+
+namespace genre {
+
+namespace {
+
+constexpr char magic[4] = {'G', 'N', 'R', 'V'};
+constexpr uint8_t version = 1;
+enum Tag : uint8_t { TableTag = 0, SplitTag = 1, ModelTag = 2, JsonTag = 3 };
+
+[[noreturn]] void corrupt(const std::string& what) {
+  throw std::runtime_error("corrupt value: " + what);
+}
+
+struct Writer {
+  std::string out;
+
+  void byte(uint8_t b) { out.push_back(char(b)); }
+  void varint(uint64_t v) {
+    while (v >= 0x80) {
+      byte(uint8_t(v) | 0x80);
+      v >>= 7;
+    }
+    byte(uint8_t(v));
+  }
+  void bytes(std::string_view s) {
+    varint(s.size());
+    out.append(s);
+  }
+  void strs(const std::vector<std::string>& v) {
+    varint(v.size());
+    for (auto& s : v) bytes(s);
+  }
+  void doubles(const std::vector<double>& v) {
+    varint(v.size());
+    size_t at = out.size();
+    out.resize(at + v.size() * 8);
+    if constexpr (std::endian::native == std::endian::little) {
+      if (!v.empty()) std::memcpy(out.data() + at, v.data(), v.size() * 8);
+    } else {
+      for (double d : v) {
+        uint64_t u = std::bit_cast<uint64_t>(d);
+        for (int i = 0; i < 8; ++i) out[at++] = char(u >> (8 * i));
+      }
+    }
+  }
+  void floats(const std::vector<float>& v) {
+    varint(v.size());
+    size_t at = out.size();
+    out.resize(at + v.size() * 4);
+    if constexpr (std::endian::native == std::endian::little) {
+      if (!v.empty()) std::memcpy(out.data() + at, v.data(), v.size() * 4);
+    } else {
+      for (float f : v) {
+        uint32_t u = std::bit_cast<uint32_t>(f);
+        for (int i = 0; i < 4; ++i) out[at++] = char(u >> (8 * i));
+      }
+    }
+  }
+  void cbor(const json& j) {
+    auto c = json::to_cbor(j);
+    bytes(std::string_view(reinterpret_cast<const char*>(c.data()), c.size()));
+  }
+
+  void table(const Table& t) {
+    varint(t.cols.size());
+    bytes(t.label);
+    bytes(t.source);
+    for (auto& c : t.cols) {
+      bytes(c.name);
+      byte(c.numeric ? 1 : c.is_sequence() ? 2 : 0);
+      if (c.numeric) {
+        doubles(c.num);
+      } else if (c.is_sequence()) {
+        varint(c.seq_dims);
+        varint(c.seq.size());
+        for (auto& row : c.seq) floats(row);
+        varint(c.present.size());
+        out.append(reinterpret_cast<const char*>(c.present.data()), c.present.size());
+      } else {
+        strs(c.text);
+        varint(c.present.size());
+        out.append(reinterpret_cast<const char*>(c.present.data()), c.present.size());
+      }
+    }
+  }
+};
+
+struct Reader {
+  std::string_view in;
+  size_t at = 0;
+
+  size_t left() const { return in.size() - at; }
+  void need(uint64_t n, const char* what) {
+    if (n > left())
+      corrupt(std::string(what) + " needs " + std::to_string(n) + " bytes at offset " +
+              std::to_string(at) + ", only " + std::to_string(left()) + " left");
+  }
+  uint8_t byte(const char* what) {
+    need(1, what);
+    return uint8_t(in[at++]);
+  }
+  uint64_t varint(const char* what) {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      uint8_t b = byte(what);
+      v |= uint64_t(b & 0x7f) << shift;
+      if (!(b & 0x80)) return v;
+    }
+    corrupt(std::string(what) + ": length too long at offset " + std::to_string(at));
+  }
+  // A count of items that each take at least `min_size` bytes: bounded by what is left,
+  // so a damaged count cannot make us reserve gigabytes.
+  size_t count(const char* what, size_t min_size) {
+    uint64_t n = varint(what);
+    if (min_size > 0 && n > left() / min_size)
+      corrupt(std::string(what) + " count " + std::to_string(n) + " exceeds the " +
+              std::to_string(left()) + " bytes left");
+    return size_t(n);
+  }
+  std::string_view raw(uint64_t n, const char* what) {
+    need(n, what);
+    auto s = in.substr(at, n);
+    at += n;
+    return s;
+  }
+  std::string bytes(const char* what) { return std::string(raw(varint(what), what)); }
+  std::vector<std::string> strs(const char* what) {
+    std::vector<std::string> v(count(what, 1));
+    for (auto& s : v) s = bytes(what);
+    return v;
+  }
+  std::vector<double> doubles(const char* what) {
+    size_t n = count(what, 8);
+    auto block = raw(uint64_t(n) * 8, what);
+    std::vector<double> v(n);
+    if constexpr (std::endian::native == std::endian::little) {
+      if (n) std::memcpy(v.data(), block.data(), n * 8);
+    } else {
+      for (size_t k = 0; k < n; ++k) {
+        uint64_t u = 0;
+        for (int i = 0; i < 8; ++i) u |= uint64_t(uint8_t(block[k * 8 + i])) << (8 * i);
+        v[k] = std::bit_cast<double>(u);
+      }
+    }
+    return v;
+  }
+  std::vector<float> floats(const char* what) {
+    size_t n = count(what, 4);
+    auto block = raw(uint64_t(n) * 4, what);
+    std::vector<float> v(n);
+    if constexpr (std::endian::native == std::endian::little) {
+      if (n) std::memcpy(v.data(), block.data(), n * 4);
+    } else {
+      for (size_t k = 0; k < n; ++k) {
+        uint32_t u = 0;
+        for (int i = 0; i < 4; ++i) u |= uint32_t(uint8_t(block[k * 4 + i])) << (8 * i);
+        v[k] = std::bit_cast<float>(u);
+      }
+    }
+    return v;
+  }
+  json cbor(const char* what) {
+    auto b = raw(varint(what), what);
+    try {
+      return json::from_cbor(b.begin(), b.end());
+    } catch (const json::exception& e) {
+      corrupt(std::string(what) + ": " + e.what());
+    }
+  }
+
+  Table table() {
+    Table t;
+    // Each column takes at least 3 bytes (name length, flag, row count).
+    t.cols.resize(count("column count", 3));
+    t.label = bytes("table label");
+    t.source = bytes("table source");
+    for (auto& c : t.cols) {
+      c.name = bytes("column name");
+      uint8_t flag = byte("column kind");
+      if (flag > 2) corrupt("column \"" + c.name + "\" has kind " + std::to_string(flag));
+      c.numeric = flag == 1;
+      if (c.numeric) {
+        c.num = doubles("numeric column");
+      } else if (flag == 2) {
+        uint64_t dims = varint("sequence dims");
+        if (dims == 0 || dims > UINT32_MAX) corrupt("sequence column \"" + c.name + "\" has " + std::to_string(dims) + " dims");
+        c.seq_dims = static_cast<uint32_t>(dims);
+        c.seq.resize(count("sequence rows", 1));
+        for (auto& row : c.seq) {
+          row = floats("sequence row");
+          if (row.size() % c.seq_dims) corrupt("sequence row of \"" + c.name + "\" is not whole steps");
+        }
+        auto p = raw(count("present flags", 1), "present flags");
+        c.present.assign(p.begin(), p.end());
+      } else {
+        c.text = strs("text column");
+        auto p = raw(count("present flags", 1), "present flags");
+        c.present.assign(p.begin(), p.end());
+      }
+    }
+    return t;
+  }
+};
+
+}  // namespace
+
+const char* kind_name(const Value& v) {
+  switch (v.index()) {
+    case 0: return "table";
+    case 1: return "split";
+    case 2: return "model";
+    default: return "json";
+  }
+}
+
+std::string serialize(const Value& v) {
+  Writer w;
+  w.out.append(magic, 4);
+  w.byte(version);
+  if (auto* t = std::get_if<Table>(&v)) {
+    w.byte(TableTag);
+    w.table(*t);
+  } else if (auto* s = std::get_if<Split>(&v)) {
+    w.byte(SplitTag);
+    w.varint(s->parts.size());
+    for (auto& [name, t] : s->parts) {
+      w.bytes(name);
+      w.table(t);
+    }
+  } else if (auto* m = std::get_if<Model>(&v)) {
+    w.byte(ModelTag);
+    w.bytes(m->kind);
+    w.strs(m->classes);
+    w.strs(m->features);
+    w.cbor(m->spec);
+    w.bytes(m->state);
+    w.cbor(m->info);
+  } else {
+    w.byte(JsonTag);
+    w.cbor(std::get<json>(v));
+  }
+  return std::move(w.out);
+}
+
+Value deserialize(const std::string& bytes) {
+  Reader r{bytes};
+  if (r.left() < 6 || std::memcmp(bytes.data(), magic, 4) != 0) corrupt("not a genre value (bad magic)");
+  r.at = 4;
+  uint8_t ver = r.byte("version");
+  if (ver != version)
+    corrupt("format version " + std::to_string(ver) + ", this genre reads version " + std::to_string(version));
+  uint8_t tag = r.byte("tag");
+  Value v;
+  switch (tag) {
+    case TableTag: v = r.table(); break;
+    case SplitTag: {
+      Split s;
+      s.parts.resize(r.count("part count", 4));
+      for (auto& [name, t] : s.parts) {
+        name = r.bytes("part name");
+        t = r.table();
+      }
+      v = std::move(s);
+      break;
+    }
+    case ModelTag: {
+      Model m;
+      m.kind = r.bytes("model kind");
+      m.classes = r.strs("model classes");
+      m.features = r.strs("model features");
+      m.spec = r.cbor("model spec");
+      m.state = r.bytes("model state");
+      m.info = r.cbor("model info");
+      v = std::move(m);
+      break;
+    }
+    case JsonTag: v = r.cbor("json"); break;
+    default: corrupt("unknown tag " + std::to_string(tag));
+  }
+  if (r.left() != 0) corrupt(std::to_string(r.left()) + " trailing bytes after the " + kind_name(v));
+  return v;
+}
+
+}  // namespace genre

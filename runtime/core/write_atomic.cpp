@@ -1,0 +1,47 @@
+#include "runtime/core/write_atomic.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "runtime/core/value.h"
+
+namespace genre {
+
+void write_atomic(const std::filesystem::path& target, std::string_view bytes, int mode) {
+  // Unique per process, thread and call: two writers of one target never share a temp file.
+  static std::atomic<uint64_t> counter{0};
+  std::filesystem::path tmp = target;
+  tmp += ".tmp." + std::to_string(::getpid()) + "." +
+         std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())) + "." +
+         std::to_string(counter++);
+  auto errno_text = [] { return std::string(std::strerror(errno)); };
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode < 0 ? 0644 : mode);
+  if (fd < 0) throw DataError(target.string() + ": cannot write (create " + tmp.string() + ": " + errno_text() + ")");
+  if (mode >= 0) (void)::fchmod(fd, mode_t(mode));  // open() applied the umask
+  std::string failed;
+  const char* p = bytes.data();
+  size_t left = bytes.size();
+  while (left > 0 && failed.empty()) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) failed = "write: " + errno_text();
+    else p += n, left -= size_t(n);
+  }
+  if (failed.empty() && ::fsync(fd) != 0) failed = "fsync: " + errno_text();
+  ::close(fd);
+  if (failed.empty() && ::rename(tmp.c_str(), target.c_str()) != 0) failed = "rename: " + errno_text();
+  if (!failed.empty()) {
+    ::unlink(tmp.c_str());
+    throw DataError(target.string() + ": cannot write (" + failed + ")");
+  }
+}
+
+}  // namespace genre

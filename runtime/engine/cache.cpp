@@ -1,0 +1,246 @@
+#include "runtime/engine/cache.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+
+#include "runtime/core/hash.h"
+#include "runtime/core/threads.h"
+#include "runtime/core/write_atomic.h"
+
+namespace genre {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Entry header: "GNRC", u32 version, u64 payload size, u64 XXH3-64 of the payload.
+constexpr char magic[4] = {'G', 'N', 'R', 'C'};
+constexpr uint32_t version = 1;
+constexpr size_t header_size = 24;
+
+std::string errno_text() { return std::strerror(errno); }
+
+void put_u64(std::string& out, uint64_t v, int bytes = 8) {
+  for (int i = 0; i < bytes; ++i) out.push_back(char(v >> (8 * i)));
+}
+uint64_t get_u64(const char* p, int bytes = 8) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v |= uint64_t(uint8_t(p[i])) << (8 * i);
+  return v;
+}
+
+// Keys become file names: keep them to characters that cannot escape the folder.
+void check_key(const std::string& key) {
+  bool ok = key.size() >= 3;
+  for (char c : key) ok = ok && (std::isalnum(uint8_t(c)) || c == '_' || c == '-');
+  if (!ok) throw InternalError("cache key \"" + key + "\" is not a plain name of 3+ letters/digits");
+}
+
+// Record names may be anything (a script path); escape what a file name cannot hold.
+std::string file_name_for(const std::string& name) {
+  static const char digits[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : name) {
+    if (std::isalnum(c) || c == '.' || c == '_' || c == '-') {
+      out.push_back(char(c));
+    } else {
+      out += '%';
+      out += digits[c >> 4];
+      out += digits[c & 15];
+    }
+  }
+  if (out.empty() || out == "." || out == "..") out = "%" + out;
+  return out;
+}
+
+// The whole file, or nullopt if it does not exist.
+std::optional<std::string> read_all(const fs::path& path, std::string* error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) *error = errno_text();
+    return std::nullopt;
+  }
+  std::string out;
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(size_t(st.st_size));
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      *error = errno_text();
+      ::close(fd);
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    out.append(buf, size_t(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+}  // namespace
+
+EntryLock::EntryLock(const fs::path& file) {
+  fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw DataError(file.string() + ": cannot create lock file (" + errno_text() + ")");
+  while (::flock(fd_, LOCK_EX) != 0) {
+    if (errno == EINTR) continue;
+    std::string why = errno_text();
+    ::close(fd_);
+    fd_ = -1;
+    throw DataError(file.string() + ": cannot lock (" + why + ")");
+  }
+}
+
+EntryLock& EntryLock::operator=(EntryLock&& o) noexcept {
+  if (this != &o) {
+    unlock();
+    fd_ = o.fd_;
+    o.fd_ = -1;
+  }
+  return *this;
+}
+
+void EntryLock::unlock() {
+  if (fd_ < 0) return;
+  ::flock(fd_, LOCK_UN);  // closing releases it too; this makes the intent plain
+  ::close(fd_);
+  fd_ = -1;
+}
+
+Cache::Cache(fs::path dir) : dir_(std::move(dir)), entries_(dir_ / ("cpu-" + hash_hex(numeric_platform().line()).substr(0, 8))) {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) throw DataError(dir_.string() + ": cannot create cache folder (" + ec.message() + ")");
+}
+
+std::string cache_dir(const std::string& flag, const fs::path& script_dir) {
+  if (!flag.empty()) return flag;
+  if (const char* e = std::getenv("GENRE_CACHE"); e && *e) return e;
+  return (script_dir / ".genre" / "cache").string();
+}
+
+fs::path Cache::path_of(const std::string& key) const {
+  check_key(key);
+  return entries_ / key.substr(0, 2) / (key + ".val");
+}
+
+bool Cache::contains(const std::string& key) const { return fs::exists(path_of(key)); }
+
+std::optional<Value> Cache::get(const std::string& key, std::string* problem) {
+  fs::path path = path_of(key);
+  std::string error;
+  auto bytes = read_all(path, &error);
+  auto report = [&](const std::string& msg) {
+    if (problem) *problem = msg;
+    return std::nullopt;
+  };
+  if (!bytes) {
+    if (error.empty()) return std::nullopt;  // not cached: the usual case
+    return report("cache entry " + key + " cannot be read (" + error + "): recomputing");
+  }
+  // Damaged entries are moved aside so they are never read again but can be looked at.
+  auto corrupt = [&](const std::string& why) {
+    fs::path aside = path;
+    aside.replace_extension(".corrupt");
+    ::rename(path.c_str(), aside.c_str());  // another run may have moved it first: fine
+    return report("cache entry " + key + " is corrupt (" + why + "): recomputing");
+  };
+  const std::string& b = *bytes;
+  if (b.size() < header_size || std::memcmp(b.data(), magic, 4) != 0) return corrupt("not a cache entry");
+  uint32_t ver = uint32_t(get_u64(b.data() + 4, 4));
+  if (ver != version)  // not damage: put() will replace it
+    return report("cache entry " + key + " was written by another version of genre: recomputing");
+  uint64_t size = get_u64(b.data() + 8);
+  uint64_t sum = get_u64(b.data() + 16);
+  uint64_t have = b.size() - header_size;
+  if (have < size)
+    return corrupt("truncated: " + std::to_string(have) + " of " + std::to_string(size) + " bytes");
+  if (have > size) return corrupt(std::to_string(have - size) + " extra bytes");
+  if (XXH3_64bits(b.data() + header_size, size) != sum) return corrupt("checksum mismatch");
+  try {
+    return deserialize(b.substr(header_size));
+  } catch (const std::runtime_error& e) {
+    return corrupt(e.what());
+  }
+}
+
+void Cache::put(const std::string& key, const Value& v) {
+  fs::path path = path_of(key);
+  std::string payload = serialize(v);
+  std::string out(magic, 4);
+  put_u64(out, version, 4);
+  put_u64(out, payload.size());
+  put_u64(out, XXH3_64bits(payload.data(), payload.size()));
+  out += payload;
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  write_atomic(path, out);
+}
+
+EntryLock Cache::lock(const std::string& key) {
+  fs::path path = path_of(key);
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  path.replace_extension(".lock");
+  return EntryLock(path);
+}
+
+size_t Cache::gc_temps() {
+  size_t removed = 0;
+  auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir_, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    if (it->path().filename().string().find(".tmp.") == std::string::npos) continue;
+    auto when = fs::last_write_time(it->path(), ec);
+    if (!ec && when < cutoff && fs::remove(it->path(), ec)) ++removed;
+  }
+  return removed;
+}
+
+json Cache::read_record(const std::string& name) const {
+  std::string error;
+  auto bytes = read_all(dir_ / "runs" / (file_name_for(name) + ".json"), &error);
+  if (!bytes) return nullptr;
+  json j = json::parse(*bytes, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return nullptr;
+  // A record is a hint (why a node will run, which files a reused node set
+  // aside): an entry of the wrong shape is dropped, never trusted.
+  auto strings = [](const json& a) { return std::all_of(a.begin(), a.end(), [](auto& x) { return x.is_string(); }); };
+  json out = json::object();
+  for (auto& [label, e] : j.items()) {
+    if (!e.is_object()) continue;
+    bool ok = true;
+    for (const char* s : {"key", "params", "op"}) ok = ok && (!e.contains(s) || e[s].is_string());
+    ok = ok && (!e.contains("inputs") || (e["inputs"].is_array() && strings(e["inputs"])));
+    ok = ok && (!e.contains("files") || (e["files"].is_object() && strings(e["files"])));
+    if (e.contains("quarantine")) {
+      ok = ok && e["quarantine"].is_array();
+      for (auto& q : ok ? e["quarantine"] : json::array()) ok = ok && q.is_array() && q.size() == 2 && strings(q);
+    }
+    if (ok) out[label] = e;
+  }
+  return out;
+}
+
+void Cache::write_record(const std::string& name, const json& j) {
+  fs::path runs = dir_ / "runs";
+  std::error_code ec;
+  fs::create_directories(runs, ec);
+  write_atomic(runs / (file_name_for(name) + ".json"), j.dump(2, ' ', false, json::error_handler_t::replace));
+}
+
+}  // namespace genre

@@ -1,0 +1,253 @@
+#include "runtime/engine/run.h"
+
+#include <chrono>
+#include <fmt/format.h>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+
+#include "lang/diagnostics.h"
+#include "runtime/core/op.h"
+#include "runtime/engine/cache.h"
+#include "runtime/engine/scheduler.h"
+#include "runtime/core/threads.h"
+
+namespace genre {
+
+namespace {
+
+// Ops that read a folder return a table whose `error` column names the
+// files they set aside (midi_folder, audio_folder): collect them.
+std::vector<Quarantined> quarantined(const std::string& node, const Value& v) {
+  std::vector<Quarantined> out;
+  const Table* t = std::get_if<Table>(&v);
+  const Column* err = t ? t->find("error") : nullptr;
+  if (!err || !err->is_text()) return out;
+  const Column* file = t->find("file");
+  for (size_t r = 0; r < err->size(); ++r)
+    if (err->present[r] && !err->text[r].empty())
+      out.push_back({node, file && file->is_text() ? file->text[r] : "row " + std::to_string(r + 1), err->text[r]});
+  return out;
+}
+
+json record_of(const Plan& plan, const std::vector<Quarantined>& quarantine) {
+  json r = json::object();
+  for (auto& n : plan.nodes) {
+    json inputs = json::array();
+    for (auto& in : n.inputs) inputs.push_back(plan.nodes[in.node].label);
+    json files = json::object();
+    for (auto& [path, hash] : n.files) files[path] = hash;
+    r[n.label] = {{"key", n.key},   {"params", n.params_hash}, {"inputs", inputs}, {"files", files},
+                  {"op", n.op},     {"version", n.version},    {"args", n.params}};
+  }
+  for (auto& q : quarantine) r[q.node]["quarantine"].push_back({q.file, q.reason});
+  return r;
+}
+
+// Why a node's key differs from the one the last run recorded under its label.
+std::string why(const Plan& plan, const Node& n, const json& last, const std::vector<NodeStatus>& done) {
+  if (!last.is_object() || !last.contains(n.label)) return "new";
+  const json& prev = last[n.label];
+  if (prev.value("key", "") == n.key) return "not in cache";
+  if (prev.value("params", "") != n.params_hash) return "parameter changed";
+  for (auto& [path, hash] : n.files)
+    if (!prev.contains("files") || prev["files"].value(path, "") != hash) return "file changed: " + path;
+  for (auto& in : n.inputs) {
+    size_t i = in.node;
+    if (!done[i].cached && done[i].why != "not in cache") return "input changed (" + plan.nodes[i].label + ")";
+  }
+  return "input changed";
+}
+
+}  // namespace
+
+uint64_t node_seed(const Node& n) {
+  return n.params.contains("seed") && n.params["seed"].is_number() ? n.params["seed"].get<uint64_t>()
+                                                                   : std::stoull(n.key.substr(0, 15), nullptr, 16);
+}
+
+std::vector<NodeStatus> status(const Plan& plan, const std::string& cache_dir, const std::string& record_name) {
+  Cache cache(cache_dir);
+  json last = cache.read_record(record_name);
+  std::vector<NodeStatus> out(plan.nodes.size());
+  for (size_t i = 0; i < plan.nodes.size(); ++i) {
+    out[i].cached = cache.contains(plan.nodes[i].key);
+    if (!out[i].cached) out[i].why = why(plan, plan.nodes[i], last, out);
+  }
+  return out;
+}
+
+std::string plan_listing(const Plan& plan, const std::vector<NodeStatus>& st) {
+  std::string out;
+  size_t runs = 0;
+  for (size_t i = 0; i < plan.nodes.size(); ++i) {
+    auto& n = plan.nodes[i];
+    runs += !st[i].cached;
+    out += fmt::format("{}  {:<9} {}{}\n", n.key.substr(0, 10), st[i].cached ? "cached" : "will run", n.label,
+                       st[i].cached ? "" : "  (" + st[i].why + ")");
+  }
+  return out + fmt::format("{} nodes: {} cached, {} to run\n", plan.nodes.size(), plan.nodes.size() - runs, runs);
+}
+
+namespace {
+
+// Gives each node's value once: from memory, else the cache, else its op.
+class Runner {
+ public:
+  Runner(const Plan& p, const RunOptions& o, RunEvents& progress)
+      : plan_(p), opt_(o), cache_(o.cache_dir), progress_(progress), slots_(p.nodes.size()) {
+    // "auto" is resolved by the ops that use LibTorch, so a run without them
+    // never loads it; an explicit "cuda" is checked now, before any work.
+    device_ = opt_.device == "cuda" ? pick_device("cuda") : opt_.device;
+  }
+
+  const Value& obtain(size_t i) {
+    Slot& s = slots_[i];
+    std::lock_guard<std::mutex> g(s.m);
+    if (s.value) return *s.value;
+    const Node& n = plan_.nodes[i];
+    std::string problem;
+    if (auto v = cache_.get(n.key, &problem)) {
+      s.value = std::make_shared<Value>(std::move(*v));
+      return *s.value;
+    }
+    if (!problem.empty()) note(n.label + ": " + problem);
+    // Another run may be computing the same node: wait for it, then look again.
+    EntryLock lock = cache_.lock(n.key);
+    if (auto v = cache_.get(n.key, &problem)) {
+      s.value = std::make_shared<Value>(std::move(*v));
+      return *s.value;
+    }
+    s.value = std::make_shared<Value>(compute(n));
+    cache_.put(n.key, *s.value);
+    return *s.value;
+  }
+
+  // One part of a split node's value (s.train), as a Value of its own: made
+  // once per run, however many ops read it.
+  const Value& part(size_t i, const std::string& name) {
+    const Split* sp = std::get_if<Split>(&obtain(i));
+    if (!sp) throw InternalError(plan_.nodes[i].label + " is not a split, but '." + name + "' is read from it");
+    Slot& s = slots_[i];
+    std::lock_guard<std::mutex> g(s.m);
+    auto& p = s.parts[name];
+    if (!p) p = std::make_shared<Value>(sp->part(name));
+    return *p;
+  }
+
+  bool cached(size_t i) { return cache_.contains(plan_.nodes[i].key); }
+
+  RunResult result;
+
+ private:
+  struct Slot {
+    std::mutex m;
+    std::shared_ptr<Value> value;
+    std::map<std::string, std::shared_ptr<Value>> parts;  // see part()
+  };
+  const Plan& plan_;
+  const RunOptions& opt_;
+  Cache cache_;
+  RunEvents& progress_;
+  std::vector<Slot> slots_;
+  std::mutex result_m_;
+  std::string device_;
+
+  void note(const std::string& s) {
+    {
+      std::lock_guard<std::mutex> g(result_m_);
+      result.problems.push_back(s);
+    }
+    progress_.note("warning: " + s);
+  }
+
+  Value compute(const Node& n) {
+    OpContext ctx;
+    ctx.params = n.params;
+    ctx.script_dir = plan_.script_dir;
+    ctx.device = device_;
+    ctx.seed = node_seed(n);
+    for (auto& in : n.inputs) {
+      try {
+        ctx.inputs.push_back({in.param, in.name, in.part.empty() ? &obtain(in.node) : &part(in.node, in.part)});
+      } catch (const DataError& e) {
+        if (in.part.empty()) throw;
+        throw DataError(fmt::format("{}:{}:{}: in {}: '{}': {}", n.file, n.range.begin.line, n.range.begin.col, n.label,
+                                    in.name, e.what()));
+      }
+    }
+    const OpFn* fn = find_op(n.op);
+    if (!fn) throw InternalError("no run function for op '" + n.op + "'");
+    std::string label = n.label;
+    ctx.progress = [this, label](size_t done, size_t total, const std::string& what) {
+      progress_.step(label, done, total, what);
+    };
+    progress_.start(n.label);
+    auto t0 = std::chrono::steady_clock::now();
+    Value v;
+    auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+    try {
+      v = (*fn)(ctx);
+    } catch (DataError& e) {
+      progress_.finish(n.label, seconds(), false);
+      // Name the script position that asked for this op.
+      throw DataError(fmt::format("{}:{}:{}: in {}: {}", n.file, n.range.begin.line, n.range.begin.col, n.label, e.what()));
+    } catch (...) {
+      progress_.finish(n.label, seconds(), false);
+      throw;
+    }
+    double secs = seconds();
+    progress_.finish(n.label, secs);
+    auto q = quarantined(n.label, v);
+    if (!q.empty())
+      progress_.note(fmt::format("{}: {} file{} set aside (quarantine.csv in the output folder): {}: {}{}", n.label,
+                                 q.size(), q.size() == 1 ? "" : "s", q[0].file, q[0].reason, q.size() > 1 ? ", ..." : ""));
+    std::lock_guard<std::mutex> g(result_m_);
+    result.timings.push_back({n.label, secs});
+    result.quarantine.insert(result.quarantine.end(), q.begin(), q.end());
+    ++result.ran;
+    return v;
+  }
+};
+
+}  // namespace
+
+RunResult execute(const Plan& plan, const RunOptions& opt, const std::string& record_name, RunEvents& progress) {
+  Runner r(plan, opt, progress);
+  // One task per node not in the cache; cached nodes are loaded only when a
+  // node that runs, or a target, needs them.
+  std::vector<Task> tasks;
+  std::map<size_t, size_t> task_of;
+  for (size_t i = 0; i < plan.nodes.size(); ++i) {
+    if (r.cached(i)) continue;
+    Task t;
+    for (auto& in : plan.nodes[i].inputs)
+      if (auto it = task_of.find(in.node); it != task_of.end()) t.deps.push_back(it->second);
+    t.run = [&r, i] { r.obtain(i); };
+    t.name = plan.nodes[i].label;
+    task_of[i] = tasks.size();
+    tasks.push_back(std::move(t));
+  }
+  int threads = thread_budget(opt.threads, opt.jobs);
+  run_dag(tasks, opt.jobs > 0 ? opt.jobs : threads, opt.keep_going, threads);
+  for (size_t i = 0; i < plan.targets.size(); ++i) {
+    auto [def, node] = plan.targets[i];
+    auto part = plan.target_parts.find(i);
+    r.result.targets.push_back({def, part == plan.target_parts.end() ? r.obtain(node) : r.part(node, part->second)});
+  }
+  // A reused node's quarantine list comes from the run that computed it.
+  Cache cache(opt.cache_dir);
+  json last = cache.read_record(record_name);
+  std::set<std::string> ran;
+  for (auto& [label, secs] : r.result.timings) ran.insert(label);
+  for (auto& n : plan.nodes)
+    if (!ran.count(n.label) && last.is_object() && last.contains(n.label) && last[n.label].value("key", "") == n.key &&
+        last[n.label].contains("quarantine"))
+      for (auto& q : last[n.label]["quarantine"]) r.result.quarantine.push_back({n.label, q[0], q[1]});
+  cache.write_record(record_name, record_of(plan, r.result.quarantine));
+  return std::move(r.result);
+}
+
+}  // namespace genre

@@ -13,6 +13,7 @@
 #include <limits>
 #include <numeric>
 
+#include "ops/analysis/dendrogram.h"
 #include "runtime/core/op.h"
 #include "runtime/core/op_kit.h"
 
@@ -186,6 +187,12 @@ void register_cluster() {
        "the column naming each row (default: the label column, else the first text column, else row numbers)"},
   };
   register_op(s, run_cluster);
+  // the merge list as CSV, the tree as SVG
+  register_report_kind("cluster", {.name = "dendrogram",
+                                   .terminal = describe_dendrogram,
+                                   .files = [](const json&) { return std::vector<std::pair<std::string, TextTable>>{}; },
+                                   .results = [](const json& j) { return j; },
+                                   .extra_files = write_dendrogram});
 }
 
 }  // namespace genre

@@ -8,6 +8,7 @@
 
 #include "runtime/core/metrics.h"
 #include "ops/models/model.h"
+#include "ops/eval/report_tables.h"
 #include "runtime/core/op.h"
 
 namespace genre {
@@ -103,6 +104,7 @@ Value run_evaluate(const OpContext& ctx) {
 
 void register_evaluate() {
   using lang::Type;
+  register_report_kind("evaluate", metrics_report());
   register_op({.name = "evaluate",
                .params = {{.name = "models",
                            .types = {Type::List, Type::Trained},

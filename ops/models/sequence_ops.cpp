@@ -258,6 +258,15 @@ void register_sequence_ops() {
                       "and target slot (loss), and the same for pitch, duration and velocity alone; rows are named "
                       "by the sweep point (genre, instrument), with the mean per value of its first key"},
               run_next_step_loss);
+  register_report_kind("next_step_loss", {.name = "next_step_loss",
+                                          .terminal =
+                                              [](const json& j) {
+                                                std::string out = fmt::format("{} test windows\n", j.value("rows", 0));
+                                                for (auto& [title, t] : next_step_tables(j)) out += "\n" + title + "\n" + t.render();
+                                                return out;
+                                              },
+                                          .files = next_step_tables,
+                                          .results = [](const json& j) { return j["models"]; }});
 }
 
 }  // namespace genre

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "ops/tags/tag_table.h"
 #include "runtime/core/op.h"
 #include "lang/suggest.h"
 #include "runtime/core/op_kit.h"
@@ -72,6 +73,21 @@ Value run_tag_table(const OpContext& ctx) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, TextTable>> tag_tables(const json& j) {
+  std::vector<std::string> order = j["order"];
+  TextTable share{{"tag", "items", "share"}, {}};
+  for (auto& t : order)
+    share.rows.push_back({t, cell(j["count"].value(t, json(0))), num(j["share"].value(t, NAN))});
+  TextTable jac{{"jaccard"}, {}};
+  for (auto& t : order) jac.header.push_back(t);
+  for (auto& a : order) {
+    std::vector<std::string> row{a};
+    for (auto& b : order) row.push_back(num(j["jaccard"][a].value(b, NAN), 2));
+    jac.rows.push_back(row);
+  }
+  return {{"tags", share}, {"jaccard", jac}};
+}
+
 void register_tag_table() {
   using lang::Type;
   lang::Signature s;
@@ -90,6 +106,15 @@ void register_tag_table() {
        "the tags to report, in this order (default: every tag, most items first); a tag no item has is an error"},
   };
   register_op(s, run_tag_table);
+  register_report_kind("tag_table", {.name = "tags",
+                                     .terminal =
+                                         [](const json& j) {
+                                           std::string out = fmt::format("{} items\n", j.value("items", 0));
+                                           for (auto& [title, t] : tag_tables(j)) out += "\n" + title + "\n" + t.render();
+                                           return out;
+                                         },
+                                     .files = tag_tables,
+                                     .results = [](const json& j) { return j; }});
 }
 
 }  // namespace genre

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <random>
 
 #include "runtime/core/op.h"
@@ -86,6 +87,31 @@ Value run_label_counts(const OpContext& ctx) {
   return out;
 }
 
+// One table: a row per label (by its rows in the first table, most first; then
+// labels only later tables have), a column per counted table, then each
+// table's rows in all and those without a label. report.html orders its bars so.
+std::vector<std::pair<std::string, TextTable>> count_tables(const json& j) {
+  TextTable t{{"label"}, {}};
+  std::vector<std::pair<double, std::string>> labels;
+  std::set<std::string> seen;
+  for (auto& name : j["order"]) {
+    t.header.push_back(name.get<std::string>());
+    for (auto& [label, c] : j["tables"][name.get<std::string>()]["counts"].items())
+      if (seen.insert(label).second) labels.push_back({name == j["order"][0] ? -c.get<double>() : 0.0, label});
+  }
+  std::stable_sort(labels.begin(), labels.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  auto row = [&](const std::string& title, auto&& value) {
+    std::vector<std::string> r{title};
+    for (auto& name : j["order"]) r.push_back(value(j["tables"][name.get<std::string>()]));
+    t.rows.push_back(r);
+  };
+  for (auto& [order, label] : labels)
+    row(label, [&](const json& tj) { return tj["counts"].contains(label) ? cell(tj["counts"][label]) : "0"; });
+  row("(rows)", [](const json& tj) { return cell(tj["rows"]); });
+  row("(no label)", [](const json& tj) { return cell(tj["missing_label"]); });
+  return {{"counts", t}};
+}
+
 }  // namespace
 
 void register_labels() {
@@ -124,6 +150,11 @@ void register_labels() {
       {"data", {Type::List, Type::Table}, true, {}, Type::Table, "a table or a list of tables, each reported under its name"},
   };
   register_op(lc, run_label_counts);
+  // Not in results.json yet: locks keep what they kept (issue 13 adds it).
+  register_report_kind("label_counts", {.name = "counts",
+                                        .terminal = [](const json& j) { return count_tables(j)[0].second.render(); },
+                                        .files = count_tables,
+                                        .results = [](const json&) { return json(); }});
 }
 
 }  // namespace genre

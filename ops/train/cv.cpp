@@ -13,6 +13,7 @@
 
 #include "runtime/core/metrics.h"
 #include "ops/models/model.h"
+#include "ops/eval/report_tables.h"
 #include "runtime/core/op.h"
 #include "ops/train/fit.h"
 
@@ -198,6 +199,7 @@ void register_cv() {
                .doc = "(internal, made by cv) fit on one fold's training rows and score its held-out rows"},
               run_cv_fold);
 
+  register_report_kind("cv_summary", metrics_report());
   register_op({.name = "cv_summary",
                .params = {{.name = "folds", .types = {Type::List}, .required = true, .elem = Type::Report,
                            .doc = "the cv_fold reports, fold 1 first"},

@@ -136,10 +136,10 @@ Outcome run_plan(const Options& o, const Lowered& l, bool show = true) {
     r = execute(p, ro, record_name(o.file), progress);
   }
   if (show)
-    for (auto& [name, v] : r.targets) std::cout << "\n" << describe(name, v);
+    for (auto& t : r.targets) std::cout << "\n" << describe(t);
   fs::path out = o.out.empty() ? script_dir(o.file) / "out" / fs::path(o.file).stem() : fs::path(o.out);
   Outcome outcome{write_outputs(out, r.targets)};
-  for (auto& [name, v] : r.targets)
+  for (auto& [name, op, v] : r.targets)
     if (const json* j = std::get_if<json>(&v); j && j->contains("predictions"))
       for (auto& [model, p] : (*j)["predictions"].items()) outcome.predictions[name + "/" + model] = p;
   if (!r.quarantine.empty()) {

@@ -657,7 +657,7 @@ class Session {
         auto t0 = std::chrono::steady_clock::now();
         RunResult r = run(p);
         double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        for (auto& [target, v] : r.targets) std::cout << describe(target == "_" ? as : target, v, rows);
+        for (auto& t : r.targets) std::cout << describe({t.name == "_" ? as : t.name, t.op, t.value}, rows);
         std::cout << (r.ran == 0 ? fmt::format("(cached: 0 of {} ran)\n", plural(p.nodes.size(), "op"))
                                  : fmt::format("({} of {} ran, {:.2f} s)\n", r.ran, plural(p.nodes.size(), "op"), secs));
       }

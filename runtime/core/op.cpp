@@ -16,7 +16,18 @@ std::map<std::string, ExpandFn>& expansions() {
   static std::map<std::string, ExpandFn> m;
   return m;
 }
+std::map<std::string, ReportKind>& report_kinds() {
+  static std::map<std::string, ReportKind> m;
+  return m;
+}
 }  // namespace
+
+void register_report_kind(const std::string& op, ReportKind k) { report_kinds()[op] = std::move(k); }
+
+const ReportKind* report_kind(const std::string& op) {
+  auto it = report_kinds().find(op);
+  return it == report_kinds().end() ? nullptr : &it->second;
+}
 
 std::string point_label(const json& point) {
   std::string s;

@@ -1,12 +1,14 @@
 // The interface every op implements. An op is a pure function of its parameters
 // (JSON, canonical) and its input values; the runtime caches its result by key.
 #pragma once
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "lang/catalog.h"
 #include "runtime/core/expand.h"
+#include "runtime/core/table_text.h"
 #include "runtime/core/value.h"
 
 namespace genre {
@@ -39,6 +41,21 @@ const OpFn* find_op(const std::string& name);
 // Register an op that the planner expands into other ops' nodes (runtime/core/expand.h).
 void register_expansion(lang::Signature sig, ExpandFn fn);
 const ExpandFn* find_expansion(const std::string& name);
+
+// How an op's JSON report is shown. An op that returns a report registers its
+// kind in its own file; runtime/present/ looks up the kind of the op that made
+// each target (terminal, output folder, report.html) instead of guessing from
+// the JSON's shape.
+struct ReportKind {
+  std::string name;  // "metrics", "counts", "tags", "dendrogram", "next_step_loss": report.html draws its plots by it
+  std::function<std::string(const json&)> terminal;  // what `genre run` and the REPL print under the target's name
+  std::function<std::vector<std::pair<std::string, TextTable>>(const json&)> files;  // one DIR/<target>_<title>.csv each
+  std::function<json(const json&)> results;  // its entry in results.json (and the lock); null: none
+  // Other files it writes to the output folder (a dendrogram's SVG); may be empty.
+  std::function<void(const std::filesystem::path& dir, const std::string& target, const json&)> extra_files;
+};
+void register_report_kind(const std::string& op, ReportKind k);
+const ReportKind* report_kind(const std::string& op);  // null for an op without one
 
 // Fills the catalog with every op family, once. ops/registry.cpp lists them.
 void register_all();

@@ -1,7 +1,9 @@
-// Aligned plain-text tables for the terminal.
+// Aligned plain-text tables for the terminal, and the same as CSV.
 #pragma once
 #include <string>
 #include <vector>
+
+#include "runtime/core/value.h"
 
 namespace genre {
 
@@ -13,5 +15,7 @@ struct TextTable {
 };
 
 std::string num(double v, int digits = 4);  // fixed digits; "-" for NaN
+// A JSON value as a cell: whole numbers without decimals, other numbers as num(), text as is.
+std::string cell(const json& v);
 
 }  // namespace genre

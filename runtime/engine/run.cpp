@@ -235,7 +235,8 @@ RunResult execute(const Plan& plan, const RunOptions& opt, const std::string& re
   for (size_t i = 0; i < plan.targets.size(); ++i) {
     auto [def, node] = plan.targets[i];
     auto part = plan.target_parts.find(i);
-    r.result.targets.push_back({def, part == plan.target_parts.end() ? r.obtain(node) : r.part(node, part->second)});
+    r.result.targets.push_back({def, plan.nodes[node].op,
+                                part == plan.target_parts.end() ? r.obtain(node) : r.part(node, part->second)});
   }
   // A reused node's quarantine list comes from the run that computed it.
   Cache cache(opt.cache_dir);

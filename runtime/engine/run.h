@@ -38,8 +38,15 @@ struct Quarantined {
   std::string node, file, reason;
 };
 
+// A definition a run reports: its value, and the op that made it (which says
+// how to show it: runtime/core/op.h's ReportKind).
+struct Target {
+  std::string name, op;
+  Value value;
+};
+
 struct RunResult {
-  std::vector<std::pair<std::string, Value>> targets;  // (definition, value) in plan order
+  std::vector<Target> targets;  // in plan order
   size_t ran = 0;  // nodes computed; the rest of the plan was reused from the cache
   std::vector<std::string> problems;  // e.g. corrupt cache entries found and recomputed
   std::vector<std::pair<std::string, double>> timings;  // (label, seconds) of nodes that ran

@@ -9,9 +9,12 @@
 #include <set>
 
 #include "ops/models/sequence_model.h"
-#include "runtime/present/dendrogram.h"
+#include "ops/analysis/dendrogram.h"
+#include "ops/eval/report_tables.h"
+#include "ops/tags/tag_table.h"
+#include "runtime/core/op.h"
 #include "runtime/present/report.h"
-#include "runtime/present/svg.h"
+#include "runtime/core/svg.h"
 #include "runtime/core/write_atomic.h"
 
 namespace genre {
@@ -137,7 +140,7 @@ class Page {
 
   std::string render() {
     std::string body;
-    for (auto& [name, v] : p_.targets) body += target(name, v);
+    for (auto& t : p_.targets) body += target(t);
     body += dag();
     if (!p_.quarantine.empty()) body += quarantine();
     body += script();
@@ -177,7 +180,7 @@ class Page {
       out += "<p>run with " + esc(s) + "</p>\n";
     }
     out += "<nav>";
-    for (auto& [name, v] : p_.targets) out += "<a href=\"#" + slug("r-" + name) + "\">" + esc(name) + "</a>";
+    for (auto& t : p_.targets) out += "<a href=\"#" + slug("r-" + t.name) + "\">" + esc(t.name) + "</a>";
     out += "<a href=\"#dag\">DAG</a>";
     if (!p_.quarantine.empty()) out += "<a href=\"#quarantine\">set aside</a>";
     out += "<a href=\"#script\">script</a></nav>\n</header>\n<main>\n";
@@ -189,19 +192,23 @@ class Page {
                        unique_id(slug("r-" + name)), esc(name), esc(kind), body);
   }
 
-  std::string target(const std::string& name, const Value& v) {
-    if (auto* j = std::get_if<json>(&v)) {
-      if (is_dendrogram(*j)) return dendrogram(name, *j);
-      if (is_tag_table(*j)) return tags(name, *j);
-      if (is_next_step_loss(*j)) return next_step(name, *j);
-      if (is_report(*j)) return report(name, *j);
-      if (j->is_object() && j->contains("tables") && j->contains("order")) return label_counts(name, *j);
-      std::string text = j->dump(2);
+  // A target's section: by its op's report kind (runtime/core/op.h), never by its JSON's shape.
+  std::string target(const Target& t) {
+    const std::string& name = t.name;
+    if (auto* j = std::get_if<json>(&t.value)) {
+      const ReportKind* k = report_kind(t.op);
+      std::string kind = k ? k->name : "";
+      if (kind == "dendrogram") return dendrogram(name, *j);
+      if (kind == "tags") return tags(name, *j);
+      if (kind == "next_step_loss") return next_step(name, *j);
+      if (kind == "metrics") return report(name, *j);
+      if (kind == "counts") return label_counts(name, *j);
+      std::string text = k ? k->terminal(*j) : j->dump(2);
       if (text.size() > 200000) text = text.substr(0, 200000) + "\n...";
       return section(name, "report", "<pre>" + esc(text) + "</pre>\n");
     }
-    const char* kind = std::holds_alternative<Table>(v) ? "table" : std::holds_alternative<Split>(v) ? "split" : "model";
-    return section(name, kind, "<pre>" + esc(describe(name, v)) + "</pre>\n");
+    const char* kind = std::holds_alternative<Table>(t.value) ? "table" : std::holds_alternative<Split>(t.value) ? "split" : "model";
+    return section(name, kind, "<pre>" + esc(describe(t)) + "</pre>\n");
   }
 
   // evaluate, cv and ablate reports: a summary, then each model's plots and tables.

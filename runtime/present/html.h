@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "runtime/core/value.h"
+#include "runtime/engine/run.h"
 
 namespace genre {
 
@@ -44,7 +45,7 @@ struct ReportPage {
   std::string source;              // its text
   std::vector<std::string> sets;   // --set NAME=VALUE
   std::vector<PageNode> nodes;     // the plan's order: inputs first
-  std::vector<std::pair<std::string, Value>> targets;
+  std::vector<Target> targets;
   std::vector<PageProblem> quarantine;
 };
 

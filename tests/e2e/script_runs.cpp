@@ -7,8 +7,8 @@
 //                                          character column ("message hint: hint" holds it)
 //   # expect data error: bad.csv:3         a data error (exit 2) whose text holds the fragment
 //   # expect: ok                           exit 0
-//   # expect output:                       these lines, in this order, one after another, in
-//   #   | model | accuracy |                what the run prints (after "#   ")
+//   # expect output:                       these lines, one after another, in what the run
+//   #    model  accuracy                   prints (after "#   "); several blocks: in order
 // Every error the run reports must be expected. Fixtures sit beside the scripts.
 #include <catch2/catch.hpp>
 
@@ -31,7 +31,7 @@ struct Want {
 struct Expectations {
   std::vector<Want> errors;
   std::vector<std::string> data_errors;
-  std::vector<std::string> output;
+  std::vector<std::vector<std::string>> output;  // blocks, each found after the one before
   bool ok = false;
 };
 
@@ -50,7 +50,7 @@ Expectations read_expectations(const std::string& src) {
       if (l.rfind("#   ", 0) == 0) {
         std::string want = l.substr(4);
         want.erase(want.find_last_not_of(" \r") + 1);
-        e.output.push_back(want);
+        e.output.back().push_back(want);
         continue;
       }
       in_output = false;
@@ -61,7 +61,7 @@ Expectations read_expectations(const std::string& src) {
     if (std::regex_search(l, m, error)) e.errors.push_back({code_line, m[1].matched ? std::stoi(m[1]) : 0, m[2]});
     else if (std::regex_search(l, m, data)) e.data_errors.push_back(m[1]);
     else if (std::regex_search(l, m, ok)) e.ok = true;
-    else if (std::regex_search(l, m, output)) in_output = true;
+    else if (std::regex_search(l, m, output)) in_output = true, e.output.emplace_back();
   }
   return e;
 }
@@ -145,11 +145,15 @@ TEST_CASE("script tests that run: errors, data errors and result tables", "[scri
           l.erase(l.find_last_not_of(" \r") + 1);
           lines.push_back(l);
         }
-        auto at = std::search(lines.begin(), lines.end(), want.output.begin(), want.output.end());
-        std::string expected;
-        for (auto& l : want.output) expected += l + "\n";
-        INFO("expected these lines in the output:\n" << expected);
-        CHECK(at != lines.end());
+        auto from = lines.begin();
+        for (auto& block : want.output) {
+          auto at = std::search(from, lines.end(), block.begin(), block.end());
+          std::string expected;
+          for (auto& l : block) expected += l + "\n";
+          INFO("expected these lines in the output, after the block before:\n" << expected);
+          CHECK(at != lines.end());
+          if (at != lines.end()) from = at + block.size();
+        }
       }
     }
   }

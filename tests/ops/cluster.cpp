@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "runtime/present/dendrogram.h"
+#include "ops/analysis/dendrogram.h"
 #include "runtime/present/report.h"
 #include "text_helpers.h"
 
@@ -89,13 +89,14 @@ TEST_CASE("dendrogram: leaf order and the text tree", "[cluster][report]") {
 
 TEST_CASE("dendrogram: the report prints it and writes the merge CSV and the SVG", "[cluster][report]") {
   tabtest::TempDir out;
-  std::string text = genre::describe("tree", small);
+  genre::register_all();  // the report kinds
+  std::string text = genre::describe({"tree", "cluster", small});
   CHECK_THAT(text, Contains("3 rows, ward linkage, euclidean distance"));
   std::string b_line = "\nb ";  // 48 columns by default: b's line reaches height 1 at column 24
   for (int i = 0; i < 24; ++i) b_line += "─";
   CHECK_THAT(text, Contains(b_line + "┘\n"));
   CHECK_THAT(text, Contains("\n 4        c  #3  2.0000     3\n"));
-  genre::write_outputs(out.dir, {{"tree", small}});
+  genre::write_outputs(out.dir, {{"tree", "cluster", small}});
   std::ifstream csv(out.dir / "tree_merges.csv");
   std::stringstream ss;
   ss << csv.rdbuf();

@@ -35,7 +35,7 @@ double sklearn_accuracy(const std::string& key, const Table& test) {
 
 json name(const std::string& n) { return {{"name", n}}; }
 json op(const std::string& o, json a, json b) { return {{"op", o}, {"args", {a, b}}}; }
-json num(double v) { return {{"num", v}}; }
+json lit(double v) { return {{"num", v}}; }
 
 }  // namespace
 
@@ -106,7 +106,7 @@ TEST_CASE("grid_select averages folds, scores with the script's formula and refi
   std::vector<Input> in = {{"data", "x", &train}};
   for (auto& r : reports) in.push_back({"trials", "t", &r});
   // S4's score: 0.5 * (0.5 * (1 - acc_delta) + 1 * acc_val)
-  json score = op("*", num(0.5), op("+", op("*", num(0.5), op("-", num(1), name("acc_delta"))), op("*", num(1), name("acc_val"))));
+  json score = op("*", lit(0.5), op("+", op("*", lit(0.5), op("-", lit(1), name("acc_delta"))), op("*", lit(1), name("acc_val"))));
   Model m = std::get<Model>(call("grid_select", {{"specs", specs}, {"points", points}, {"score", score}, {"cv", 3}}, in));
   json rows = m.info["trials"];
   REQUIRE(rows.size() == 2);
@@ -120,7 +120,7 @@ TEST_CASE("grid_select averages folds, scores with the script's formula and refi
   CHECK(m.kind == "knn");
 
   // Ties go to the first point.
-  Model tie = std::get<Model>(call("grid_select", {{"specs", specs}, {"points", points}, {"score", num(1)}}, in));
+  Model tie = std::get<Model>(call("grid_select", {{"specs", specs}, {"points", points}, {"score", lit(1)}}, in));
   CHECK(tie.info["best"]["index"] == 0);
   // An unknown metric in the score names the known ones.
   CHECK_THROWS_WITH(call("grid_select", {{"specs", specs}, {"points", points}, {"score", name("acc_test")}}, in),

@@ -8,8 +8,9 @@
 
 #include <fmt/format.h>
 
+#include "runtime/core/op.h"
 #include "runtime/present/html.h"
-#include "runtime/present/svg.h"
+#include "runtime/core/svg.h"
 
 using namespace genre;
 using Catch::Matchers::Contains;
@@ -37,11 +38,13 @@ std::map<std::string, std::pair<double, double>> bars(const std::string& svg) {
   return out;
 }
 
-ReportPage page_with(const std::string& name, json report) {
+// A page with one report, made by `op` (its report kind says how it is drawn).
+ReportPage page_with(const std::string& name, const std::string& op, json report) {
+  register_all();
   ReportPage p;
   p.script = "study.genre";
   p.source = "report " + name + " = ...\n";
-  p.targets.push_back({name, Value(std::move(report))});
+  p.targets.push_back({name, op, Value(std::move(report))});
   return p;
 }
 
@@ -100,7 +103,7 @@ TEST_CASE("html: next_step_loss draws loss by genre and instrument", "[html]") {
                          {"velocity", v / 4}};
     r["order"].push_back(name);
   }
-  std::string html = render_html(page_with("losses", r));
+  std::string html = render_html(page_with("losses", "next_step_loss", r));
   std::string f = figure(html, "fig-losses-loss");
   REQUIRE(!f.empty());
   CHECK_THAT(f, Contains("test loss by genre and instrument"));
@@ -122,7 +125,7 @@ TEST_CASE("html: cv shows folds and mean, not the std, as bars - label_counts dr
                          {"std", {{"accuracy", 0.1}}}}},
              {"order", {"fold1", "fold2", "mean", "std"}},
              {"cv", {{"k", 2}}}};
-  std::string html = render_html(page_with("q", cv));
+  std::string html = render_html(page_with("q", "cv_summary", cv));
   CHECK_THAT(html, Contains("cross-validation, 2 folds"));
   auto got = bars(figure(html, "fig-q-summary"));
   CHECK(got.size() == 3);
@@ -133,7 +136,7 @@ TEST_CASE("html: cv shows folds and mean, not the std, as bars - label_counts dr
                  {"tables",
                   {{"songs", {{"rows", 6}, {"counts", {{"rock", 4}, {"jazz", 2}}}}},
                    {"kept", {{"rows", 3}, {"counts", {{"rock", 2}, {"jazz", 1}}}}}}}};
-  html = render_html(page_with("c", counts));
+  html = render_html(page_with("c", "label_counts", counts));
   auto c = bars(figure(html, "fig-c-counts"));
   CHECK(c.size() == 4);
   CHECK(c.count("rock / songs: 4"));

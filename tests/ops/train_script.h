@@ -83,8 +83,8 @@ inline RunResult run_plan(const Folder& f, const Plan& plan) {
 }
 
 inline const Value& target(const RunResult& r, const std::string& name) {
-  for (auto& [n, v] : r.targets)
-    if (n == name) return v;
+  for (auto& t : r.targets)
+    if (t.name == name) return t.value;
   FAIL("no target " << name);
   throw;
 }

@@ -1,4 +1,4 @@
-#include "runtime/present/dendrogram.h"
+#include "ops/analysis/dendrogram.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "runtime/present/svg.h"
+#include "runtime/core/svg.h"
 
 #include <fmt/format.h>
 

@@ -37,6 +37,12 @@ struct Param {
   std::string dflt;
 };
 
+// A parameter with its valid interval, for signatures written positionally:
+// at_least({"k", {Type::Int}, ...}, 2).
+inline Param at_least(Param p, double lo) { p.lo = lo; return p; }
+inline Param above(Param p, double lo) { p.lo = lo; p.lo_open = true; return p; }
+inline Param within(Param p, double lo, double hi) { p.lo = lo; p.hi = hi; return p; }
+
 // "k >= 1", "0 < lr <= 10", "" when a parameter has no bounds.
 std::string range_text(const Param& p);
 // "" when v is valid for p, else what is wrong: "k must be >= 1, got 0".

@@ -344,7 +344,13 @@ int main(int argc, char** argv) {
     std::exit(0);
   }, "print the version");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 prints the message (or the help); a usage mistake is the caller's, like a
+    // script's: exit 1, not CLI11's own codes (105, 106, ...), so the codes stay 0-3.
+    return app.exit(e) == 0 ? 0 : 1;
+  }
   try {
     register_all();
     if (check->parsed()) return cmd_check(o);

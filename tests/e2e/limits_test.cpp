@@ -17,3 +17,22 @@ TEST_CASE("a file-size limit (ulimit -f) is a data error naming the file, not de
   CHECK_THAT(r.second, Catch::Contains("File too large"));
   CHECK_THAT(r.second, Catch::Contains((d.path / "cache").string()));
 }
+
+TEST_CASE("usage mistakes exit 1 with CLI11's message; help and version exit 0", "[e2e][cli]") {
+  auto [rc, out] = e2e::run(e2e::genre(""));  // no subcommand
+  CHECK(rc == 1);
+  CHECK_THAT(out, Catch::Contains("A subcommand is required"));
+  std::tie(rc, out) = e2e::run(e2e::genre("run --no-such-flag x.genre"));
+  CHECK(rc == 1);
+  std::tie(rc, out) = e2e::run(e2e::genre("check /no/such/file.genre"));
+  CHECK(rc == 1);
+  CHECK_THAT(out, Catch::Contains("/no/such/file.genre"));
+  std::tie(rc, out) = e2e::run(e2e::genre("ops --help"));
+  CHECK(rc == 0);
+  std::tie(rc, out) = e2e::run(e2e::genre("ops knn"));
+  CHECK(rc == 0);
+  CHECK_THAT(out, Catch::Contains("k?: integer = 5 [k >= 1]"));
+  std::tie(rc, out) = e2e::run(e2e::genre("ops knm"));
+  CHECK(rc == 1);
+  CHECK_THAT(out, Catch::Contains("no op named 'knm' (did you mean 'knn'?)"));
+}

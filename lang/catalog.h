@@ -33,15 +33,25 @@ struct Param {
   double lo = -INFINITY, hi = INFINITY;
   bool lo_open = false, hi_open = false;
   // The default as a script would write it ("32", "rbf"); "" when there is
-  // none or it is worked out from the data. Ops read it with OpContext::num/str.
+  // none or it is worked out from the data. Model specs read it back with
+  // spec_number/spec_int/spec_symbol (ops/models/model.h).
   std::string dflt;
 };
 
-// A parameter with its valid interval, for signatures written positionally:
-// at_least({"k", {Type::Int}, ...}, 2).
-inline Param at_least(Param p, double lo) { p.lo = lo; return p; }
-inline Param above(Param p, double lo) { p.lo = lo; p.lo_open = true; return p; }
-inline Param within(Param p, double lo, double hi) { p.lo = lo; p.hi = hi; return p; }
+// A number's valid interval, closed unless *_open: at_least(1), above(0),
+// within(0, 1, false, true) = [0, 1). bounded(param, interval) puts it on a
+// parameter written positionally.
+struct Bounds {
+  double lo = -INFINITY, hi = INFINITY;
+  bool lo_open = false, hi_open = false;
+};
+inline Bounds at_least(double lo) { return {.lo = lo}; }
+inline Bounds above(double lo) { return {.lo = lo, .lo_open = true}; }
+inline Bounds within(double lo, double hi, bool lo_open = false, bool hi_open = false) { return {lo, hi, lo_open, hi_open}; }
+inline Param bounded(Param p, Bounds b) {
+  p.lo = b.lo, p.hi = b.hi, p.lo_open = b.lo_open, p.hi_open = b.hi_open;
+  return p;
+}
 
 // "k >= 1", "0 < lr <= 10", "" when a parameter has no bounds.
 std::string range_text(const Param& p);

@@ -190,7 +190,6 @@ void register_cluster() {
   // the merge list as CSV, the tree as SVG
   register_report_kind("cluster", {.name = "dendrogram",
                                    .terminal = describe_dendrogram,
-                                   .files = [](const json&) { return std::vector<std::pair<std::string, TextTable>>{}; },
                                    .results = [](const json& j) { return j; },
                                    .extra_files = write_dendrogram});
 }

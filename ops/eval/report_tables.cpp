@@ -144,10 +144,9 @@ ReportKind metrics_report() {
   return {.name = "metrics",
           .terminal =
               [](const json& j) {
-                std::string out = fmt::format("{} test rows\n", j.value("rows", 0));
-                for (auto& [title, t] : report_tables(j, false))
-                  if (!title.ends_with("_history")) out += "\n" + title + "\n" + t.render();
-                return out;
+                auto tables = report_tables(j, false);
+                std::erase_if(tables, [](auto& t) { return t.first.ends_with("_history"); });
+                return fmt::format("{} test rows\n", j.value("rows", 0)) + titled(tables);
               },
           .files = [](const json& j) { return report_tables(j, true); },
           .results = [](const json& j) { return j["models"]; }};

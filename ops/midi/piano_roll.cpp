@@ -202,8 +202,8 @@ void register_piano_roll() {
           "families not listed are ignored, rows of quarantined files (`error` set) skipped.";
   s.params = {
       {"data", {Type::Table}, true, {}, Type::Any, "a note table with a `family` column (instruments)"},
-      lang::above({"step", {Type::Number}, true, {}, Type::Any, "length of a time step in seconds, e.g. 0.25s"}, 0),
-      lang::at_least({"max_notes", {Type::Int}, false, {}, Type::Any, "note slots per family per step (default 10)"}, 1),
+      lang::bounded({"step", {Type::Number}, true, {}, Type::Any, "length of a time step in seconds, e.g. 0.25s"}, lang::above(0)),
+      lang::bounded({"max_notes", {Type::Int}, false, {}, Type::Any, "note slots per family per step (default 10)"}, lang::at_least(1)),
       {"families", {Type::List}, true, {}, Type::String, "the families to encode, in this order: [\"drums\", \"piano\"]"},
   };
   register_op(s, run_piano_roll);
@@ -219,7 +219,7 @@ void register_piano_roll() {
   w.params = {
       {"data", {Type::Table}, true, {}, Type::Any, "a table with a sequence column (piano_roll)"},
       {"column", {Type::String}, false, {}, Type::Any, "the sequence column to cut (default \"roll\")"},
-      lang::at_least({"steps", {Type::Int}, true, {}, Type::Any, "time steps per window, e.g. 60 (15 s of 0.25 s steps)"}, 1),
+      lang::bounded({"steps", {Type::Int}, true, {}, Type::Any, "time steps per window, e.g. 60 (15 s of 0.25 s steps)"}, lang::at_least(1)),
   };
   register_op(w, run_windows);
 }

@@ -261,9 +261,8 @@ void register_sequence_ops() {
   register_report_kind("next_step_loss", {.name = "next_step_loss",
                                           .terminal =
                                               [](const json& j) {
-                                                std::string out = fmt::format("{} test windows\n", j.value("rows", 0));
-                                                for (auto& [title, t] : next_step_tables(j)) out += "\n" + title + "\n" + t.render();
-                                                return out;
+                                                return fmt::format("{} test windows\n", j.value("rows", 0)) +
+                                                       titled(next_step_tables(j));
                                               },
                                           .files = next_step_tables,
                                           .results = [](const json& j) { return j["models"]; }});

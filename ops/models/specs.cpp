@@ -3,8 +3,6 @@
 // `fit` hands that record to ops/models/. Defaults are the ones the fitting
 // code applies when an option is left out; they are named in each doc so the
 // reference shows every number a result depends on.
-#include <cmath>
-
 #include "runtime/core/op.h"
 
 namespace genre {
@@ -16,18 +14,15 @@ using lang::Type;
 
 namespace {
 
-// A number's valid interval: at_least(1), above(0), within(0, 1), ...
-struct Bounds {
-  double lo = -INFINITY, hi = INFINITY;
-  bool lo_open = false, hi_open = false;
-};
-Bounds at_least(double lo) { return {.lo = lo}; }
-Bounds above(double lo) { return {.lo = lo, .lo_open = true}; }
-Bounds within(double lo, double hi, bool lo_open = false, bool hi_open = false) { return {lo, hi, lo_open, hi_open}; }
+using lang::above;
+using lang::at_least;
+using lang::Bounds;
+using lang::within;
 
 Param num(std::string name, std::string doc, std::string dflt = "", Bounds b = {}, bool required = false) {
-  return {.name = std::move(name), .types = {Type::Number}, .required = required, .doc = std::move(doc),
-          .lo = b.lo, .hi = b.hi, .lo_open = b.lo_open, .hi_open = b.hi_open, .dflt = std::move(dflt)};
+  return lang::bounded({.name = std::move(name), .types = {Type::Number}, .required = required, .doc = std::move(doc),
+                        .dflt = std::move(dflt)},
+                       b);
 }
 Param whole(std::string name, std::string doc, std::string dflt = "", Bounds b = {}, bool required = false) {
   Param p = num(std::move(name), std::move(doc), std::move(dflt), b, required);

@@ -128,7 +128,7 @@ void register_impute() {
       {"method", {Type::Symbol, Type::Spec}, false, {"mean", "median", "knn"}, Type::Any,
        "mean (default) or median of the column, or knn / knn(k): the mean over the k nearest training rows "
        "(nan_euclidean)"},
-      lang::at_least({"k", {Type::Int}, false, {}, Type::Any, "knn: how many neighbours (default 5)"}, 1),
+      lang::bounded({"k", {Type::Int}, false, {}, Type::Any, "knn: how many neighbours (default 5)"}, lang::at_least(1)),
       {"fit_on", {Type::String}, false, {}, Type::Any, "the part to fit on (default \"train\")"},
   };
   register_op(s, run_impute);

@@ -283,7 +283,8 @@ void register_split() {
   s.doc = "Divide the rows into parts named by their ratios (train, val, dev, test; they must sum to 100%), "
           "optionally stratified by label and keeping groups (artists) whole; or take the parts from a column.";
   auto ratio = [](const char* n) {
-    return lang::within(lang::above(lang::Param{n, {Type::Number}, false, {}, Type::Any, std::string("the share of rows in the ") + n + " part, e.g. 70%"}, 0), 0, 1);
+    return lang::bounded({n, {Type::Number}, false, {}, Type::Any, std::string("the share of rows in the ") + n + " part, e.g. 70%"},
+                         lang::within(0, 1, true));
   };
   s.params = {
       {"data", {Type::Table}, true, {}, Type::Any, "the table"},
@@ -304,7 +305,7 @@ void register_split() {
           "exactly one val part.";
   s.params = {
       {"data", {Type::Table}, true, {}, Type::Any, "the table"},
-      lang::at_least({"k", {Type::Int}, true, {}, Type::Any, "the number of folds"}, 2),
+      lang::bounded({"k", {Type::Int}, true, {}, Type::Any, "the number of folds"}, lang::at_least(2)),
       {"stratified", {Type::Bool}, false, {}, Type::Any, "spread every class evenly over the folds (default true)"},
       {"seed", {Type::Int}, false, {}, Type::Any, "the seed of the shuffle (default 0)"},
       {"group", {Type::String}, false, {}, Type::Any, "a column whose rows stay together in one fold, e.g. \"Artist\""},

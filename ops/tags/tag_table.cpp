@@ -109,9 +109,7 @@ void register_tag_table() {
   register_report_kind("tag_table", {.name = "tags",
                                      .terminal =
                                          [](const json& j) {
-                                           std::string out = fmt::format("{} items\n", j.value("items", 0));
-                                           for (auto& [title, t] : tag_tables(j)) out += "\n" + title + "\n" + t.render();
-                                           return out;
+                                           return fmt::format("{} items\n", j.value("items", 0)) + titled(tag_tables(j));
                                          },
                                      .files = tag_tables,
                                      .results = [](const json& j) { return j; }});

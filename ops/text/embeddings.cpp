@@ -220,7 +220,7 @@ void register_embeddings() {
           "(on_error: skip), counted by coverage(); blank lines are ignored.";
   e.params = {
       {"path", {Type::Path}, true, {}, Type::Any, "the file, e.g. \"glove.6B.100d.txt\""},
-      lang::at_least({"dims", {Type::Int}, true, {}, Type::Any, "values per word (GloVe 6B: 50, 100, 200 or 300)"}, 1),
+      lang::bounded({"dims", {Type::Int}, true, {}, Type::Any, "values per word (GloVe 6B: 50, 100, 200 or 300)"}, lang::at_least(1)),
       {"on_error", {Type::Symbol}, false, {"fail", "skip"}, Type::Any, "a bad line: fail (default) or skip it, counted"},
   };
   register_op(e, run_embeddings);

@@ -123,7 +123,7 @@ void register_labels() {
             "with a missing label are dropped; fewer than k labels keeps them all.";
   top.params = {
       {"data", {Type::Table}, true, {}, Type::Any, "the table, with a label column"},
-      lang::at_least({"k", {Type::Int}, true, {}, Type::Any, "how many labels to keep (S3: 10)"}, 1),
+      lang::bounded({"k", {Type::Int}, true, {}, Type::Any, "how many labels to keep (S3: 10)"}, lang::at_least(1)),
   };
   register_op(top, run_top_labels);
 
@@ -135,7 +135,7 @@ void register_labels() {
             "the counts actually available; rows with a missing label are dropped; rows keep their table order.";
   bal.params = {
       {"data", {Type::Table}, true, {}, Type::Any, "the table, with a label column"},
-      lang::at_least({"per_label", {Type::Int}, true, {}, Type::Any, "the most rows to keep per label (S3: 2000)"}, 1),
+      lang::bounded({"per_label", {Type::Int}, true, {}, Type::Any, "the most rows to keep per label (S3: 2000)"}, lang::at_least(1)),
       {"seed", {Type::Int}, false, {}, Type::Any, "the seed of the draw (default: derived from the script)"},
   };
   register_op(bal, run_balance);

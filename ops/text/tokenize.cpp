@@ -208,11 +208,11 @@ void register_tokenize() {
   s.params = {
       {"data", {Type::Split}, true, {}, Type::Any, "the split; the vocabulary comes from one part, every part is encoded"},
       {"column", {Type::String}, true, {}, Type::Any, "the text column (clean it first: tokenize only splits on whitespace)"},
-      lang::at_least({"max_len", {Type::Int}, true, {}, Type::Any, "ids per row: longer texts are cut, shorter ones padded"}, 1),
+      lang::bounded({"max_len", {Type::Int}, true, {}, Type::Any, "ids per row: longer texts are cut, shorter ones padded"}, lang::at_least(1)),
       {"vocab_size", {Type::Int}, true, {}, Type::Any,
        "ids in all, padding and out-of-vocabulary included (the embedding matrix's rows; as Keras's num_words with an "
        "oov_token): at least 3"},
-      lang::at_least({"min_count", {Type::Int}, false, {}, Type::Any, "fewer occurrences in the fit part: out of vocabulary (default 1)"}, 1),
+      lang::bounded({"min_count", {Type::Int}, false, {}, Type::Any, "fewer occurrences in the fit part: out of vocabulary (default 1)"}, lang::at_least(1)),
       {"pad", {Type::Symbol}, false, {"end", "start"}, Type::Any,
        "where the padding goes (default end; Keras's pad_sequences pads at the start by default)"},
       {"into", {Type::String}, false, {}, Type::Any, "the name of the new column (default \"tokens\")"},

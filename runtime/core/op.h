@@ -49,7 +49,7 @@ const ExpandFn* find_expansion(const std::string& name);
 struct ReportKind {
   std::string name;  // "metrics", "counts", "tags", "dendrogram", "next_step_loss": report.html draws its plots by it
   std::function<std::string(const json&)> terminal;  // what `genre run` and the REPL print under the target's name
-  std::function<std::vector<std::pair<std::string, TextTable>>(const json&)> files;  // one DIR/<target>_<title>.csv each
+  std::function<std::vector<std::pair<std::string, TextTable>>(const json&)> files;  // one DIR/<target>_<title>.csv each; may be empty
   std::function<json(const json&)> results;  // its entry in results.json (and the lock); null: none
   // Other files it writes to the output folder (a dendrogram's SVG); may be empty.
   std::function<void(const std::filesystem::path& dir, const std::string& target, const json&)> extra_files;

@@ -69,4 +69,10 @@ std::string cell(const json& v) {
 }
 
 
+std::string titled(const std::vector<std::pair<std::string, TextTable>>& tables) {
+  std::string out;
+  for (auto& [title, t] : tables) out += "\n" + title + "\n" + t.render();
+  return out;
+}
+
 }  // namespace genre

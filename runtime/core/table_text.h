@@ -1,6 +1,7 @@
 // Aligned plain-text tables for the terminal, and the same as CSV.
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/core/value.h"
@@ -15,6 +16,8 @@ struct TextTable {
 };
 
 std::string num(double v, int digits = 4);  // fixed digits; "-" for NaN
+// Tables one after another, each under its title: a report on the terminal.
+std::string titled(const std::vector<std::pair<std::string, TextTable>>& tables);
 // A JSON value as a cell: whole numbers without decimals, other numbers as num(), text as is.
 std::string cell(const json& v);
 

@@ -23,8 +23,6 @@ using K = lang::Expr::Kind;
 
 namespace {
 
-using PVal = Planned;
-
 bool is_data(Type t) {
   return t == Type::Table || t == Type::Split || t == Type::Trained || t == Type::Report;
 }
@@ -60,8 +58,8 @@ class Lowerer {
       auto it = defs_.find(t);
       if (it == defs_.end())
         throw lang::ScriptError({script_.file, {}, "no definition named '" + t + "' to run", ""});
-      PVal v = definition(*it->second);
-      if (v.kind == PVal::Kind::Const) plan_.constants[t] = v.value;
+      Planned v = definition(*it->second);
+      if (v.kind == Planned::Kind::Const) plan_.constants[t] = v.value;
       collect_targets(t, v);
     }
     return std::move(plan_);
@@ -73,9 +71,9 @@ class Lowerer {
   bool hash_files_;
   std::string cur_file_;  // the file of the definition being lowered (a `use`d module's, or the script's)
   std::map<std::string, const lang::Definition*> defs_;
-  std::map<std::string, PVal> done_;
+  std::map<std::string, Planned> done_;
   std::set<std::string> active_;
-  std::vector<std::map<std::string, PVal>> scopes_;  // for-bindings
+  std::vector<std::map<std::string, Planned>> scopes_;  // for-bindings
   std::map<std::string, size_t> by_key_;             // identical calls share one node
   std::map<std::string, int> label_count_;
   std::string cur_def_;
@@ -85,22 +83,22 @@ class Lowerer {
     throw lang::ScriptError({cur_file_, r, std::move(msg), std::move(hint)});
   }
 
-  void collect_targets(const std::string& name, const PVal& v) {
-    if (v.kind == PVal::Kind::Node) {
+  void collect_targets(const std::string& name, const Planned& v) {
+    if (v.kind == Planned::Kind::Node) {
       if (!v.part.empty()) plan_.target_parts[plan_.targets.size()] = v.part;
       plan_.targets.push_back({name, v.node});
     }
     for (auto& it : v.items) collect_targets(it.name.empty() ? name : it.name, it);
   }
 
-  PVal definition(const lang::Definition& d) {
+  Planned definition(const lang::Definition& d) {
     if (auto it = done_.find(d.name); it != done_.end()) return it->second;
     if (active_.count(d.name)) fail(d.name_range, "definition '" + d.name + "' depends on itself");
     active_.insert(d.name);
     std::string saved = cur_def_, saved_file = cur_file_;
     cur_def_ = d.name;
     cur_file_ = d.file.empty() ? script_.file : d.file;
-    PVal v = eval(*d.value);
+    Planned v = eval(*d.value);
     cur_def_ = saved;
     cur_file_ = saved_file;
     active_.erase(d.name);
@@ -109,27 +107,27 @@ class Lowerer {
   }
 
   // --- expressions ------------------------------------------------------------
-  PVal constant(json j, Type t) {
-    PVal v;
+  Planned constant(json j, Type t) {
+    Planned v;
     v.value = std::move(j);
     v.type = t;
     return v;
   }
 
-  PVal eval(const Expr& e) {
+  Planned eval(const Expr& e) {
     switch (e.kind) {
       case K::Number: return constant(e.number, Type::Number);
       case K::String: return constant(e.text, Type::String);
       case K::Bool: return constant(e.boolean, Type::Bool);
       case K::Name: return name(e);
       case K::List: {
-        PVal l;
-        l.kind = PVal::Kind::List;
+        Planned l;
+        l.kind = Planned::Kind::List;
         l.type = Type::List;
         bool all_const = true;
         for (auto& it : e.items) {
           l.items.push_back(eval(*it));
-          all_const &= l.items.back().kind == PVal::Kind::Const;
+          all_const &= l.items.back().kind == Planned::Kind::Const;
         }
         if (!all_const) return l;
         json arr = json::array();
@@ -139,33 +137,33 @@ class Lowerer {
       case K::Record: {
         json obj = json::object();
         for (auto& f : e.fields) {
-          PVal v = eval(*f.value);
-          if (v.kind != PVal::Kind::Const) fail(f.value->range, "a record field must be a constant, not data");
+          Planned v = eval(*f.value);
+          if (v.kind != Planned::Kind::Const) fail(f.value->range, "a record field must be a constant, not data");
           obj[f.name] = v.value;
         }
         return constant(obj, Type::Record);
       }
       case K::Member: {
-        PVal base = eval(*e.lhs);
-        if (base.kind == PVal::Kind::Node && base.type == Type::Split) {
-          PVal v = base;
+        Planned base = eval(*e.lhs);
+        if (base.kind == Planned::Kind::Node && base.type == Type::Split) {
+          Planned v = base;
           v.part = e.text;
           v.type = Type::Table;
           v.name = base.name + "." + e.text;
           return v;
         }
-        if (base.kind == PVal::Kind::Const && base.value.is_object() && base.value.contains(e.text))
+        if (base.kind == Planned::Kind::Const && base.value.is_object() && base.value.contains(e.text))
           return constant(base.value[e.text], Type::Any);
         fail(e.range, "'." + e.text + "' does not name a part of " + (base.name.empty() ? "this value" : "'" + base.name + "'"));
       }
       case K::Pipe: return call(e, e.rhs->kind == K::Call ? e.rhs.get() : nullptr, e.rhs->text, e.rhs->range);
       case K::Call: return call(e, &e, e.text, e.callee_range);
       case K::With: {
-        PVal base = eval(*e.lhs);
-        PVal rec = eval(*e.rhs);
-        if (base.kind != PVal::Kind::Const || !base.value.is_object())
+        Planned base = eval(*e.lhs);
+        Planned rec = eval(*e.rhs);
+        if (base.kind != Planned::Kind::Const || !base.value.is_object())
           fail(e.range, "'with' overrides the options of a model, optimizer or layer");
-        PVal v = base;
+        Planned v = base;
         v.name.clear();
         std::string of;  // the spec, layer or optimizer whose options these are
         for (const char* tag : {"spec", "layer", "optimizer"})
@@ -186,7 +184,7 @@ class Lowerer {
     fail(e.range, "internal error: unknown expression kind");
   }
 
-  PVal name(const Expr& e) {
+  Planned name(const Expr& e) {
     for (auto it = scopes_.rbegin(); it != scopes_.rend(); ++it)
       if (auto f = it->find(e.text); f != it->end()) return f->second;
     if (auto it = defs_.find(e.text); it != defs_.end()) return definition(*it->second);
@@ -198,10 +196,10 @@ class Lowerer {
 
   // Constant-folds arithmetic outside expression parameters: numbers, and
   // `+` joining strings (paths) or lists (column names).
-  PVal fold(const Expr& e) {
+  Planned fold(const Expr& e) {
     auto operand = [&](const Expr& x) {
-      PVal v = eval(x);
-      if (v.kind != PVal::Kind::Const) fail(x.range, "expected a constant here, not data");
+      Planned v = eval(x);
+      if (v.kind != Planned::Kind::Const) fail(x.range, "expected a constant here, not data");
       return v.value;
     };
     if (e.kind == K::Unary) {
@@ -210,15 +208,15 @@ class Lowerer {
       fail(e.range, "'" + e.text + "' is only allowed inside a condition or a score");
     }
     if (e.text == "+") {  // [nn] + sweep: lists of trained models join too
-      PVal l = eval(*e.lhs), r = eval(*e.rhs);
-      if (l.kind == PVal::Kind::List && (r.kind == PVal::Kind::List || r.value.is_array())) {
-        if (r.kind == PVal::Kind::List) l.items.insert(l.items.end(), r.items.begin(), r.items.end());
+      Planned l = eval(*e.lhs), r = eval(*e.rhs);
+      if (l.kind == Planned::Kind::List && (r.kind == Planned::Kind::List || r.value.is_array())) {
+        if (r.kind == Planned::Kind::List) l.items.insert(l.items.end(), r.items.begin(), r.items.end());
         else for (auto& x : r.value) l.items.push_back(constant(x, Type::Any));
         l.name.clear();
         return l;
       }
-      if (r.kind == PVal::Kind::List && l.value.is_array()) {
-        PVal out = r;
+      if (r.kind == Planned::Kind::List && l.value.is_array()) {
+        Planned out = r;
         out.items.clear();
         for (auto& x : l.value) out.items.push_back(constant(x, Type::Any));
         out.items.insert(out.items.end(), r.items.begin(), r.items.end());
@@ -256,8 +254,8 @@ class Lowerer {
         bool bound = defs_.count(e.text) != 0;
         for (auto& s : scopes_) bound |= s.count(e.text) != 0;
         if (!bound) return {{"name", e.text}};
-        PVal v = name(e);
-        if (v.kind != PVal::Kind::Const) fail(e.range, "'" + e.text + "' is data; a condition can only use constants and column names");
+        Planned v = name(e);
+        if (v.kind != Planned::Kind::Const) fail(e.range, "'" + e.text + "' is data; a condition can only use constants and column names");
         return literal_json(v.value);
       }
       case K::List: {
@@ -284,25 +282,25 @@ class Lowerer {
   }
 
   // --- for sweeps ---------------------------------------------------------------
-  PVal sweep(const Expr& e) {
-    PVal out;
-    out.kind = PVal::Kind::List;
+  Planned sweep(const Expr& e) {
+    Planned out;
+    out.kind = Planned::Kind::List;
     out.type = Type::List;
-    std::vector<std::pair<std::string, std::vector<PVal>>> axes;
+    std::vector<std::pair<std::string, std::vector<Planned>>> axes;
     for (auto& b : e.bindings) {
-      PVal vals = eval(*b.values);
-      std::vector<PVal> items;
-      if (vals.kind == PVal::Kind::List) items = vals.items;
+      Planned vals = eval(*b.values);
+      std::vector<Planned> items;
+      if (vals.kind == Planned::Kind::List) items = vals.items;
       else if (vals.value.is_array()) for (auto& x : vals.value) items.push_back(constant(x, Type::Any));
       else fail(b.values->range, "'for " + b.name + " in ...' needs a list");
       axes.push_back({b.name, items});
     }
-    std::function<void(size_t, std::map<std::string, PVal>&, json&)> rec = [&](size_t i, auto& scope, json& point) {
+    std::function<void(size_t, std::map<std::string, Planned>&, json&)> rec = [&](size_t i, auto& scope, json& point) {
       if (i == axes.size()) {
         scopes_.push_back(scope);
         std::string saved = cur_def_;
         cur_def_ = saved + "[" + point_label(point) + "]";
-        PVal v = eval(*e.lhs);
+        Planned v = eval(*e.lhs);
         cur_def_ = saved;
         scopes_.pop_back();
         v.name = saved + "[" + point_label(point) + "]";
@@ -311,13 +309,13 @@ class Lowerer {
       }
       for (auto& val : axes[i].second) {
         scope[axes[i].first] = val;
-        point[axes[i].first] = val.kind == PVal::Kind::Const ? val.value : json(val.name);
+        point[axes[i].first] = val.kind == Planned::Kind::Const ? val.value : json(val.name);
         rec(i + 1, scope, point);
       }
       scope.erase(axes[i].first);
       point.erase(axes[i].first);
     };
-    std::map<std::string, PVal> scope;
+    std::map<std::string, Planned> scope;
     json point = json::object();
     rec(0, scope, point);
     return out;
@@ -327,7 +325,7 @@ class Lowerer {
   // `key` is the node the checker keyed the call's bindings by: the Call, the
   // Pipe (`a |> f(x)`, whose lhs is then the first value), or a bare Name
   // (`optimizer: nadam`). `call` is the Call node when there is one.
-  PVal call(const Expr& key, const Expr* call, const std::string& callee, const lang::Range& range) {
+  Planned call(const Expr& key, const Expr* call, const std::string& callee, const lang::Range& range) {
     const Signature* sig = lang::catalog().find(callee);
     if (!sig) fail(range, "unknown op '" + callee + "'");
     auto it = bindings_.find(&key);
@@ -344,7 +342,7 @@ class Lowerer {
     }
 
     json params = json::object();
-    std::vector<std::pair<const lang::Param*, PVal>> data;
+    std::vector<std::pair<const lang::Param*, Planned>> data;
     std::vector<std::string> paths;
     for (auto& [p, args] : in_order) {
       const std::string& pname = p->name;
@@ -365,14 +363,14 @@ class Lowerer {
           consts.push_back(names);
           continue;
         }
-        PVal v = eval(*arg);
+        Planned v = eval(*arg);
         bool takes_data = p->elem != Type::Any && is_data(p->elem);
         for (Type t : p->types) takes_data |= is_data(t);
-        if (takes_data && v.kind != PVal::Kind::Const) {
+        if (takes_data && v.kind != Planned::Kind::Const) {
           data.push_back({p, v});
           continue;
         }
-        if (v.kind != PVal::Kind::Const) fail(arg->range, "argument '" + pname + "' of '" + sig->name + "' cannot be data");
+        if (v.kind != Planned::Kind::Const) fail(arg->range, "argument '" + pname + "' of '" + sig->name + "' cannot be data");
         if (param_has(*p, Type::Path) && v.value.is_string()) paths.push_back(v.value.get<std::string>());
         check_range(sig->name, pname, v.value, arg->range);
         consts.push_back(v.value);
@@ -391,8 +389,8 @@ class Lowerer {
             rec[item->text] = r.text;
             continue;
           }
-          PVal v = eval(r);
-          if (v.kind != PVal::Kind::Const) fail(item->rhs->range, "the value after '<-' must be a constant, not data");
+          Planned v = eval(r);
+          if (v.kind != Planned::Kind::Const) fail(item->rhs->range, "the value after '<-' must be a constant, not data");
           rec[item->text] = v.value;
         }
       return constant(rec, Type::Record);
@@ -404,8 +402,8 @@ class Lowerer {
           items.push_back(item->text);
           continue;
         }
-        PVal v = eval(*item);
-        if (v.kind != PVal::Kind::Const) fail(item->range, "a block item must be a layer or a name");
+        Planned v = eval(*item);
+        if (v.kind != Planned::Kind::Const) fail(item->range, "a block item must be a layer or a name");
         items.push_back(v.value);
       }
       if (sig->block_param.empty()) throw InternalError("'" + sig->name + "' takes a block but names no block_param");
@@ -453,13 +451,13 @@ class Lowerer {
     return node_value(add(std::move(n)), sig->result);
   }
 
-  void add_inputs(Node& n, const lang::Param& p, const PVal& v) {
-    if (v.kind == PVal::Kind::Node) {
+  void add_inputs(Node& n, const lang::Param& p, const Planned& v) {
+    if (v.kind == Planned::Kind::Node) {
       n.inputs.push_back({v.node, v.part, p.name, v.name.empty() ? plan_.nodes[v.node].def : v.name});
       return;
     }
     for (auto& it : v.items) {
-      if (it.kind == PVal::Kind::Const)
+      if (it.kind == Planned::Kind::Const)
         fail(n.range, "argument '" + p.name + "' of '" + n.op + "' takes data, but an item is a constant",
              "train a model spec with fit(...) before evaluating it");
       add_inputs(n, p, it);
@@ -474,18 +472,18 @@ class Lowerer {
 
   // A node that an expansion (grid, cv, ablate) makes for one point of a
   // definition: labelled `label` in plans and progress, named `name` in reports.
-  PVal add_sub(Node n, const std::string& label, const std::string& name) {
+  Planned add_sub(Node n, const std::string& label, const std::string& name) {
     std::string saved = cur_def_;
     cur_def_ = label;
-    PVal v = node_value(add(std::move(n)), Type::Any);
+    Planned v = node_value(add(std::move(n)), Type::Any);
     v.name = name;
     cur_def_ = saved;
     return v;
   }
 
-  static PVal node_value(size_t node, Type type) {
-    PVal v;
-    v.kind = PVal::Kind::Node;
+  static Planned node_value(size_t node, Type type) {
+    Planned v;
+    v.kind = Planned::Kind::Node;
     v.node = node;
     v.type = type;
     return v;
@@ -564,13 +562,13 @@ class Lowerer {
       }
       if (sub.empty()) return node_value(l_.add(std::move(n)), s->result);
       std::string label = l_.cur_def_ + sub;
-      PVal v = l_.add_sub(std::move(n), label, name.empty() ? label : name);
+      Planned v = l_.add_sub(std::move(n), label, name.empty() ? label : name);
       v.type = s->result;
       return v;
     }
 
     const json* upstream(const Planned& v, const std::string& op, const std::string& via) const override {
-      if (v.kind != PVal::Kind::Node) return nullptr;
+      if (v.kind != Planned::Kind::Node) return nullptr;
       for (size_t at = v.node;;) {
         const Node& n = l_.plan_.nodes[at];
         if (n.op == op) return &n.params;

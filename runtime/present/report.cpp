@@ -59,7 +59,8 @@ json write_outputs(const fs::path& dir, const std::vector<Target>& targets) {
     const ReportKind* k = j ? report_kind(t.op) : nullptr;
     if (!k) continue;
     if (json r = k->results(*j); !r.is_null()) results[t.name] = r;
-    for (auto& [title, table] : k->files(*j)) write_atomic(dir / (t.name + "_" + title + ".csv"), table.csv());
+    if (k->files)
+      for (auto& [title, table] : k->files(*j)) write_atomic(dir / (t.name + "_" + title + ".csv"), table.csv());
     if (k->extra_files) k->extra_files(dir, t.name, *j);
   }
   write_atomic(dir / "results.json", results.dump(2) + "\n");

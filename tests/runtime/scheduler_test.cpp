@@ -82,7 +82,20 @@ TEST_CASE("scheduler: jobs=2 runs two independent tasks at once, jobs=1 never do
   for (int jobs : {1, 2}) {
     Gauge g;
     std::vector<Task> tasks(4);
-    for (auto& t : tasks) t.run = [&] { g.hold(150); };
+    // Each task stays until `jobs` run together (at most 5 s): on a loaded machine a
+    // second worker may take longer than a fixed hold to start.
+    for (auto& t : tasks)
+      t.run = [&] {
+        ++g.now;
+        for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+             g.now < jobs && std::chrono::steady_clock::now() < until;)
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        int n = g.now, m = g.most;
+        while (n > m && !g.most.compare_exchange_weak(m, n)) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        --g.now;
+      };
     run_dag(tasks, jobs);
     CHECK(g.most == jobs);
   }

@@ -28,6 +28,7 @@ const char* type_name(Type t) {
     case Type::Report: return "report";
     case Type::Layer: return "layer";
     case Type::Optimizer: return "optimizer";
+    case Type::Step: return "preprocessing step";
   }
   return "?";
 }

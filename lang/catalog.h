@@ -15,6 +15,7 @@ enum class Type {
   List, Record,
   Expr,    // an expression over free names (columns, `label`, metrics): keep(label in six)
   Table, Split, Spec, Trained, Report, Layer, Optimizer,
+  Step,    // a preprocessing op written without its data, in a model's `prep: [standardize, minmax(-1, 1)]`
 };
 const char* type_name(Type t);
 
@@ -76,6 +77,9 @@ struct Signature {
   std::string block_param;    // the call's parameter its block's items become (classifier's "layers")
   bool open_options = false;  // Spec only: any extra named option is allowed (training options)
   bool internal = false;      // added by another op's expansion (a grid's trials), never written in a script
+  // A preprocessing op a model can carry (`knn(k: 5, prep: [standardize])`): written there without its
+  // `data` and `fit_on`, fitted on whatever rows the model is fitted on (runtime/core/op_kit.h's steps).
+  bool step = false;
   int version = 1;            // bump when an op's results change: invalidates its cache entries
   std::string doc;
 

@@ -143,6 +143,9 @@ class Checker {
   std::vector<std::string> active_;  // definitions being checked, outermost first
   std::set<std::set<std::string>> cycles_;
   std::vector<std::pair<std::string, Ty>> scope_;  // `for` names in scope
+  // `for m in [majority, random]`: a for name that takes bare names, and the list they are written in, checked
+  // against the symbols of each parameter the name is given to.
+  std::vector<std::pair<std::string, const Expr*>> symbol_lists_;
   std::map<const Expr*, Ty> memo_;
   std::string file_;
 
@@ -155,6 +158,15 @@ class Checker {
     return nullptr;
   }
   bool resolvable(const std::string& n) const { return defs_.count(n) || bound_name(n); }
+  const Expr* symbol_list(const std::string& n) const {
+    for (auto it = scope_.rbegin(); it != scope_.rend(); ++it)
+      if (it->first == n) {
+        for (auto s = symbol_lists_.rbegin(); s != symbol_lists_.rend(); ++s)
+          if (s->first == n) return it->second.t == Type::Symbol ? s->second : nullptr;
+        return nullptr;
+      }
+    return nullptr;
+  }
 
   std::vector<std::string> known_names() const {
     std::vector<std::string> v = names_;
@@ -346,9 +358,21 @@ class Checker {
   }
 
   Ty for_expr(const Expr& e) {
-    size_t mark = scope_.size();
+    size_t mark = scope_.size(), symbols_mark = symbol_lists_.size();
     for (auto& b : e.bindings) {
-      Ty vt = expr(*b.values);
+      const Expr& vs = *b.values;
+      // Bare names that are neither definitions nor ops: symbols (baseline strategies, kernels), checked where used.
+      if (vs.kind == Expr::Kind::List && !vs.items.empty() &&
+          std::all_of(vs.items.begin(), vs.items.end(), [&](auto& it) {
+            return it->kind == Expr::Kind::Name && !resolvable(it->text) && !c_.find(it->text);
+          })) {
+        if (defs_.count(b.name))
+          error(b.name_range, "'" + b.name + "' is already a definition; give the for another name");
+        scope_.push_back({b.name, Ty{Type::Symbol}});
+        symbol_lists_.push_back({b.name, &vs});
+        continue;
+      }
+      Ty vt = expr(vs);
       if (vt.t != Type::List && vt.t != Type::Any)
         error(b.values->range, "'for' needs a list of values after 'in', got " + a_type(vt.t));
       if (defs_.count(b.name))
@@ -357,6 +381,7 @@ class Checker {
     }
     Ty body = expr(*e.lhs);
     scope_.resize(mark);
+    symbol_lists_.resize(symbols_mark);
     return {Type::List, body.t};
   }
 
@@ -452,8 +477,52 @@ class Checker {
   }
 
   // Checks v as the value of parameter p of sig. `known`: its type, when already computed.
+  // A model's `prep: [standardize, minmax(-1, 1)]`: each item an op marked `step`, its data left out.
+  Ty steps(const Param& p, const Signature& sig, const Expr& v) {
+    std::vector<const Expr*> items;
+    if (v.kind == Expr::Kind::List) for (auto& it : v.items) items.push_back(it.get());
+    else items.push_back(&v);
+    std::vector<std::string> known;
+    for (auto& [name, s] : c_.all())
+      if (s.step) known.push_back(name);
+    for (const Expr* it : items) {
+      bool call = it->kind == Expr::Kind::Call;
+      const Signature* s = (call || it->kind == Expr::Kind::Name) ? c_.find(it->text) : nullptr;
+      if (!s || !s->step) {
+        std::string what = call || it->kind == Expr::Kind::Name ? "'" + it->text + "'" : "this";
+        std::string hint = it->kind == Expr::Kind::Name || call ? did_you_mean(it->text, known) : "";
+        error(call ? it->callee_range : it->range,
+              what + " is not a preprocessing step for argument '" + p.name + "' of '" + sig.name + "'",
+              (hint.empty() ? "" : hint + " ") + "steps: " + join(known));
+        continue;
+      }
+      if (call) {
+        std::vector<ArgRef> args;
+        for (auto& a : it->args) args.push_back({a.name, a.name_range, a.value.get()});
+        this->call(it->text, it->callee_range, args, it, it, /*as_step=*/true);
+      }
+    }
+    return {Type::List, Type::Step};
+  }
+
   Ty value(const Param& p, const Signature& sig, const Expr& v, const Ty* known = nullptr) {
     if (is_symbol(p, v)) return {Type::Symbol};
+    if (has(p, Type::List) && p.elem == Type::Step) return steps(p, sig, v);
+    if (const Expr* list = v.kind == Expr::Kind::Name ? symbol_list(v.text) : nullptr) {
+      if (!has(p, Type::Symbol)) {
+        error(v.range, "'" + v.text + "' takes bare names (" + list->items[0]->text + ", ...), but argument '" + p.name +
+                           "' of '" + sig.name + "' expects " + expects(p));
+        return {};
+      }
+      for (auto& it : list->items)
+        if (!contains(p.symbols, it->text)) {
+          std::string hint = did_you_mean(it->text, p.symbols);
+          hint += (hint.empty() ? "" : " ") + ("one of: " + join(p.symbols));
+          error(it->range, "'" + it->text + "' (a value of '" + v.text + "') is not a value of argument '" + p.name +
+                               "' of '" + sig.name + "'", hint);
+        }
+      return {Type::Symbol};
+    }
     if (!p.keys_of.empty()) {  // checked with the spec it refers to, in keys_of()
       if (v.kind != Expr::Kind::Record) {
         Ty t = known ? *known : expr(v);
@@ -572,17 +641,20 @@ class Checker {
                              sig.params[next - 1].name + "': write it first, or name it (" + sig.params[i].name + ": ...)");
           return;
         }
+    // A model's prep is named only: it counts neither as a free place nor in "it takes N".
+    auto positional = [](const Param& q) { return q.elem != Type::Step; };
     const Param* p = nullptr;
     for (size_t i = next; i < sig.params.size() && !p; ++i)
-      if (vals[i].empty()) {
+      if (vals[i].empty() && positional(sig.params[i])) {
         p = &sig.params[i];
         vals[i].push_back(&v);
         next = i + 1;
       }
     if (!p) {
       std::vector<std::string> ps;
-      for (auto& q : sig.params) ps.push_back(q.name);
-      error(v.range, "too many arguments for '" + sig.name + "': it takes " + std::to_string(sig.params.size()) +
+      for (auto& q : sig.params)
+        if (positional(q)) ps.push_back(q.name);
+      error(v.range, "too many arguments for '" + sig.name + "': it takes " + std::to_string(ps.size()) +
                          (ps.empty() ? "" : " (" + join(ps) + ")"));
       return;
     }
@@ -616,19 +688,27 @@ class Checker {
       for (auto& it : e.items) report_free(*it);
   }
 
+  // `as_step`: a preprocessing step in a model's prep list, whose data and fit_on are the model's rows.
   Ty call(const std::string& callee, Range callee_range, const std::vector<ArgRef>& args, const Expr* node,
-          const Expr* key) {
+          const Expr* key, bool as_step = false) {
     const Signature* sig = c_.find(callee);
     if (!sig) return not_an_op(callee, callee_range);
     const size_t n = sig->params.size();
     std::vector<std::vector<const Expr*>> vals(n);
     std::vector<Ty> tys(n);
     std::vector<bool> rest(n);  // a List parameter that took single items and may take more
+    std::vector<bool> absent(n);  // not written in this use of the op (a step's data and fit_on)
+    for (size_t i = 0; i < n && as_step; ++i) absent[i] = sig->params[i].name == "data" || sig->params[i].name == "fit_on";
     size_t next = 0;
+    while (next < n && absent[next]) ++next;
     for (auto& a : args) {
       const Expr& v = *a.value;
       if (!a.name.empty()) {
         const Param* p = sig->param(a.name);
+        if (p && absent[size_t(p - sig->params.data())]) {
+          error(a.name_range, "a preprocessing step takes no '" + a.name + "': it is fitted on the rows the model is fitted on");
+          continue;
+        }
         if (!p) {
           if (sig->open_options) option_value(v);
           else unknown_argument(*sig, a.name, a.name_range);
@@ -648,6 +728,7 @@ class Checker {
       Ty t;
       bool typed = false;
       auto fits = [&](const Param& p) {
+        if (p.elem == Type::Step) return false;  // prep: named only, `knn(5, prep: [standardize])`
         if (is_symbol(p, v)) return true;
         if (bare) return name_fits(p, v.text);
         if (free) return has(p, Type::Expr);
@@ -656,7 +737,7 @@ class Checker {
       };
       int found = -1;
       for (size_t i = next; i < n && found < 0; ++i)
-        if ((vals[i].empty() || rest[i]) && fits(sig->params[i])) found = int(i);
+        if (!absent[i] && (vals[i].empty() || rest[i]) && fits(sig->params[i])) found = int(i);
       if (found < 0) {
         positional_error(*sig, vals, next, v, bare, free, t);
         continue;
@@ -670,7 +751,7 @@ class Checker {
     }
 
     for (size_t i = 0; i < n; ++i)
-      if (sig->params[i].required && vals[i].empty())
+      if (sig->params[i].required && vals[i].empty() && !absent[i])
         error(callee_range, "missing required argument '" + sig->params[i].name + "' of '" + sig->name + "'");
 
     for (size_t i = 0; i < n; ++i)

@@ -15,6 +15,7 @@ void register_relabel();      // ops/tabular/relabel.cpp
 void register_impute();       // ops/tabular/impute.cpp
 void register_quantile();     // ops/tabular/quantile.cpp
 void register_scale();        // ops/tabular/scale.cpp: minmax, standardize
+void register_select();       // ops/tabular/select.cpp: select_best
 void register_split();        // ops/tabular/split.cpp: split, kfold
 void register_model_specs();  // ops/models/specs.cpp: knn, svm, baseline, classifier, layers, optimizers
 void register_fit();          // ops/train/fit.cpp: fit, trial
@@ -66,6 +67,7 @@ void register_all() {
     register_impute();
     register_quantile();
     register_scale();
+    register_select();
     register_split();
     register_model_specs();
     register_fit();

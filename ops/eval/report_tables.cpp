@@ -1,8 +1,11 @@
 #include "ops/eval/report_tables.h"
 
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
+
+#include "runtime/core/op_kit.h"
 
 namespace genre {
 
@@ -10,6 +13,60 @@ namespace {
 
 double get(const json& j, const char* k) {
   return j.contains(k) && j[k].is_number() ? j[k].get<double>() : NAN;
+}
+
+// key's interval [lo, hi] (key + "_ci"), if the report has one.
+std::optional<std::pair<double, double>> interval(const json& j, const std::string& key) {
+  auto it = j.find(key + "_ci");
+  if (it == j.end() || !it->is_array() || it->size() != 2 || !(*it)[0].is_number()) return std::nullopt;
+  return std::pair{(*it)[0].get<double>(), (*it)[1].get<double>()};
+}
+
+// Terminal: "0.7000 [0.6250, 0.7700]"; files: the value, its lower and upper end as three cells.
+void add_value(std::vector<std::string>& row, const json& j, const std::string& key, bool for_files, bool with_ci) {
+  double v = get(j, key.c_str());
+  auto ci = interval(j, key);
+  if (for_files) {
+    row.push_back(num(v));
+    if (with_ci) row.insert(row.end(), {ci ? num(ci->first) : "", ci ? num(ci->second) : ""});
+  } else {
+    row.push_back(ci ? fmt::format("{} [{}, {}]", num(v), num(ci->first), num(ci->second)) : num(v));
+  }
+}
+
+void add_header(std::vector<std::string>& header, const std::string& title, bool for_files, bool with_ci) {
+  header.push_back(title);
+  if (for_files && with_ci) header.insert(header.end(), {title + " lo", title + " hi"});
+}
+
+// The pairwise comparisons (pairs/a/b) as rows: all of them, or on the terminal, where 12 models make
+// 66 rows, each model against the most accurate one when there are more than `most` pairs.
+TextTable pairs_table(const json& r, const std::vector<std::string>& order, bool for_files, size_t most = 15) {
+  TextTable t{{"model", "vs", "accuracy diff"}, {}};
+  if (for_files) t.header.insert(t.header.end(), {"diff lo", "diff hi"});
+  t.header.insert(t.header.end(), {"only first right", "only second right", "McNemar p", "Holm p"});
+  if (!r.contains("pairs")) return t;
+  const json& pairs = r["pairs"];
+  size_t n = 0;
+  for (auto& [a, with] : pairs.items()) n += with.size();
+  std::string best;
+  if (!for_files && n > most)
+    for (auto& name : order)
+      if (best.empty() || get(r["models"][name], "accuracy") > get(r["models"][best], "accuracy")) best = name;
+  for (auto& a : order) {
+    if (!pairs.contains(a)) continue;
+    for (auto& b : order) {
+      if (!pairs[a].contains(b)) continue;
+      if (!best.empty() && a != best && b != best) continue;
+      const json& p = pairs[a][b];
+      std::vector<std::string> row{a, b};
+      add_value(row, p, "accuracy_diff", for_files, true);
+      row.insert(row.end(), {cell(p["only_first_right"]), cell(p["only_second_right"]), p_value(get(p, "mcnemar_p")),
+                             p_value(get(p, "mcnemar_p_holm"))});
+      t.rows.push_back(row);
+    }
+  }
+  return t;
 }
 
 }  // namespace
@@ -43,13 +100,16 @@ std::vector<std::pair<std::string, TextTable>> report_tables(const json& r, bool
   std::vector<std::pair<std::string, std::string>> cols = summary_metrics(r, order);
   bool curves = false;
   for (auto& name : order) curves |= r["models"][name].contains("history") && !r["models"][name]["history"].empty();
+  bool with_ci = false;
+  for (auto& name : order)
+    for (auto& c : cols) with_ci |= interval(r["models"][name], c.first).has_value();
   TextTable summary{{"model"}, {}};
-  for (auto& c : cols) summary.header.push_back(c.second);
+  for (auto& c : cols) add_header(summary.header, c.second, for_files, with_ci);
   if (curves) summary.header.insert(summary.header.end(), {"epochs", "train acc", "val acc"});
   for (auto& name : order) {
     const json& m = r["models"][name];
     std::vector<std::string> row{name};
-    for (auto& c : cols) row.push_back(num(get(m, c.first.c_str())));
+    for (auto& c : cols) add_value(row, m, c.first, for_files, with_ci);
     if (curves) {
       const json& h = m.value("history", json::array());
       if (h.empty()) row.insert(row.end(), {"", "", ""});
@@ -58,6 +118,20 @@ std::vector<std::pair<std::string, TextTable>> report_tables(const json& r, bool
     summary.rows.push_back(row);
   }
   out.push_back({"summary", summary});
+  TextTable pairs = pairs_table(r, order, for_files);
+  if (!pairs.rows.empty()) out.push_back({"pairs", pairs});
+  // Where a grid landed: the point it refitted, its score and fold count.
+  TextTable chosen{{"model", "chosen point", "score", "folds"}, {}};
+  for (auto& name : order)
+    if (const json& m = r["models"][name]; m.contains("chosen")) {
+      const json& c = m["chosen"];
+      std::string point;
+      json values = c.value("point", json::object());  // a copy: items() of a temporary would dangle
+      for (auto& [k, v] : values.items())
+        point += (point.empty() ? "" : ", ") + k + ": " + (v.is_string() ? v.get<std::string>() : v.is_number() ? kit::fmt_num(v.get<double>()) : v.dump());
+      chosen.rows.push_back({name, point, num(get(c, "score")), cell(c.value("folds", json()))});
+    }
+  if (!chosen.rows.empty()) out.push_back({"chosen", chosen});
 
   for (auto& name : order) {
     const json& m = r["models"][name];
@@ -67,8 +141,10 @@ std::vector<std::pair<std::string, TextTable>> report_tables(const json& r, bool
       const json& any = m["per_class"].begin().value();
       for (auto [key, title] : {std::pair{"precision", "precision"}, {"recall", "recall"}, {"f1", "F1"}})
         if (any.contains(key)) cols.push_back({key, title});
+      bool class_ci = false;
+      for (auto& c : cols) class_ci |= interval(any, c.first).has_value();
       TextTable t{{"class"}, {}};
-      for (auto& c : cols) t.header.push_back(c.second);
+      for (auto& c : cols) add_header(t.header, c.second, for_files, class_ci);
       t.header.push_back("support");
       bool auc = m.contains("pr_auc");
       if (auc) t.header.push_back("PR-AUC");
@@ -76,7 +152,7 @@ std::vector<std::pair<std::string, TextTable>> report_tables(const json& r, bool
         if (!m["per_class"].contains(c)) continue;
         const json& pc = m["per_class"][c];
         std::vector<std::string> row{c};
-        for (auto& col : cols) row.push_back(num(get(pc, col.first.c_str())));
+        for (auto& col : cols) add_value(row, pc, col.first, for_files, class_ci);
         row.push_back(fmt::format("{}", (long)get(pc, "support")));
         if (auc) row.push_back(num(get(m["pr_auc"], c.c_str())));
         t.rows.push_back(row);
@@ -98,7 +174,7 @@ std::vector<std::pair<std::string, TextTable>> report_tables(const json& r, bool
       const json& first = m["trials"][0];
       std::vector<std::string> point, metrics;
       for (auto& [k, v] : first.items()) {
-        if (k == "score" || k.ends_with("_std")) continue;
+        if (k == "score" || k.ends_with("_std") || k.ends_with("_ci")) continue;
         (first.contains(k + "_std") ? metrics : point).push_back(k);
       }
       TextTable t;
@@ -106,7 +182,7 @@ std::vector<std::pair<std::string, TextTable>> report_tables(const json& r, bool
       t.header.push_back("score");
       for (auto& k : metrics) {
         t.header.push_back(k);
-        if (for_files) t.header.push_back(k + "_std");
+        if (for_files) t.header.insert(t.header.end(), {k + "_std", k + "_ci_lo", k + "_ci_hi"});
       }
       for (auto& row : m["trials"]) {
         std::vector<std::string> cells;
@@ -115,8 +191,9 @@ std::vector<std::pair<std::string, TextTable>> report_tables(const json& r, bool
         for (auto& k : metrics) {
           double mean = get(row, k.c_str()), sd = get(row, (k + "_std").c_str());
           if (for_files) {
-            cells.push_back(fmt::format("{}", mean));
-            cells.push_back(fmt::format("{}", sd));
+            auto ci = interval(row, k);
+            cells.insert(cells.end(), {fmt::format("{}", mean), fmt::format("{}", sd), ci ? fmt::format("{}", ci->first) : "",
+                                       ci ? fmt::format("{}", ci->second) : ""});
           } else {
             cells.push_back(num(mean) + " ± " + num(sd));
           }
@@ -146,10 +223,20 @@ ReportKind metrics_report() {
               [](const json& j) {
                 auto tables = report_tables(j, false);
                 std::erase_if(tables, [](auto& t) { return t.first.ends_with("_history"); });
+                size_t pairs = 0;
+                for (auto& [a, with] : j.value("pairs", json::object()).items()) pairs += with.size();
+                for (auto& [title, t] : tables)
+                  if (title == "pairs" && t.rows.size() < pairs)
+                    title = fmt::format("pairs (each model against the most accurate; all {} in the pairs CSV)", pairs);
                 return fmt::format("{} test rows\n", j.value("rows", 0)) + titled(tables);
               },
           .files = [](const json& j) { return report_tables(j, true); },
-          .results = [](const json& j) { return j["models"]; }};
+          .results =
+              [](const json& j) {
+                json out = j["models"];
+                if (j.contains("pairs")) out["pairs"] = j["pairs"];  // beside the models: verify judges a pair by both
+                return out;
+              }};
 }
 
 }  // namespace genre

@@ -4,9 +4,10 @@
 
 #include "lang/catalog.h"
 #include "runtime/core/op.h"
-
+#include "runtime/core/op_kit.h"
 
 #include <algorithm>
+#include <optional>
 #include <map>
 #include <cmath>
 #include <set>
@@ -121,19 +122,62 @@ void register_model_family(ModelFamily f) {
   families()[name] = std::move(f);
 }
 
+namespace {
+
+const kit::Step& step_of(const json& step) {
+  std::string op = step.value("op", "");
+  const kit::Step* s = kit::find_step(op);
+  if (!s) throw InternalError("prep: no preprocessing step \"" + op + "\"");
+  return *s;
+}
+
+// A table after the model's fitted preprocessing: each step's state applied in order.
+Table prepared(const Table& t, const json& fitted) {
+  Table out = t;
+  for (auto& f : fitted) {
+    try {
+      step_of(f["step"]).apply(f["step"], f["state"], out);
+    } catch (const DataError& e) {
+      throw DataError(fmt::format("{}: the model's {} step: {}", where(t), f["step"].value("op", ""), e.what()));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 Model fit_model(const json& spec, const Table& train, const Table* validate, const FitContext& ctx) {
   register_all();  // the families register with the ops (a test may fit without a script)
   std::string kind = spec_name(spec);
   if (train.rows() == 0) throw DataError(where(train) + ": no rows to fit " + kind + " on");
   auto it = families().find(kind);
   if (it == families().end() || !it->second.fit) throw InternalError("fit: no model family \"" + kind + "\"");
-  return it->second.fit(spec, train, validate, ctx);
+  json prep = spec.value("prep", json::array());
+  if (prep.empty()) return it->second.fit(spec, train, validate, ctx);
+  // The model's preprocessing, fitted on exactly the rows the model is fitted on: in cv, grid and ablate that is
+  // each fold's training part, so no held-out row shapes the scaling it is scored with.
+  Table rows = train;
+  json fitted = json::array();
+  for (auto& step : prep) {
+    json state = step_of(step).fit(step, rows, rows.feature_names());
+    step_of(step).apply(step, state, rows);
+    fitted.push_back({{"step", step}, {"state", state}});
+  }
+  json inner = spec;
+  inner.erase("prep");
+  std::optional<Table> val;
+  if (validate) val = prepared(*validate, fitted);
+  Model m = it->second.fit(inner, rows, val ? &*val : nullptr, ctx);
+  m.spec = spec;
+  m.info["prep"] = fitted;
+  return m;
 }
 
 Matrix predict_scores(const Model& m, const Table& t, const FitContext& ctx) {
   register_all();
   auto it = families().find(m.kind);
   if (it == families().end()) throw InternalError("predict: no model family \"" + m.kind + "\"");
+  if (m.info.contains("prep") && !m.info["prep"].empty()) return it->second.predict(m, prepared(t, m.info["prep"]), ctx);
   return it->second.predict(m, t, ctx);
 }
 

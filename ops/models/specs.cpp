@@ -39,12 +39,22 @@ void spec(Signature s) {
   register_op(std::move(s));
 }
 
+// Every model family's preprocessing: fitted with the model, on its training rows.
+Param prep() {
+  return {.name = "prep",
+          .types = {Type::List},
+          .elem = Type::Step,
+          .doc = "preprocessing fitted on the rows the model is fitted on and applied to every table it predicts: "
+                 "ops written without their data, in order (prep: [impute(median), quantile(normal), minmax(-1, 1)]); "
+                 "inside cv, grid and ablate that is each fold's training part"};
+}
+
 }  // namespace
 
 void register_model_specs() {
   spec({.name = "knn",
         .params = {whole("k", "neighbours that vote", "5", at_least(1)),
-                   symbol("metric", {"euclidean", "manhattan", "cosine"}, "distance between rows", "euclidean")},
+                   symbol("metric", {"euclidean", "manhattan", "cosine"}, "distance between rows", "euclidean"), prep()},
         .result = Type::Spec,
         .doc = "k-nearest-neighbour classifier as scikit-learn's KNeighborsClassifier: uniform votes, exact "
                "distances, equal distances ordered by training row, vote ties to the first class; scores are vote "
@@ -62,7 +72,8 @@ void register_model_specs() {
                     .lo_open = true,
                     .dflt = "scale"},
                    symbol("multiclass", {"one_vs_one"}, "how classes are separated: libsvm's one-vs-one (the only "
-                                                        "choice)", "one_vs_one")},
+                                                        "choice)", "one_vs_one"),
+                   prep()},
         .result = Type::Spec,
         .doc = "support-vector classifier (libsvm C-SVC as scikit-learn's SVC: tolerance 1e-3, 200 MB cache, "
                "shrinking); scores are one-vs-one votes with a small margin tie-break, divided by the class count"});
@@ -72,7 +83,7 @@ void register_model_specs() {
                           "majority = most frequent training class; random = uniform draw per row; stratified = draw "
                           "with the training class shares",
                           "", true),
-                   whole("seed", "seed of the random draws (default: derived from the node)")},
+                   whole("seed", "seed of the random draws (default: derived from the node)"), prep()},
         .result = Type::Spec,
         .doc = "a reference classifier that ignores the features (scikit-learn's DummyClassifier)"});
 
@@ -98,7 +109,7 @@ void register_model_specs() {
               .doc = "weight each row's loss by its class: balanced = rows / (classes * class rows); false = all 1 "
                      "(default false)"},
              whole("seed", "seed of weight initialisation, dropout and shuffling (default: derived from the node)"),
-             symbol("loss", {"cross_entropy"}, "training loss (default cross_entropy)")},
+             symbol("loss", {"cross_entropy"}, "training loss (default cross_entropy)"), prep()},
         .result = Type::Spec,
         .block = true,
         .block_item = Type::Layer,

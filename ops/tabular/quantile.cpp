@@ -64,50 +64,65 @@ double interp(double x, const std::vector<double>& xp, const std::vector<double>
   return r;
 }
 
-Value run_quantile(const OpContext& ctx) {
-  std::string output = kit::symbol_param(ctx.params, "output", "normal");
+// The params' output (normal or uniform) and n_quantiles, checked.
+std::pair<bool, double> options(const json& params) {
+  std::string output = kit::symbol_param(params, "output", "normal");
   if (output != "normal" && output != "uniform")
     throw DataError("quantile: output must be normal or uniform, got " + output);
-  double nq_param = kit::num_param(ctx.params, "n_quantiles", 1000);
-  if (nq_param < 1 || nq_param != std::floor(nq_param))
-    throw DataError("quantile: n_quantiles must be a whole number of at least 1, got " + kit::fmt_num(nq_param));
-  bool normal = output == "normal";
+  double nq = kit::num_param(params, "n_quantiles", 1000);
+  if (nq < 1 || nq != std::floor(nq))
+    throw DataError("quantile: n_quantiles must be a whole number of at least 1, got " + kit::fmt_num(nq));
+  return {output == "normal", nq};
+}
 
-  return kit::fit_apply(ctx, "quantile", [&](const Table& fit, const std::vector<std::string>& features) {
-    size_t nq = std::min(static_cast<size_t>(nq_param), fit.rows());
-    auto refs = linspace01(nq);
+json fit_quantile(const json& params, const Table& fit, const std::vector<std::string>& features) {
+  size_t nq = std::min(static_cast<size_t>(options(params).second), fit.rows());
+  auto refs = linspace01(nq);
+  json qs = json::array();  // per feature
+  for (auto& f : features) {
+    std::vector<double> v;
+    for (double x : fit.column(f).num)
+      if (!std::isnan(x)) v.push_back(x);
+    if (v.empty()) throw DataError("quantile: column \"" + f + "\" has no values in the part it is fitted on");
+    std::sort(v.begin(), v.end());
+    qs.push_back(percentiles(v, refs));
+  }
+  return {{"features", features}, {"quantiles", qs}};
+}
+
+void apply_quantile(const json& params, const json& state, Table& t) {
+  bool normal = options(params).first;
+  auto features = state["features"].get<std::vector<std::string>>();
+  double eps = std::numeric_limits<double>::epsilon();  // np.spacing(1)
+  double clip_min = norm_ppf(bounds_threshold - eps), clip_max = norm_ppf(1 - (bounds_threshold - eps));
+  for (size_t i = 0; i < features.size(); ++i) {
+    auto q = state["quantiles"][i].get<std::vector<double>>();
+    auto refs = linspace01(q.size());
     std::vector<double> neg_refs(refs.rbegin(), refs.rend());
     for (auto& r : neg_refs) r = -r;
-    std::vector<std::vector<double>> qs;  // per feature
-    for (auto& f : features) {
-      std::vector<double> v;
-      for (double x : fit.column(f).num)
-        if (!std::isnan(x)) v.push_back(x);
-      if (v.empty()) throw DataError("quantile: column \"" + f + "\" has no values in the part it is fitted on");
-      std::sort(v.begin(), v.end());
-      qs.push_back(percentiles(v, refs));
+    std::vector<double> neg_q(q.rbegin(), q.rend());
+    for (auto& x : neg_q) x = -x;
+    Column* c = t.find(features[i]);
+    if (!c || !c->numeric) throw DataError("the table has no numeric column \"" + features[i] + "\" (quantile was fitted on it)");
+    for (double& x : c->num) {
+      if (std::isnan(x)) continue;
+      bool lower = normal ? x - bounds_threshold < q.front() : x == q.front();
+      bool upper = normal ? x + bounds_threshold > q.back() : x == q.back();
+      // Both directions, averaged: repeated quantiles map to the middle of their range.
+      double v = 0.5 * (interp(x, q, refs) - interp(-x, neg_q, neg_refs));
+      if (upper) v = 1;
+      if (lower) v = 0;
+      if (normal) v = std::clamp(norm_ppf(v), clip_min, clip_max);
+      x = v;
     }
-    double eps = std::numeric_limits<double>::epsilon();  // np.spacing(1)
-    double clip_min = norm_ppf(bounds_threshold - eps), clip_max = norm_ppf(1 - (bounds_threshold - eps));
-    return kit::Transform([=](Table& t) {
-      for (size_t i = 0; i < features.size(); ++i) {
-        const auto& q = qs[i];
-        std::vector<double> neg_q(q.rbegin(), q.rend());
-        for (auto& x : neg_q) x = -x;
-        for (double& x : t.find(features[i])->num) {
-          if (std::isnan(x)) continue;
-          bool lower = normal ? x - bounds_threshold < q.front() : x == q.front();
-          bool upper = normal ? x + bounds_threshold > q.back() : x == q.back();
-          // Both directions, averaged: repeated quantiles map to the middle of their range.
-          double v = 0.5 * (interp(x, q, refs) - interp(-x, neg_q, neg_refs));
-          if (upper) v = 1;
-          if (lower) v = 0;
-          if (normal) v = std::clamp(norm_ppf(v), clip_min, clip_max);
-          x = v;
-        }
-      }
-    });
-  });
+  }
+}
+
+const kit::Step quantile_step{fit_quantile, apply_quantile};
+
+Value run_quantile(const OpContext& ctx) {
+  options(ctx.params);  // a bad option is an error even with no rows to fit
+  return kit::fit_apply_step(ctx, "quantile", quantile_step);
 }
 
 }  // namespace
@@ -126,7 +141,9 @@ void register_quantile() {
        "how many quantiles to estimate (default 1000; at most the number of rows)"},
       {"fit_on", {Type::String}, false, {}, Type::Any, "the part to fit on (default \"train\")"},
   };
+  s.step = true;
   register_op(s, run_quantile);
+  kit::register_step("quantile", quantile_step);
 }
 
 }  // namespace genre

@@ -23,89 +23,95 @@ std::vector<double> present(const Table& t, const std::string& f, const char* op
   return v;
 }
 
-// Every feature x becomes x * scale + shift.
-kit::Transform affine(std::vector<std::string> features, std::vector<double> scale, std::vector<double> shift,
-                      bool subtract_then_divide) {
-  return [=](Table& t) {
-    for (size_t i = 0; i < features.size(); ++i)
-      for (double& x : t.find(features[i])->num) {
-        if (subtract_then_divide) x = (x - shift[i]) / scale[i];  // StandardScaler's order of operations
-        else x = x * scale[i] + shift[i];                          // MinMaxScaler's
-      }
-  };
+std::vector<double> doubles(const json& j) { return j.get<std::vector<double>>(); }
+
+// Every feature x becomes (x - shift) / scale (StandardScaler's order of operations) or x * scale + shift
+// (MinMaxScaler's).
+void affine(const json& state, Table& t, bool subtract_then_divide) {
+  auto features = state["features"].get<std::vector<std::string>>();
+  auto scale = doubles(state["scale"]), shift = doubles(state["shift"]);
+  for (size_t i = 0; i < features.size(); ++i) {
+    Column* c = t.find(features[i]);
+    if (!c || !c->numeric) throw DataError("the table has no numeric column \"" + features[i] + "\" (the scaler was fitted on it)");
+    for (double& x : c->num) {
+      if (subtract_then_divide) x = (x - shift[i]) / scale[i];
+      else x = x * scale[i] + shift[i];
+    }
+  }
 }
 
-Value run_minmax(const OpContext& ctx) {
-  double lo = kit::num_param(ctx.params, "lo", 0), hi = kit::num_param(ctx.params, "hi", 1);
+json fit_minmax(const json& params, const Table& fit, const std::vector<std::string>& features) {
+  double lo = kit::num_param(params, "lo", 0), hi = kit::num_param(params, "hi", 1);
   if (!(lo < hi)) throw DataError("minmax: lo must be less than hi, got lo " + kit::fmt_num(lo) + ", hi " + kit::fmt_num(hi));
-  return kit::fit_apply(ctx, "minmax", [&](const Table& fit, const std::vector<std::string>& features) {
-    std::vector<double> scale, shift;
-    for (auto& f : features) {
-      auto v = present(fit, f, "minmax");
-      auto [mn, mx] = std::minmax_element(v.begin(), v.end());
-      double range = *mx - *mn;
-      if (range < 10 * eps) range = 1;  // a constant column maps to lo
-      double s = (hi - lo) / range;
-      scale.push_back(s);
-      shift.push_back(lo - *mn * s);
-    }
-    return affine(features, scale, shift, false);
-  });
+  std::vector<double> scale, shift;
+  for (auto& f : features) {
+    auto v = present(fit, f, "minmax");
+    auto [mn, mx] = std::minmax_element(v.begin(), v.end());
+    double range = *mx - *mn;
+    if (range < 10 * eps) range = 1;  // a constant column maps to lo
+    double s = (hi - lo) / range;
+    scale.push_back(s);
+    shift.push_back(lo - *mn * s);
+  }
+  return {{"features", features}, {"scale", scale}, {"shift", shift}};
 }
 
-Value run_standardize(const OpContext& ctx) {
-  return kit::fit_apply(ctx, "standardize", [&](const Table& fit, const std::vector<std::string>& features) {
-    std::vector<double> scale, mean;
-    for (auto& f : features) {
-      auto v = present(fit, f, "standardize");
-      double n = static_cast<double>(v.size()), sum = 0;
-      for (double x : v) sum += x;
-      double m = sum / n, corr = 0, sq = 0;
-      for (double x : v) corr += x - m, sq += (x - m) * (x - m);
-      double var = (sq - corr * corr / n) / n;  // two-pass with correction, as scikit-learn
-      bool constant = var <= n * eps * var + (n * m * eps) * (n * m * eps);
-      mean.push_back(m);
-      scale.push_back(constant ? 1.0 : std::sqrt(var));
+void apply_minmax(const json&, const json& state, Table& t) { affine(state, t, false); }
+
+json fit_standardize(const json& params, const Table& fit, const std::vector<std::string>& features) {
+  std::vector<double> scale, mean;
+  for (auto& f : features) {
+    auto v = present(fit, f, "standardize");
+    double n = static_cast<double>(v.size()), sum = 0;
+    for (double x : v) sum += x;
+    double m = sum / n, corr = 0, sq = 0;
+    for (double x : v) corr += x - m, sq += (x - m) * (x - m);
+    double var = (sq - corr * corr / n) / n;  // two-pass with correction, as scikit-learn
+    bool constant = var <= n * eps * var + (n * m * eps) * (n * m * eps);
+    mean.push_back(m);
+    scale.push_back(constant ? 1.0 : std::sqrt(var));
+  }
+  json state = {{"features", features}, {"scale", scale}, {"shift", mean}, {"sequences", json::array()}};
+  if (!params.value("sequences", false)) return state;
+  // Sequence columns (audio frames): each dimension over every frame of the fit part.
+  for (auto& c : fit.cols) {
+    if (!c.is_sequence()) continue;
+    size_t d = c.seq_dims;
+    std::vector<double> sum(d, 0), sq(d, 0);
+    double n = 0;
+    for (size_t r = 0; r < c.seq.size(); ++r) {
+      if (!c.present.empty() && !c.present[r]) continue;
+      for (size_t i = 0; i < c.seq[r].size(); ++i) sum[i % d] += c.seq[r][i];
+      n += static_cast<double>(c.steps(r));
     }
-    kit::Transform numeric = affine(features, scale, mean, true);
-    if (!ctx.params.value("sequences", false)) return numeric;
-    // Sequence columns (audio frames): each dimension over every frame of the fit part.
-    std::vector<std::string> names;
-    std::vector<std::vector<double>> seq_mean, seq_scale;
-    for (auto& c : fit.cols) {
-      if (!c.is_sequence()) continue;
-      size_t d = c.seq_dims;
-      std::vector<double> sum(d, 0), sq(d, 0);
-      double n = 0;
-      for (size_t r = 0; r < c.seq.size(); ++r) {
-        if (!c.present.empty() && !c.present[r]) continue;
-        for (size_t i = 0; i < c.seq[r].size(); ++i) sum[i % d] += c.seq[r][i];
-        n += static_cast<double>(c.steps(r));
-      }
-      if (n == 0) throw DataError("standardize: sequence column \"" + c.name + "\" has no frames in the part it is fitted on");
-      for (auto& x : sum) x /= n;
-      for (size_t r = 0; r < c.seq.size(); ++r) {
-        if (!c.present.empty() && !c.present[r]) continue;
-        for (size_t i = 0; i < c.seq[r].size(); ++i) sq[i % d] += (c.seq[r][i] - sum[i % d]) * (c.seq[r][i] - sum[i % d]);
-      }
-      for (auto& x : sq) x = x / n > 0 ? std::sqrt(x / n) : 1.0;  // a constant dimension is only centred
-      names.push_back(c.name);
-      seq_mean.push_back(sum);
-      seq_scale.push_back(sq);
+    if (n == 0) throw DataError("standardize: sequence column \"" + c.name + "\" has no frames in the part it is fitted on");
+    for (auto& x : sum) x /= n;
+    for (size_t r = 0; r < c.seq.size(); ++r) {
+      if (!c.present.empty() && !c.present[r]) continue;
+      for (size_t i = 0; i < c.seq[r].size(); ++i) sq[i % d] += (c.seq[r][i] - sum[i % d]) * (c.seq[r][i] - sum[i % d]);
     }
-    return kit::Transform([=](Table& t) {
-      numeric(t);
-      for (size_t k = 0; k < names.size(); ++k) {
-        Column* c = t.find(names[k]);
-        if (!c || !c->is_sequence()) continue;
-        size_t d = c->seq_dims;
-        for (auto& row : c->seq)
-          for (size_t i = 0; i < row.size(); ++i)
-            row[i] = static_cast<float>((row[i] - seq_mean[k][i % d]) / seq_scale[k][i % d]);
-      }
-    });
-  });
+    for (auto& x : sq) x = x / n > 0 ? std::sqrt(x / n) : 1.0;  // a constant dimension is only centred
+    state["sequences"].push_back({{"name", c.name}, {"mean", sum}, {"scale", sq}});
+  }
+  return state;
 }
+
+void apply_standardize(const json&, const json& state, Table& t) {
+  affine(state, t, true);
+  for (auto& s : state["sequences"]) {
+    Column* c = t.find(s["name"].get<std::string>());
+    if (!c || !c->is_sequence()) continue;
+    auto mean = doubles(s["mean"]), scale = doubles(s["scale"]);
+    size_t d = c->seq_dims;
+    for (auto& row : c->seq)
+      for (size_t i = 0; i < row.size(); ++i) row[i] = static_cast<float>((row[i] - mean[i % d]) / scale[i % d]);
+  }
+}
+
+const kit::Step minmax_step{fit_minmax, apply_minmax}, standardize_step{fit_standardize, apply_standardize};
+
+Value run_minmax(const OpContext& ctx) { return kit::fit_apply_step(ctx, "minmax", minmax_step); }
+Value run_standardize(const OpContext& ctx) { return kit::fit_apply_step(ctx, "standardize", standardize_step); }
 
 }  // namespace
 
@@ -122,7 +128,9 @@ void register_scale() {
       {"hi", {Type::Number}, false, {}, Type::Any, "the largest value after scaling (default 1)"},
       {"fit_on", {Type::String}, false, {}, Type::Any, "the part to fit on (default \"train\")"},
   };
+  s.step = true;
   register_op(s, run_minmax);
+  kit::register_step("minmax", minmax_step);
 
   s.name = "standardize";
   s.doc = "Subtract each feature's mean and divide by its standard deviation, both from the training part "
@@ -132,6 +140,7 @@ void register_scale() {
                "also standardize every dimension of sequence columns (audio frames) over all frames of the fit part "
                "(default false: a token-id column must not be scaled)"}};
   register_op(s, run_standardize);
+  kit::register_step("standardize", standardize_step);
 }
 
 }  // namespace genre

@@ -202,8 +202,8 @@ Value run_split(const OpContext& ctx) {
   double sum = 0;
   std::string terms;
   for (size_t p = 0; p < names.size(); ++p) {
-    if (!(ratios[p] > 0 && ratios[p] < 1))
-      throw DataError("split: the ratio " + names[p] + " must lie between 0 and 1 (or 0% and 100%), got " + kit::fmt_num(ratios[p]));
+    if (!(ratios[p] > 0 && ratios[p] <= 1))  // 100%: one part, to preprocess a whole table as a split
+      throw DataError("split: the ratio " + names[p] + " must lie in (0, 1] (or (0%, 100%]), got " + kit::fmt_num(ratios[p]));
     sum += ratios[p];
     terms += (p ? " + " : "") + names[p] + " " + kit::fmt_num(ratios[p]);
   }

@@ -150,11 +150,10 @@ void register_labels() {
       {"data", {Type::List, Type::Table}, true, {}, Type::Table, "a table or a list of tables, each reported under its name"},
   };
   register_op(lc, run_label_counts);
-  // Not in results.json yet: locks keep what they kept (issue 13 adds it).
   register_report_kind("label_counts", {.name = "counts",
                                         .terminal = [](const json& j) { return count_tables(j)[0].second.render(); },
                                         .files = count_tables,
-                                        .results = [](const json&) { return json(); }});
+                                        .results = [](const json& j) { return j; }});
 }
 
 }  // namespace genre

@@ -15,6 +15,8 @@
 #include "ops/models/model.h"
 #include "ops/eval/report_tables.h"
 #include "runtime/core/op.h"
+#include "runtime/core/op_kit.h"
+#include "runtime/core/stats.h"
 #include "ops/train/fit.h"
 
 namespace genre {
@@ -71,6 +73,7 @@ Value run_cv_summary(const OpContext& ctx) {
   auto folds = ctx.inputs_of("folds");
   if (folds.empty()) throw InternalError("cv_summary: no folds");
   std::vector<std::string> names = wanted(ctx.params);
+  double level = kit::num_param(ctx.params, "level", 0.95);
   json models = json::object(), order = json::array(), mean = json::object(), sd = json::object();
   json predictions = json::object();
   size_t rows = 0;
@@ -108,6 +111,10 @@ Value run_cv_summary(const OpContext& ctx) {
     }
     mean[name] = m;
     sd[name] = std::sqrt(s / n);  // population std (numpy's np.std, ddof=0), as grid's trials
+    std::vector<double> xs;
+    for (auto& key : order) xs.push_back(models[key.get<std::string>()].at(name).get<double>());
+    stats::Interval ci = stats::t_interval(xs, level);  // a handful of folds: Student's t, not the bootstrap
+    mean[name + "_ci"] = {std::max(ci.lo, 0.0), std::min(ci.hi, 1.0)};  // every cv metric lies in [0, 1]
   }
   models["mean"] = mean;
   models["std"] = sd;
@@ -117,7 +124,8 @@ Value run_cv_summary(const OpContext& ctx) {
               {"models", models},
               {"order", order},
               {"predictions", predictions},
-              {"cv", {{"k", folds.size()}, {"metrics", names}, {"mean", mean}, {"std", sd}, {"std_kind", "population"}}}};
+              {"cv", {{"k", folds.size()}, {"metrics", names}, {"mean", mean}, {"std", sd}, {"std_kind", "population"},
+                     {"interval", fmt::format("Student's t over the {} folds, level {}, clipped to [0, 1]", folds.size(), level)}}}};
 }
 
 // cv(model, data, k:, seed:) { metrics } -> (kfold when data is a table), one
@@ -143,6 +151,7 @@ Planned expand_cv(Expansion& x) {
       x.fail(x.arg("k").range, fmt::format("k is {} but '{}' has {} folds (from its kfold)", given_k, base, k),
              "leave k out: it comes from the split");
   } else {
+    warn_if_fitted_on_folds(x, data, spec.value.value("spec", "model"));
     k = given_k ? given_k : 5;
     folds = kfold_node(x, data, k, x.has("seed") ? x.value("seed").value : json(0));
     base = x.def() + ".folds";
@@ -153,7 +162,9 @@ Planned expand_cv(Expansion& x) {
                                   {{"data", folds.part_of(fmt::format("fold{}_train", f), fmt::format("{}.fold{}_train", base, f))},
                                    {"test", folds.part_of(fmt::format("fold{}_val", f), fmt::format("{}.fold{}_val", base, f))}},
                                   fmt::format("[fold={}]", f)));
-  return x.node("cv_summary", {{"metrics", metrics}}, {{"folds", Planned::list(fold_reports)}});
+  json summary = {{"metrics", metrics}};
+  if (x.has("level")) summary["level"] = x.value("level").value;
+  return x.node("cv_summary", summary, {{"folds", Planned::list(fold_reports)}});
 }
 
 }  // namespace
@@ -174,14 +185,17 @@ void register_cv() {
                                   "divides with kfold(k, stratified, seed) itself"},
                           {.name = "k", .types = {Type::Int}, .doc = "folds when data is a table; with a split, the kfold's k",
                            .lo = 2, .dflt = "5"},
-                          {.name = "seed", .types = {Type::Int}, .doc = "seed of the fold assignment when data is a table", .dflt = "0"}},
+                          {.name = "seed", .types = {Type::Int}, .doc = "seed of the fold assignment when data is a table", .dflt = "0"},
+                          {.name = "level", .types = {Type::Number}, .doc = "confidence level of the t interval of each metric's fold mean",
+                           .lo = 0, .hi = 1, .lo_open = true, .hi_open = true, .dflt = "0.95"}},
                .result = Type::Report,
                .block = true,
                .block_item = Type::Symbol,
                .block_symbols = cv_metrics,
                .block_param = "metrics",
                .doc = "cross-validate a whole pipeline: fit the spec on each foldN_train and score it on foldN_val; "
-                      "the report has one row per fold, then mean and std (population std, numpy's np.std, as "
+                      "the report has one row per fold, then mean (with its Student's t interval over the folds, "
+                      "`accuracy_ci`) and std (population std, numpy's np.std, as "
                       "scikit-learn users take from cross_validate) of each metric in the block (default accuracy, "
                       "macro_f1): accuracy; macro_f1; precision and recall averaged over classes (macro, 0 where "
                       "undefined). Each fold is fitted without validation rows (a classifier's val_* monitors are skipped, as fit "
@@ -203,11 +217,12 @@ void register_cv() {
   register_op({.name = "cv_summary",
                .params = {{.name = "folds", .types = {Type::List}, .required = true, .elem = Type::Report,
                            .doc = "the cv_fold reports, fold 1 first"},
-                          {.name = "metrics", .types = {Type::List}, .doc = "the metrics, in the block's order"}},
+                          {.name = "metrics", .types = {Type::List}, .doc = "the metrics, in the block's order"},
+                          {.name = "level", .types = {Type::Number}, .doc = "the t interval's level", .dflt = "0.95"}},
                .result = Type::Report,
                .internal = true,
-               .version = 2,
-               .doc = "(internal, made by cv) per-fold metrics with their mean and population std"},
+               .version = 3,
+               .doc = "(internal, made by cv) per-fold metrics with their mean, population std and t interval"},
               run_cv_summary);
 }
 

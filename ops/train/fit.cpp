@@ -1,7 +1,11 @@
 // fit(model, data, validate): train one model spec on a table. trial(...) is
 // the same fit scored on its training and validation rows, one per grid point
 // and fold (the planner makes them; see ops/train/grid.cpp).
+#include <algorithm>
 #include <cmath>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "runtime/core/metrics.h"
 #include "ops/models/model.h"
@@ -71,6 +75,30 @@ void register_fit() {
                 return trial_metrics(spec_param(ctx, "model"), std::get<Table>(ctx.input("data")),
                                      std::get<Table>(ctx.input("validate")), fit_context(ctx));
               });
+}
+
+void warn_if_fitted_on_folds(Expansion& x, const Planned& data, const std::string& spec_text) {
+  if (data.kind != Planned::Kind::Node || data.part.empty()) return;
+  std::vector<std::string> fitted;  // nearest first
+  bool steps_only = true;
+  for (const std::string& op : x.ops_upstream(data, "data")) {
+    const lang::Signature* s = lang::catalog().find(op);
+    if (!s || !(s->step || op == "tokenize")) continue;
+    fitted.push_back(op);
+    steps_only &= s->step;
+  }
+  if (fitted.empty()) return;
+  std::reverse(fitted.begin(), fitted.end());
+  std::string ops = fmt::format("{}", fmt::join(fitted, ", ")), chain = fmt::format("{}", fmt::join(fitted, " |> "));
+  std::string fix = steps_only ? fmt::format("carry it in the model, fitted inside each fold: `{}(..., prep: [{}])` on "
+                                             "the rows before it, or make the folds first: `... |> kfold(5) |> {}`",
+                                             spec_text, ops, chain)
+                               : fmt::format("make the folds first: `... |> kfold(5) |> {}`, and cross-validate that split", chain);
+  x.warn(x.arg("data").range,
+         fmt::format("{} divides '{}' into folds, but its {} {} fitted on all of '{}': each fold's held-out rows "
+                     "shaped the preprocessing they are scored with, which flatters the scores",
+                     x.sig().name, data.name, ops, fitted.size() == 1 ? "was" : "were", data.name),
+         fix);
 }
 
 }  // namespace genre

@@ -12,6 +12,11 @@ FitContext fit_context(const OpContext& ctx);
 // "acc_delta", "f1_train", "f1_val", "loss_val" (classifier only)}.
 json trial_metrics(const json& spec, const Table& train, const Table& val, const FitContext& fc);
 
+// grid and cv given one part of a split whose scaler, imputer or vocabulary was fitted on that whole part:
+// every fold's validation rows then shaped the preprocessing they are scored with. A warning at `data`,
+// with the two fixes (the model carries its preprocessing; or kfold before the preprocessing).
+void warn_if_fitted_on_folds(Expansion& x, const Planned& data, const std::string& spec_text);
+
 // The stratified kfold(k, seed) node that grid and cv add when given a table.
 Planned kfold_node(Expansion& x, const Planned& data, int k, const json& seed);
 

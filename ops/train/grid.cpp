@@ -9,6 +9,7 @@
 
 #include "ops/models/model.h"
 #include "runtime/core/op.h"
+#include "runtime/core/stats.h"
 #include "ops/train/fit.h"
 #include "runtime/core/expr.h"
 
@@ -51,6 +52,10 @@ Value run_grid_select(const OpContext& ctx) {
       mean[name] = m;
       row[name] = m;
       row[name + "_std"] = s;
+      stats::Interval ci = stats::t_interval(v, 0.95);  // a handful of folds: Student's t, not the bootstrap
+      // Clipped to where the metric can lie: accuracies and F1 in [0, 1], acc_delta in [-1, 1], a loss >= 0.
+      double lo = name == "acc_delta" ? -1 : 0, hi = name == "loss_val" ? INFINITY : 1;
+      row[name + "_ci"] = {std::max(ci.lo, lo), std::min(ci.hi, hi)};
     }
     double sc = eval_scalar(
         score,
@@ -86,6 +91,7 @@ Planned expand_grid(Expansion& x) {
   json seed = x.has("seed") ? x.value("seed").value : json(0);
   if (!spec.is_const() || !spec.value.is_object()) x.fail(x.arg("model").range, "grid needs a model spec");
   if (!over.value.is_object() || over.value.empty()) x.fail(x.arg("over").range, "grid's 'over' is a record of lists: { k: [5, 12] }");
+  warn_if_fitted_on_folds(x, data, spec.value.value("spec", "model"));
   Planned folds = kfold_node(x, data, k, seed);
 
   std::vector<json> points{json::object()};
@@ -149,7 +155,8 @@ void register_grid() {
                           {.name = "seed", .types = {Type::Int}, .doc = "seed of the fold assignment", .dflt = "0"}},
                .result = Type::Trained,
                .doc = "grid search with cross-validation: every point is trained on each fold, the best mean score "
-                      "(first on ties) is refitted on all of data; info trials/best hold the table"},
+                      "(first on ties) is refitted on all of data; info trials/best hold the table (each metric's fold mean, "
+                      "population std and 95% Student's t interval), and evaluate reports the chosen point"},
               expand_grid);
 
   register_op({.name = "grid_select",
@@ -166,7 +173,9 @@ void register_grid() {
                           {.name = "cv", .types = {Type::Int}, .doc = "folds per point (informative)"}},
                .result = Type::Trained,
                .internal = true,
-               .doc = "(internal, made by grid) average each point's folds (mean and std), score, refit the best"},
+               .version = 2,
+               .doc = "(internal, made by grid) average each point's folds (mean, population std, 95% t interval), "
+                      "score, refit the best"},
               run_grid_select);
 }
 

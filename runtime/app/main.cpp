@@ -17,6 +17,7 @@
 #include "lang/parser.h"
 #include "lang/suggest.h"
 #include "runtime/core/op.h"
+#include "runtime/present/export.h"
 #include "runtime/present/html.h"
 #include "runtime/present/report.h"
 #include "runtime/core/table_text.h"
@@ -81,9 +82,16 @@ struct Lowered {
   std::string source;
 };
 
+// What planning warns of (a cv whose folds saw fitted scaling), quoted like the checker's warnings.
+void print_warnings(const Plan& p) {
+  for (auto& w : p.warnings) std::cerr << lang::format(w, read_source(w.file));
+}
+
 Lowered lowered(const Options& o) {
   Checked c = checked(o.file, o.sets);
-  return {lower(c.script, c.bindings, o.targets), std::move(c.script.source)};
+  Lowered l{lower(c.script, c.bindings, o.targets), std::move(c.script.source)};
+  print_warnings(l.plan);
+  return l;
 }
 
 fs::path script_dir(const std::string& file) { return fs::absolute(file).parent_path(); }
@@ -101,6 +109,7 @@ std::string record_name(const std::string& file) {
 int cmd_check(const Options& o) {
   Checked c = checked(o.file, o.sets);
   Plan p = lower(c.script, c.bindings, o.targets, /*hash_files=*/false);
+  print_warnings(p);
   std::cout << fmt::format("{}: ok ({} definitions, {} nodes)\n", o.file, c.script.defs.size(), p.nodes.size());
   return 0;
 }
@@ -131,6 +140,7 @@ Outcome run_plan(const Options& o, const Lowered& l, bool show = true) {
   ro.device = o.device;
   ro.keep_going = o.keep_going;
   RunResult r;
+  if (!p.note.empty()) std::cerr << "note: " << p.note << "\n";
   {
     Progress progress(stderr, ::isatty(STDERR_FILENO));
     r = execute(p, ro, record_name(o.file), progress);
@@ -236,6 +246,54 @@ int cmd_verify(Options o) {
   return 1;
 }
 
+// `genre export SCRIPT NAME [--to FILE]`: compute (or take from the cache) one
+// table definition or split part (`s.test`) and write it as CSV.
+int cmd_export(Options o, const std::string& name, const std::string& to) {
+  size_t dot = name.find('.');
+  std::string def = name.substr(0, dot), part = dot == std::string::npos ? "" : name.substr(dot + 1);
+  o.targets = {def};
+  Lowered l = lowered(o);
+  RunOptions ro;
+  ro.cache_dir = cache_dir(o);
+  ro.jobs = o.jobs;
+  ro.threads = o.threads;
+  ro.device = o.device;
+  RunResult r;
+  {
+    Progress progress(stderr, ::isatty(STDERR_FILENO));
+    // Its own run record: an export must not pass for the script's last run (plan --explain compares with that).
+    r = execute(l.plan, ro, record_name(o.file) + ".export", progress);
+  }
+  if (r.targets.empty())
+    throw DataError(fmt::format("'{}' is a value written in the script, not a table; nothing to export", def));
+  const Target& t = r.targets.front();
+  const Table* table = std::get_if<Table>(&t.value);
+  if (const Split* s = std::get_if<Split>(&t.value)) {
+    if (part.empty()) {
+      std::string parts;
+      for (auto& [n, _] : s->parts) parts += (parts.empty() ? "" : ", ") + def + "." + n;
+      throw DataError(fmt::format("'{}' is a split: export one of its parts ({})", def, parts));
+    }
+    table = &s->part(part);
+  } else if (!part.empty()) {
+    throw DataError(fmt::format("'{}' is a {}, which has no parts; export '{}'", def, kind_name(t.value), def));
+  }
+  if (!table) {
+    std::string why = std::holds_alternative<Model>(t.value)
+                          ? "exporting a trained model is not built yet; its predictions come out of evaluate's reports"
+                          : "a report's tables are written as CSV files to the output folder by `genre run`";
+    throw DataError(fmt::format("'{}' is a {}, not a table: {}", name, kind_name(t.value), why));
+  }
+  std::string csv = table_csv(*table);
+  if (to.empty() || to == "-") {
+    std::cout << csv;
+  } else {
+    write_atomic(to, csv);
+    std::cerr << fmt::format("wrote {} rows x {} columns of {} to {}\n", table->rows(), table->cols.size(), name, to);
+  }
+  return 0;
+}
+
 // The op reference: plain lines, or Markdown for docs/ops.md.
 int cmd_ops(bool markdown, const std::vector<std::string>& only) {
   for (auto& n : only)
@@ -309,6 +367,14 @@ int main(int argc, char** argv) {
   add_file(verify);
   for (auto* c : {run, lock, verify}) {
     c->add_option("--out", o.out, "output folder (default: out/<script name> beside the script)");
+  }
+  auto* exp = app.add_subcommand("export", "write one table definition or split part (s.test) as CSV: computed, or "
+                                           "taken from the cache");
+  add_file(exp);
+  std::string export_name, export_to;
+  exp->add_option("name", export_name, "the definition (a table) or split part (NAME.PART) to write")->required();
+  exp->add_option("--to", export_to, "the CSV file to write (default: standard output)");
+  for (auto* c : {run, lock, verify, exp}) {
     c->add_option("-j,--jobs", o.jobs, "ops run at once (default: the thread count)")->check(CLI::PositiveNumber);
     c->add_option("--threads", o.threads,
                   "threads in all (default: $GENRE_THREADS, else $OMP_NUM_THREADS, else --jobs, else the cores); "
@@ -317,7 +383,7 @@ int main(int argc, char** argv) {
     c->add_option("--device", o.device, "auto | cpu | cuda (auto: CUDA when available)")
         ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   }
-  for (auto* c : {plan, run, lock, verify})
+  for (auto* c : {plan, run, lock, verify, exp})
     c->add_option("--cache", o.cache, "cache folder (default: $GENRE_CACHE, else .genre/cache beside the script)");
   auto* repl = app.add_subcommand("repl", "an interactive session: each definition is checked, run (cached) and shown");
   ReplOptions ro;
@@ -358,6 +424,7 @@ int main(int argc, char** argv) {
     if (run->parsed()) return cmd_run(o);
     if (lock->parsed()) return cmd_lock(o);
     if (verify->parsed()) return cmd_verify(o);
+    if (exp->parsed()) return cmd_export(o, export_name, export_to);
     if (ops->parsed()) return cmd_ops(markdown, op_names);
     if (fmt_cmd->parsed()) return run_fmt(fo);
     if (repl->parsed()) return run_repl(ro);

@@ -81,6 +81,11 @@ class Expansion {
   // The params of the nearest node of `op` that `v` comes from, following each
   // node's input bound to `via` back (kfold -> standardize -> ...); null when none.
   virtual const json* upstream(const Planned& v, const std::string& op, const std::string& via) const = 0;
+  // The ops `v` comes from, nearest first, following each node's input bound to `via` back
+  // (s.train -> minmax, quantile, split, csv).
+  virtual std::vector<std::string> ops_upstream(const Planned& v, const std::string& via) const = 0;
+  // A positioned warning: `genre check` and `genre run` print it, and the run goes on.
+  virtual void warn(const lang::Range& at, std::string msg, std::string hint = "") = 0;
   // A positioned script error when `v` is outside the range `op`'s parameter `param` declares.
   virtual void check_range(const std::string& op, const std::string& param, const json& v, const lang::Range& at) = 0;
   [[noreturn]] virtual void fail(const lang::Range& at, std::string msg, std::string hint = "") = 0;

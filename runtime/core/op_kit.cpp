@@ -108,6 +108,27 @@ std::vector<FitGroup> fit_groups(const Split& s, const json& params, const std::
   return out;
 }
 
+namespace {
+std::map<std::string, Step>& steps() {
+  static std::map<std::string, Step> s;
+  return s;
+}
+}  // namespace
+
+void register_step(const std::string& op, Step s) { steps()[op] = std::move(s); }
+
+const Step* find_step(const std::string& op) {
+  auto it = steps().find(op);
+  return it == steps().end() ? nullptr : &it->second;
+}
+
+Split fit_apply_step(const OpContext& ctx, const std::string& op, const Step& s) {
+  return fit_apply(ctx, op, [&](const Table& fit, const std::vector<std::string>& features) -> Transform {
+    json state = s.fit(ctx.params, fit, features);
+    return [&s, params = ctx.params, state](Table& t) { s.apply(params, state, t); };
+  });
+}
+
 Split fit_apply(const OpContext& ctx, const std::string& op, const Fit& fit) {
   auto* s = std::get_if<Split>(&ctx.input("data"));
   if (!s) throw InternalError(op + ": data is not a split");

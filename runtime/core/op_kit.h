@@ -48,6 +48,19 @@ using Transform = std::function<void(Table&)>;
 using Fit = std::function<Transform(const Table& fit_part, const std::vector<std::string>& features)>;
 Split fit_apply(const OpContext& ctx, const std::string& op, const Fit& fit);
 
+// A preprocessing op whose fitted state can be kept: what a model carries in its `prep: [...]` list, fitted
+// on whatever rows the model is fitted on (inside each fold of cv, grid and ablate) and applied again to every
+// table the model predicts. `fit` learns the state from the fit rows' features; `apply` changes a table with it.
+// The op itself (on a split) is the same two functions run by fit_apply, so both give the same numbers.
+struct Step {
+  std::function<json(const json& params, const Table& fit, const std::vector<std::string>& features)> fit;
+  std::function<void(const json& params, const json& state, Table& t)> apply;
+};
+void register_step(const std::string& op, Step s);
+const Step* find_step(const std::string& op);
+// The op's run function: fit_apply with the step's fit and apply.
+Split fit_apply_step(const OpContext& ctx, const std::string& op, const Step& s);
+
 // Param helpers: a value if given, else the default.
 double num_param(const json& p, const char* name, double dflt);
 std::string str_param(const json& p, const char* name, const std::string& dflt);

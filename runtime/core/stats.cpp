@@ -148,4 +148,18 @@ Interval t_interval(const std::vector<double>& xs, double level) {
   return {mean - half, mean + half};
 }
 
+std::vector<double> holm(const std::vector<double>& p) {
+  for (double x : p) require(x >= 0 && x <= 1, "p-value outside [0, 1]: " + std::to_string(x));
+  std::vector<size_t> order(p.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return p[a] < p[b]; });
+  std::vector<double> out(p.size());
+  double running = 0;
+  for (size_t r = 0; r < order.size(); ++r) {
+    running = std::max(running, std::min(1.0, double(p.size() - r) * p[order[r]]));
+    out[order[r]] = running;
+  }
+  return out;
+}
+
 }  // namespace genre::stats

@@ -54,4 +54,9 @@ Interval paired_bootstrap(const std::vector<int>& truth, const std::vector<int>&
 // Throws std::invalid_argument for empty xs or level outside (0, 1).
 Interval t_interval(const std::vector<double>& xs, double level);
 
+// Holm's step-down adjusted p-values, in the input's order, as statsmodels' multipletests(p, method="holm")[1]:
+// the i-th smallest p times (m - i + 1), made monotone, capped at 1. For many pairwise tests in one report, where
+// one p below 0.05 among 66 pairs is what chance alone gives. Throws std::invalid_argument for a p outside [0, 1].
+std::vector<double> holm(const std::vector<double>& p);
+
 }  // namespace genre::stats

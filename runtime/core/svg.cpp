@@ -297,6 +297,15 @@ std::string bar_chart(const BarChart& c) {
   for (auto& r : c.values)
     for (double v : r)
       if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+  auto error = [&](size_t g, size_t s) -> std::optional<std::pair<double, double>> {
+    if (g >= c.errors.size() || s >= c.errors[g].size()) return std::nullopt;
+    auto e = c.errors[g][s];
+    if (!std::isfinite(e.first) || !std::isfinite(e.second)) return std::nullopt;
+    return e;
+  };
+  for (size_t g = 0; g < c.errors.size(); ++g)
+    for (size_t s = 0; s < c.errors[g].size(); ++s)
+      if (auto e = error(g, s)) lo = std::min(lo, e->first), hi = std::max(hi, e->second);
   if (!std::isfinite(hi)) hi = 1;
   Axis y = axis(lo, hi, c.y_range);
   // Bars narrow as groups and series grow, so the chart stays about a screen wide.
@@ -335,9 +344,18 @@ std::string bar_chart(const BarChart& c) {
       out += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\"><title>{}{}: {}</title></rect>\n",
                          x0 + 1, y0, bar - 2, std::max(0.5, y1 - y0), fill, esc(c.groups[g]),
                          c.series.size() > 1 ? " / " + esc(c.series[s]) : "", text);
+      double label_y = y0;
+      if (auto e = error(g, s)) {
+        // The whisker: a line from lo to hi with short caps, in a dark grey that reads on every bar colour.
+        double cx = x0 + bar / 2, cap = std::min(4.0, bar / 3), ylo = Y(e->first), yhi = Y(e->second);
+        out += fmt::format("<path d=\"M{0:.1f},{1:.1f}V{2:.1f}M{3:.1f},{1:.1f}H{4:.1f}M{3:.1f},{2:.1f}H{4:.1f}\" "
+                           "stroke=\"#333\" stroke-width=\"1\" fill=\"none\"><title>{5}: {6:.{8}f} to {7:.{8}f}</title></path>\n",
+                           cx, ylo, yhi, cx - cap, cx + cap, esc(c.groups[g]), e->first, e->second, c.digits + 1);
+        label_y = std::min(label_y, yhi);
+      }
       if (values)
         out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"{:.1f}\" text-anchor=\"middle\" fill=\"#333\">{}</text>\n",
-                           x0 + bar / 2, y0 - 3, value_size, text);
+                           x0 + bar / 2, label_y - 3, value_size, text);
     }
   out += "</g>\n<g font-size=\"11\">\n";
   for (size_t g = 0; g < G; ++g) {

@@ -51,6 +51,8 @@ struct BarChart {
   std::optional<std::pair<double, double>> y_range;
   int digits = 2;              // decimals of the value printed over each bar
   std::vector<int> highlight;  // one series: groups drawn in the second colour (the best point)
+  // Error bars, groups x series like values: an interval {lo, hi} drawn as a whisker; NaN or missing: none.
+  std::vector<std::vector<std::pair<double, double>>> errors;
 };
 std::string bar_chart(const BarChart& c);
 

@@ -43,16 +43,17 @@ std::string TextTable::render() const {
   return out;
 }
 
+std::string csv_field(const std::string& f) {
+  if (f.find_first_of(",\"\n\r") == std::string::npos) return f;
+  std::string q = "\"";
+  for (char c : f) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
 std::string TextTable::csv() const {
-  auto field = [](const std::string& f) {
-    if (f.find_first_of(",\"\n\r") == std::string::npos) return f;
-    std::string q = "\"";
-    for (char c : f) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-  };
   auto line = [&](const std::vector<std::string>& r) {
     std::string s;
-    for (size_t i = 0; i < r.size(); ++i) s += (i ? "," : "") + field(r[i]);
+    for (size_t i = 0; i < r.size(); ++i) s += (i ? "," : "") + csv_field(r[i]);
     return s + "\n";
   };
   std::string out = line(header);
@@ -68,6 +69,10 @@ std::string cell(const json& v) {
   return v.dump();
 }
 
+
+std::string p_value(double p) {
+  return p < 1e-4 && p >= 0 ? fmt::format("{:.1e}", p) : num(p);
+}
 
 std::string titled(const std::vector<std::pair<std::string, TextTable>>& tables) {
   std::string out;

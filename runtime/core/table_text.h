@@ -16,9 +16,12 @@ struct TextTable {
 };
 
 std::string num(double v, int digits = 4);  // fixed digits; "-" for NaN
+std::string p_value(double p);              // num(p), but "3.2e-07" below 0.0001, where fixed digits would say 0
 // Tables one after another, each under its title: a report on the terminal.
 std::string titled(const std::vector<std::pair<std::string, TextTable>>& tables);
 // A JSON value as a cell: whole numbers without decimals, other numbers as num(), text as is.
 std::string cell(const json& v);
+// One RFC 4180 field: as it is, or quoted (inner quotes doubled) when it holds a comma, quote or line break.
+std::string csv_field(const std::string& f);
 
 }  // namespace genre

@@ -308,8 +308,15 @@ Comparison compare_locks(const json& locked, const json& now) {
   section("values", "value", [&](const std::string& path, const json& a, const json& b) -> std::pair<std::string, bool> {
     auto ps = parts(path);
     bool count = std::any_of(ps.begin(), ps.end(), [](auto& p) { return counts.count(p) && p != "confusion"; });
-    if (!c.same_platform && !count)
+    if (!c.same_platform && !count) {
+      // An evaluation's pair (report/pairs/a/b/...) moves with either model: judged by both verdicts.
+      if (ps.size() >= 4 && ps[1] == "pairs") {
+        auto a = verdicts.find(ps[0] + "/" + ps[2]), b = verdicts.find(ps[0] + "/" + ps[3]);
+        if (a != verdicts.end() && b != verdicts.end())
+          return {"both models' predictions", !a->second->drift && !b->second->drift};
+      }
       if (const Verdict* v = covering(path, verdicts)) return {"the model's predictions", !v->drift};
+    }
     return judge(path, a, b, c.same_platform, tolerance);
   });
   return c;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <functional>
 #include <optional>
 #include <set>
@@ -54,6 +55,7 @@ class Lowerer {
     if (targets.empty())
       for (auto& d : script_.defs)
         if (d.kind == "report" || d.kind == "analysis") targets.push_back(d.name);
+    if (targets.empty()) targets = leaves();
     for (auto& t : targets) {
       auto it = defs_.find(t);
       if (it == defs_.end())
@@ -81,6 +83,25 @@ class Lowerer {
 
   [[noreturn]] void fail(const lang::Range& r, std::string msg, std::string hint = "") {
     throw lang::ScriptError({cur_file_, r, std::move(msg), std::move(hint)});
+  }
+
+  // A script with no report or analysis (a features study in the making): the definitions of the script itself
+  // that no other definition takes, so that `genre run` computes and shows what the script ends in.
+  std::vector<std::string> leaves() {
+    std::vector<std::pair<std::string, Planned>> own;
+    for (auto& d : script_.defs)
+      if (d.file.empty() || d.file == script_.file) own.push_back({d.name, definition(d)});
+    std::set<size_t> used;
+    for (auto& n : plan_.nodes)
+      for (auto& in : n.inputs) used.insert(in.node);
+    std::vector<std::string> out;
+    for (auto& [name, v] : own)
+      if (v.kind == Planned::Kind::Node && !used.count(v.node) && v.part.empty()) out.push_back(name);
+    if (!out.empty())
+      plan_.note = fmt::format("the script has no report or analysis: running what it ends in ({})\n"
+                               "  (`genre run {} NAME...` runs the definitions named)",
+                               fmt::join(out, ", "), script_.file);
+    return out;
   }
 
   void collect_targets(const std::string& name, const Planned& v) {
@@ -160,7 +181,6 @@ class Lowerer {
       case K::Call: return call(e, &e, e.text, e.callee_range);
       case K::With: {
         Planned base = eval(*e.lhs);
-        Planned rec = eval(*e.rhs);
         if (base.kind != Planned::Kind::Const || !base.value.is_object())
           fail(e.range, "'with' overrides the options of a model, optimizer or layer");
         Planned v = base;
@@ -168,6 +188,24 @@ class Lowerer {
         std::string of;  // the spec, layer or optimizer whose options these are
         for (const char* tag : {"spec", "layer", "optimizer"})
           if (base.value.contains(tag) && base.value[tag].is_string()) of = base.value[tag].get<std::string>();
+        // `with { prep: [standardize] }`: steps, not calls of the ops (they would need data).
+        const Signature* sig = lang::catalog().find(of);
+        const lang::Param* prep = sig ? sig->param("prep") : nullptr;
+        Planned rec;
+        if (prep && prep->elem == Type::Step && e.rhs->kind == K::Record) {
+          rec.value = json::object();
+          for (auto& f : e.rhs->fields) {
+            if (f.name == "prep") {
+              rec.value[f.name] = steps(*f.value);
+              continue;
+            }
+            Planned x = eval(*f.value);
+            if (x.kind != Planned::Kind::Const) fail(f.value->range, "an option's value must be a constant, not data");
+            rec.value[f.name] = x.value;
+          }
+        } else {
+          rec = eval(*e.rhs);
+        }
         for (auto& [k, val] : rec.value.items()) {
           if (e.rhs->kind == K::Record)
             for (auto& f : e.rhs->fields)
@@ -281,19 +319,77 @@ class Lowerer {
     return {{"str", v.dump()}};
   }
 
+  // An expression as the script wrote it, runs of white space made one space.
+  std::string source_text(const Expr& e) const {
+    auto it = script_.sources.find(cur_file_);
+    const std::string& src = it != script_.sources.end() ? it->second : script_.source;
+    if (e.range.end.offset <= e.range.begin.offset || e.range.end.offset > src.size()) return "?";
+    std::string out;
+    for (char c : src.substr(e.range.begin.offset, e.range.end.offset - e.range.begin.offset)) {
+      bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+      if (space && (out.empty() || out.back() == ' ')) continue;
+      out += space ? ' ' : c;
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out;
+  }
+
+  // A model's `prep: [standardize, minmax(-1, 1)]` as [{"op": "standardize"}, {"op": "minmax", "lo": -1, "hi": 1}]:
+  // the ops' own parameters, which the model's fit hands to each step (runtime/core/op_kit.h).
+  json steps(const Expr& v) {
+    json out = json::array();
+    std::vector<const Expr*> items;
+    if (v.kind == K::List) for (auto& it : v.items) items.push_back(it.get());
+    else items.push_back(&v);
+    for (const Expr* it : items) {
+      json step = {{"op", it->text}};
+      if (it->kind == K::Call) {
+        auto b = bindings_.find(it);
+        if (b == bindings_.end()) throw InternalError("the checker bound no arguments for the step '" + it->text + "'");
+        for (auto& bound : b->second) {
+          const Expr& arg = *bound.values.front();
+          if (is_symbol_of(*bound.param, arg)) {
+            step[bound.param->name] = arg.text;
+            continue;
+          }
+          Planned x = eval(arg);
+          if (x.kind != Planned::Kind::Const) fail(arg.range, "a preprocessing step's arguments are constants, not data");
+          check_range(it->text, bound.param->name, x.value, arg.range);
+          step[bound.param->name] = x.value;
+        }
+      }
+      out.push_back(step);
+    }
+    return out;
+  }
+
   // --- for sweeps ---------------------------------------------------------------
   Planned sweep(const Expr& e) {
     Planned out;
     out.kind = Planned::Kind::List;
     out.type = Type::List;
-    std::vector<std::pair<std::string, std::vector<Planned>>> axes;
+    struct Axis {
+      std::string name;
+      std::vector<Planned> items;
+      std::vector<json> labels;  // how each value names its row: `m=svm(C: 10)`, not the spec's JSON
+    };
+    std::vector<Axis> axes;
     for (auto& b : e.bindings) {
       Planned vals = eval(*b.values);
-      std::vector<Planned> items;
-      if (vals.kind == Planned::Kind::List) items = vals.items;
-      else if (vals.value.is_array()) for (auto& x : vals.value) items.push_back(constant(x, Type::Any));
+      Axis axis{b.name, {}, {}};
+      if (vals.kind == Planned::Kind::List) axis.items = vals.items;
+      else if (vals.value.is_array()) for (auto& x : vals.value) axis.items.push_back(constant(x, Type::Any));
       else fail(b.values->range, "'for " + b.name + " in ...' needs a list");
-      axes.push_back({b.name, items});
+      for (size_t i = 0; i < axis.items.size(); ++i) {
+        const Planned& v = axis.items[i];
+        json label = v.kind == Planned::Kind::Const ? v.value : json(v.name);
+        // A spec or a record written in the list literal: its source text.
+        if (v.kind == Planned::Kind::Const && v.value.is_object() && b.values->kind == lang::Expr::Kind::List &&
+            i < b.values->items.size())
+          label = source_text(*b.values->items[i]);
+        axis.labels.push_back(label);
+      }
+      axes.push_back(std::move(axis));
     }
     std::function<void(size_t, std::map<std::string, Planned>&, json&)> rec = [&](size_t i, auto& scope, json& point) {
       if (i == axes.size()) {
@@ -307,13 +403,13 @@ class Lowerer {
         out.items.push_back(v);
         return;
       }
-      for (auto& val : axes[i].second) {
-        scope[axes[i].first] = val;
-        point[axes[i].first] = val.kind == Planned::Kind::Const ? val.value : json(val.name);
+      for (size_t v = 0; v < axes[i].items.size(); ++v) {
+        scope[axes[i].name] = axes[i].items[v];
+        point[axes[i].name] = axes[i].labels[v];
         rec(i + 1, scope, point);
       }
-      scope.erase(axes[i].first);
-      point.erase(axes[i].first);
+      scope.erase(axes[i].name);
+      point.erase(axes[i].name);
     };
     std::map<std::string, Planned> scope;
     json point = json::object();
@@ -348,6 +444,10 @@ class Lowerer {
       const std::string& pname = p->name;
       std::vector<json> consts;
       for (const Expr* arg : args) {
+        if (p->elem == Type::Step) {
+          consts.push_back(steps(*arg));
+          continue;
+        }
         if (param_has(*p, Type::Expr)) {
           consts.push_back(expr_json(*arg, p));
           continue;
@@ -576,6 +676,24 @@ class Lowerer {
         if (in == n.inputs.end()) return nullptr;
         at = in->node;
       }
+    }
+
+    std::vector<std::string> ops_upstream(const Planned& v, const std::string& via) const override {
+      std::vector<std::string> out;
+      if (v.kind != Planned::Kind::Node) return out;
+      for (size_t at = v.node;;) {
+        const Node& n = l_.plan_.nodes[at];
+        out.push_back(n.op);
+        auto in = std::find_if(n.inputs.begin(), n.inputs.end(), [&](auto& i) { return i.param == via && i.part.empty(); });
+        if (in == n.inputs.end()) return out;
+        at = in->node;
+      }
+    }
+
+    void warn(const lang::Range& at, std::string msg, std::string hint = "") override {
+      lang::Diagnostic d{l_.cur_file_, at, std::move(msg), std::move(hint)};
+      d.warning = true;
+      l_.plan_.warnings.push_back(std::move(d));
     }
 
     void check_range(const std::string& op, const std::string& param, const json& v, const lang::Range& at) override {

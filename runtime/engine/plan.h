@@ -41,6 +41,8 @@ struct Plan {
   std::map<std::string, json> constants;  // targets that need no node (a spec, a number): their value
   std::map<size_t, std::string> target_parts;  // targets[i] is this part of its node's Split (`dataset tr = s.train`)
   std::string script_dir;
+  std::string note;  // something the user should know about how the targets were chosen; "" for none
+  std::vector<lang::Diagnostic> warnings;  // found while planning (a cv whose folds see fitted scaling)
 };
 
 // A data problem found while planning (an input file that is missing or

@@ -211,6 +211,49 @@ class Page {
     return section(name, kind, "<pre>" + esc(describe(t)) + "</pre>\n");
   }
 
+  // The models best first by accuracy (else the first metric), each with its interval and its comparison with
+  // the best: what a reader of the report wants to know first.
+  std::string ranking(const json& r, const std::vector<std::string>& order) {
+    auto cols = summary_metrics(r, order);
+    if (cols.empty() || order.size() < 2) return "";
+    std::string key = cols[0].first;
+    std::vector<std::string> ranked = order;
+    std::stable_sort(ranked.begin(), ranked.end(),
+                     [&](auto& a, auto& b) { return get(r["models"][a], key) > get(r["models"][b], key); });
+    auto ci = [&](const json& x, const std::string& k) {
+      return x.contains(k + "_ci") && x[k + "_ci"].is_array() && x[k + "_ci"].size() == 2
+                 ? fmt::format("{} [{}, {}]", num(get(x, k)), num(x[k + "_ci"][0].get<double>()), num(x[k + "_ci"][1].get<double>()))
+                 : num(get(x, k));
+    };
+    const std::string& best = ranked[0];
+    TextTable t{{"rank", "model", cols[0].second}, {}};
+    bool pairs = key == "accuracy";
+    if (pairs) t.header.insert(t.header.end(), {"vs " + best, "McNemar p (Holm)"});
+    for (size_t i = 0; i < ranked.size(); ++i) {
+      const json& x = r["models"][ranked[i]];
+      std::vector<std::string> row{std::to_string(i + 1), ranked[i], ci(x, key)};
+      if (pairs) {
+        // A pair is stored once, under the model the script names first: the sign flips the other way round.
+        const json* p = nullptr;
+        double sign = 1;
+        const json& pairs = r.contains("pairs") ? r["pairs"] : json::object();
+        if (pairs.contains(ranked[i]) && pairs[ranked[i]].contains(best)) p = &pairs[ranked[i]][best];
+        else if (pairs.contains(best) && pairs[best].contains(ranked[i])) p = &pairs[best][ranked[i]], sign = -1;
+        if (p) {
+          const json& d = (*p)["accuracy_diff_ci"];
+          double lo = sign > 0 ? d[0].get<double>() : -d[1].get<double>(), hi = sign > 0 ? d[1].get<double>() : -d[0].get<double>();
+          row.push_back(fmt::format("{:+.4f} [{:+.4f}, {:+.4f}]", sign * get(*p, "accuracy_diff"), lo, hi));
+          row.push_back(p_value(get(*p, "mcnemar_p_holm")));
+        } else {
+          row.insert(row.end(), {"", ""});
+        }
+      }
+      t.rows.push_back(row);
+    }
+    std::string level = fmt::format("{:g}%", 100 * r.value("/uncertainty/level"_json_pointer, 0.95));
+    return html_table(t, "models ranked by " + cols[0].second + " (" + level + " intervals)");
+  }
+
   // evaluate, cv and ablate reports: a summary, then each model's plots and tables.
   std::string report(const std::string& name, const json& r) {
     std::map<std::string, TextTable> tables;
@@ -230,19 +273,35 @@ class Page {
       keys.push_back(key);
       bars.series.push_back(title);
     }
+    bool whiskers = false;
     for (auto& m : order) {
       if (cv && m == "std") continue;  // a spread, not a score
       bars.groups.push_back(m);
       std::vector<double> row;
-      for (auto& k : keys) row.push_back(get(r["models"][m], k));
+      std::vector<std::pair<double, double>> err;
+      for (auto& k : keys) {
+        const json& x = r["models"][m];
+        row.push_back(get(x, k));
+        bool ci = x.contains(k + "_ci") && x[k + "_ci"].is_array() && x[k + "_ci"].size() == 2;
+        err.push_back(ci ? std::pair{x[k + "_ci"][0].get<double>(), x[k + "_ci"][1].get<double>()} : std::pair<double, double>{NAN, NAN});
+        whiskers |= ci;
+      }
       bars.values.push_back(row);
+      bars.errors.push_back(err);
     }
     std::string figs;
     if (!bars.series.empty()) {
       if (bars.series.size() == 1) bars.y_title = bars.series[0], bars.series.clear();
+      std::string level = r.contains("uncertainty") ? fmt::format("{:g}%", 100 * r["uncertainty"].value("level", 0.95))
+                                                    : fmt::format("{:g}%", 100 * r.value("/cv/level"_json_pointer, 0.95));
       figs += figure("fig-" + name + "-summary", svg::bar_chart(bars),
-                     cv ? "Each fold's score on its held-out rows, and their mean." : "Scores on the " +
-                                                                                        std::to_string(r.value("rows", 0)) + " test rows.");
+                     cv ? "Each fold's score on its held-out rows, and their mean" +
+                              (whiskers ? " with its " + level + " Student's t interval over the folds." : ".")
+                        : "Scores on the " + std::to_string(r.value("rows", 0)) + " test rows" +
+                              (whiskers ? ", whiskers: " + level + " bootstrap intervals (" +
+                                              std::to_string(r["uncertainty"].value("resamples", 0)) +
+                                              " resamples of the test rows, stratified by class)."
+                                        : "."));
     }
     // Average precision per class, every model that has it.
     svg::BarChart ap;
@@ -263,8 +322,14 @@ class Page {
                      "Area under each class's one-vs-rest precision-recall curve (average precision); a class's share "
                      "of the rows is what a random ranking scores.");
     }
+    if (!cv) body += ranking(r, order);
     body += "<div class=\"figs\">\n" + figs + "</div>\n";
     if (tables.count("summary")) body += html_table(tables["summary"], "summary");
+    if (tables.count("pairs"))
+      body += folded(fmt::format("every pair of models ({}): McNemar's exact test, paired bootstrap of the accuracy difference",
+                                 tables["pairs"].rows.size()),
+                     html_table(tables["pairs"], ""));
+    if (tables.count("chosen")) body += html_table(tables["chosen"], "grid search: the chosen point");
 
     for (auto& m : order) {
       const json& x = r["models"][m];

@@ -105,12 +105,14 @@ TEST_CASE("genre repl on piped input: shapes, metrics, a positioned error, and t
   std::getline(lines, rule);
   std::getline(lines, row);
   CHECK(header.find("accuracy") != std::string::npos);
+  // Each metric is printed with its interval: "m  1.0000 [1.0000, 1.0000]  1.0000 [1.0000, 1.0000]".
   std::istringstream cells(row);
-  std::string model;
+  std::string model, lo, hi;
   double accuracy = 0, f1 = 0;
-  cells >> model >> accuracy >> f1;
+  cells >> model >> accuracy >> lo >> hi >> f1;
   CHECK(model == "m");
   CHECK(accuracy == 1.0);
+  CHECK(lo == "[1.0000,");
   CHECK(f1 == 1.0);
   // Each first entry ran its new node only; the report's four nodes all ran once.
   CHECK(out.find("(1 of 4 ops ran") != std::string::npos);

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <zlib.h>
+#include <fmt/format.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -182,6 +183,28 @@ TEST_CASE("genre run writes a self-contained report.html with every plot", "[e2e
     CHECK(html.find("<link") == std::string::npos);
     CHECK(html.find("url(") == std::string::npos);
     CHECK(html.find("@import") == std::string::npos);
+  }
+
+  SECTION("the report opens with the models ranked, each with results.json's interval, and whiskers on the bars") {
+    size_t rank = html.find("models ranked by accuracy (95% intervals)");
+    REQUIRE(rank != std::string::npos);
+    CHECK(rank < html.find("id=\"fig-r-summary\""));
+    const json& m = results["r"];
+    std::vector<std::pair<double, std::string>> by;
+    for (auto name : {"nn", "knn5", "tuned"}) by.push_back({m[name]["accuracy"].get<double>(), name});
+    std::stable_sort(by.begin(), by.end(), [](auto& a, auto& b) { return a.first > b.first; });
+    size_t at = rank;
+    for (auto& [acc, name] : by) {  // best first, each with its interval as the terminal prints it
+      auto ci = m[name]["accuracy_ci"];
+      std::string cell = fmt::format("{:.4f} [{:.4f}, {:.4f}]", acc, ci[0].get<double>(), ci[1].get<double>());
+      INFO(name << ": " << cell);
+      size_t found = html.find("<td>" + name + "</td><td>" + cell, at);
+      CHECK(found != std::string::npos);
+      if (found != std::string::npos) at = found;
+    }
+    std::string bars = figure(html, "fig-r-summary");
+    CHECK(count(bars, " to 0.") == 6);  // a whisker per bar: 3 models x (accuracy, macro-F1), titled "lo to hi"
+    CHECK(bars.find("whiskers: 95% bootstrap intervals") != std::string::npos);
   }
 
   SECTION("text from the data is escaped") {

@@ -4,11 +4,14 @@
 
 #include "models_util.h"
 #include "ops/models/model.h"
+#include "runtime/core/metrics.h"
 #include "runtime/core/op.h"
+#include "runtime/core/stats.h"
 
 using namespace genre;
 using Catch::Matchers::Contains;
 using Catch::Matchers::WithinAbs;
+using Catch::Matchers::WithinRel;
 
 namespace {
 
@@ -81,6 +84,58 @@ TEST_CASE("fit and evaluate report scikit-learn's accuracy under the script's na
   CHECK_FALSE(r["models"]["knn"].contains("predictions"));
 }
 
+TEST_CASE("evaluate gives every metric a bootstrap interval and compares every pair of models", "[eval]") {
+  Value train = testing::read_table(testing::models_data("knn_svm_train.csv"), "genre");
+  Value test = testing::read_table(testing::models_data("knn_svm_test.csv"), "genre");
+  Value knn = call("fit", {{"model", {{"spec", "knn"}, {"k", 5}}}}, {{"data", "s.train", &train}});
+  Value svm = call("fit", {{"model", {{"spec", "svm"}}}}, {{"data", "s.train", &train}});
+  Value maj = call("fit", {{"model", {{"spec", "baseline"}, {"strategy", "majority"}}}}, {{"data", "s.train", &train}});
+  std::vector<Input> in = {{"models", "knn", &knn}, {"models", "svm", &svm}, {"models", "majority", &maj}, {"data", "s.test", &test}};
+  json r = std::get<json>(call("evaluate", {{"metrics", {"accuracy", "macro_f1", "f1"}}}, in));
+  // Each interval is the stratified percentile bootstrap of the model's own predictions (stats_test checks that
+  // against numpy and scipy), seeded: the same call gives the same interval.
+  json p = r["predictions"]["knn"];
+  auto truth = p["truth"].get<std::vector<int>>(), pred = p["pred"].get<std::vector<int>>();
+  stats::Interval acc = stats::bootstrap(truth, pred, 3, [](auto& t, auto& q, int) { return metrics::accuracy(t, q); },
+                                         1000, 0.95, 0);
+  CHECK(r["models"]["knn"]["accuracy_ci"] == json({acc.lo, acc.hi}));
+  double a = r["models"]["knn"]["accuracy"];
+  CHECK(acc.lo <= a);
+  CHECK(a <= acc.hi);
+  CHECK(acc.hi - acc.lo > 0.05);  // 100 rows: several points wide
+  for (auto& m : {"knn", "svm", "majority"}) {
+    CHECK(r["models"][m]["macro_f1_ci"].size() == 2);
+    for (auto& [cls, row] : r["models"][m]["per_class"].items()) CHECK(row["f1_ci"].size() == 2);
+  }
+  CHECK(r["uncertainty"]["resamples"] == 1000);
+  // A seed or level of the script's own gives other intervals.
+  json wider = std::get<json>(call("evaluate", {{"metrics", {"accuracy"}}, {"level", 0.99}}, in));
+  CHECK(wider["models"]["knn"]["accuracy_ci"][0].get<double>() < acc.lo);
+  CHECK(wider["models"]["knn"]["accuracy_ci"][1].get<double>() > acc.hi);
+
+  // The pairs against statsmodels' McNemar and Holm on scikit-learn's predictions (genre's knn and svm
+  // predict as scikit-learn does: the first case).
+  json ref = testing::read_json(testing::models_data("eval_uncertainty.json"));
+  for (auto& want : ref["pairs"]) {
+    std::string x = want["a"], y = want["b"];
+    INFO(x << " vs " << y);
+    REQUIRE(r["pairs"][x].contains(y));
+    const json& got = r["pairs"][x][y];
+    CHECK(got["only_first_right"] == want["only_first_right"]);
+    CHECK(got["only_second_right"] == want["only_second_right"]);
+    CHECK_THAT(got["mcnemar_p"].get<double>(), WithinRel(want["mcnemar_p"].get<double>(), 1e-9));
+    CHECK_THAT(got["mcnemar_p_holm"].get<double>(), WithinRel(want["mcnemar_p_holm"].get<double>(), 1e-9));
+    CHECK_THAT(got["accuracy_diff"].get<double>(), WithinAbs(want["accuracy_diff"].get<double>(), 1e-12));
+    double lo = got["accuracy_diff_ci"][0], hi = got["accuracy_diff_ci"][1];
+    CHECK(lo <= got["accuracy_diff"].get<double>());
+    CHECK(got["accuracy_diff"].get<double>() <= hi);
+  }
+  CHECK_FALSE(r["pairs"]["svm"].contains("knn"));  // each pair once, under the model named first
+  // Without accuracy in the block there is no pairwise comparison.
+  json f1 = std::get<json>(call("evaluate", {{"metrics", {"macro_f1"}}}, in));
+  CHECK_FALSE(f1.contains("pairs"));
+}
+
 TEST_CASE("trial reports train and validation scores", "[eval]") {
   Value train = testing::read_table(testing::models_data("knn_svm_train.csv"), "genre");
   Value test = testing::read_table(testing::models_data("knn_svm_test.csv"), "genre");
@@ -114,6 +169,10 @@ TEST_CASE("grid_select averages folds, scores with the script's formula and refi
   CHECK_THAT(rows[0]["score"].get<double>(), WithinAbs(0.54, 1e-12));
   CHECK_THAT(rows[1]["score"].get<double>(), WithinAbs(0.6225, 1e-12));
   CHECK_THAT(rows[1]["acc_val_std"].get<double>(), WithinAbs(std::sqrt((0.0004 + 0 + 0.0004) / 3), 1e-12));
+  // Student's t interval of the three folds' acc_val, against scipy.stats.t.interval.
+  json t = testing::read_json(testing::models_data("eval_uncertainty.json"))["t_interval"];
+  CHECK_THAT(rows[1]["acc_val_ci"][0].get<double>(), WithinAbs(t["lo"].get<double>(), 1e-9));
+  CHECK_THAT(rows[1]["acc_val_ci"][1].get<double>(), WithinAbs(t["hi"].get<double>(), 1e-9));
   CHECK(rows[1]["k"] == 9);
   CHECK(m.info["best"]["index"] == 1);
   CHECK(m.spec["k"] == 9);
@@ -138,4 +197,34 @@ TEST_CASE("evaluate shows a classifier's history", "[eval]") {
   REQUIRE(r["models"]["nn"]["history"].size() == 3);
   // The last epoch's val_acc is the accuracy evaluate measures on the same rows.
   CHECK_THAT(r["models"]["nn"]["history"][2]["val_acc"].get<double>(), WithinAbs(r["models"]["nn"]["accuracy"].get<double>(), 1e-9));
+}
+
+TEST_CASE("a model's prep is fitted on its training rows and replayed on every table it predicts", "[eval]") {
+  std::string dir = std::string(GENRE_TEST_DIR) + "/data/tabular/";
+  Value train = testing::read_table(dir + "select_train.csv", "label");
+  Value test = testing::read_table(dir + "select_test.csv", "label");
+  // The same pipeline written as ops on a split: quantile then minmax fitted on train, applied to both.
+  Split s;
+  s.parts.emplace_back("train", std::get<Table>(train));
+  s.parts.emplace_back("test", std::get<Table>(test));
+  Value split = s;
+  Value q = call("quantile", {{"n_quantiles", 10}}, {{"data", "s", &split}});
+  Value mm = call("minmax", {{"lo", -1}, {"hi", 1}}, {{"data", "s", &q}});
+  Value scaled_train = std::get<Split>(mm).part("train"), scaled_test = std::get<Split>(mm).part("test");
+  Value by_ops = call("fit", {{"model", {{"spec", "knn"}, {"k", 3}}}}, {{"data", "s.train", &scaled_train}});
+
+  json prep = {{{"op", "quantile"}, {"n_quantiles", 10}}, {{"op", "minmax"}, {"lo", -1}, {"hi", 1}}};
+  Value carried = call("fit", {{"model", {{"spec", "knn"}, {"k", 3}, {"prep", prep}}}}, {{"data", "s.train", &train}});
+  REQUIRE(std::get<Model>(carried).info["prep"].size() == 2);
+  json a = std::get<json>(call("evaluate", {{"metrics", {"accuracy"}}}, {{"models", "m", &by_ops}, {"data", "t", &scaled_test}}));
+  json b = std::get<json>(call("evaluate", {{"metrics", {"accuracy"}}}, {{"models", "m", &carried}, {"data", "t", &test}}));
+  CHECK(a["predictions"]["m"] == b["predictions"]["m"]);  // raw test rows, the model's own scaling
+  CHECK(a["models"]["m"]["accuracy"] == b["models"]["m"]["accuracy"]);
+
+  // A table without a column the prep was fitted on: a data error naming the step.
+  Table missing = std::get<Table>(test);
+  std::erase_if(missing.cols, [](const Column& c) { return c.name == "noise1"; });
+  Value broken = missing;
+  CHECK_THROWS_WITH(call("evaluate", {{"metrics", {"accuracy"}}}, {{"models", "m", &carried}, {"data", "t", &broken}}),
+                    Contains("the model's quantile step") && Contains("noise1"));
 }

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "ops/tabular/normal.h"
+#include "runtime/core/op_kit.h"
 #include "tabular_helpers.h"
 
 using namespace tabtest;
@@ -123,4 +124,32 @@ TEST_CASE("standardize(sequences: true) scales each frame dimension from the tra
   CHECK(te[0][0] == Approx(0.0));
   CHECK(te[1][0] == Approx(96 / std::sqrt(5.0)));
   CHECK(te[1][1] == Approx(1.0));
+}
+
+TEST_CASE("select_best keeps the features scikit-learn's SelectKBest(f_classif) keeps", "[preprocess]") {
+  json ref = json::parse(std::ifstream(data_dir() + "/select_best.json"));
+  Split s;
+  s.parts.emplace_back("train", csv(data_dir() + "/select_train.csv", "label"));
+  s.parts.emplace_back("test", csv(data_dir() + "/select_test.csv", "label"));
+  Value in = s;
+  for (auto& [k, want] : ref["selected"].items()) {
+    INFO("k = " << k);
+    Split out = run_split("select_best", json{{"k", std::stoi(k)}}, {{"data", in}});
+    for (auto& part : {"train", "test"}) {
+      std::vector<std::string> features = out.part(part).feature_names();
+      CHECK(features == want.get<std::vector<std::string>>());
+      CHECK(out.part(part).column("label").text == s.part(part).column("label").text);
+    }
+  }
+  // The F statistics themselves, through the step's state (a constant feature: NaN, stored as null).
+  const genre::kit::Step* step = genre::kit::find_step("select_best");
+  REQUIRE(step);
+  const Table& train = s.part("train");
+  json state = step->fit(json{{"k", 2}}, train, train.feature_names());
+  for (size_t i = 0; i < ref["f"].size(); ++i) {
+    INFO(ref["features"][i]);
+    if (ref["f"][i].is_null()) CHECK(state["scores"][i].is_null());
+    else CHECK(state["scores"][i].get<double>() == Approx(ref["f"][i].get<double>()).epsilon(1e-10));
+  }
+  CHECK_THROWS_WITH(run_split("select_best", json{{"k", 7}}, {{"data", in}}), Contains("k is 7 but the table has only 6 features"));
 }

@@ -144,6 +144,10 @@ TEST_CASE("cv: the summary's mean and population std, computed by hand", "[cv]")
   // accuracy: mean 0.75; deviations -.25 .25 0 -> sqrt(0.125 / 3)
   CHECK_THAT(r["models"]["mean"]["accuracy"].get<double>(), WithinAbs(0.75, 1e-15));
   CHECK_THAT(r["models"]["std"]["accuracy"].get<double>(), WithinAbs(0.20412414523193154, 1e-15));
+  // scipy.stats.t.interval(0.95, 2, loc=0.75, scale=scipy.stats.sem([0.5, 1.0, 0.75])) = (0.12896557203906178,
+  // 1.371034427960938), its upper end clipped to 1, where an accuracy ends.
+  CHECK_THAT(r["models"]["mean"]["accuracy_ci"][0].get<double>(), WithinAbs(0.12896557203906178, 1e-9));
+  CHECK(r["models"]["mean"]["accuracy_ci"][1].get<double>() == 1.0);
   // macro_f1: mean 0.5; deviations -.3 -.1 .4 -> sqrt(0.26 / 3)
   CHECK_THAT(r["models"]["mean"]["macro_f1"].get<double>(), WithinAbs(0.5, 1e-15));
   CHECK_THAT(r["models"]["std"]["macro_f1"].get<double>(), WithinAbs(0.29439202887759497, 1e-15));

@@ -80,6 +80,18 @@ TEST_CASE("stats: percentile matches numpy.percentile", "[stats]") {
   CHECK_THROWS_WITH(percentile({1, std::nan("")}, 50), Catch::Contains("NaN"));
 }
 
+TEST_CASE("stats: holm matches statsmodels' multipletests", "[stats]") {
+  for (const json& r : reference()["holm"]) {
+    auto p = r["p"].get<std::vector<double>>();
+    auto want = r["adjusted"].get<std::vector<double>>();
+    auto got = holm(p);
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(want[i]).epsilon(1e-12));
+  }
+  CHECK(holm({}).empty());
+  CHECK_THROWS_AS(holm({0.5, 1.5}), std::invalid_argument);
+}
+
 TEST_CASE("stats: t_interval matches scipy.stats.t.interval", "[stats]") {
   for (const json& r : reference()["t_interval"]) {
     auto xs = r["xs"].get<std::vector<double>>();

@@ -10,6 +10,7 @@ import sys
 import numpy as np
 import scipy.stats as st
 from statsmodels.stats.contingency_tables import mcnemar
+from statsmodels.stats.multitest import multipletests
 
 out = {}
 
@@ -20,6 +21,10 @@ out["mcnemar"] = [
 ]
 
 rng = np.random.default_rng(20240501)
+
+# Holm's adjustment of many pairwise tests' p-values (ties and a p of 1 included).
+holm_sets = [[0.01], [0.01, 0.04, 0.03, 0.005], [0.2, 0.2, 0.01, 1.0, 0.049, 0.0001], [0.5, 0.6, 0.7]]
+out["holm"] = [{"p": ps, "adjusted": multipletests(ps, method="holm")[1].tolist()} for ps in holm_sets]
 
 arrays = [[3.0], [1.0, 2.0, 3.0, 4.0], [0.1, -5.0, 7.25, 3.3, 3.3, 100.0, 2e-3], rng.normal(size=17).tolist()]
 qs = [0.0, 2.5, 25.0, 33.3, 50.0, 62.5, 97.5, 100.0]

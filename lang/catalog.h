@@ -80,6 +80,8 @@ struct Signature {
   // A preprocessing op a model can carry (`knn(k: 5, prep: [standardize])`): written there without its
   // `data` and `fit_on`, fitted on whatever rows the model is fitted on (runtime/core/op_kit.h's steps).
   bool step = false;
+  // Drops or divides rows (keep, balance, distinct, split, kfold): `genre predict` passes new inputs through it.
+  bool filter = false;
   int version = 1;            // bump when an op's results change: invalidates its cache entries
   std::string doc;
 

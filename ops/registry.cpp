@@ -21,6 +21,7 @@ void register_model_specs();  // ops/models/specs.cpp: knn, svm, baseline, class
 void register_fit();          // ops/train/fit.cpp: fit, trial
 void register_grid();         // ops/train/grid.cpp: grid's final selection + refit
 void register_evaluate();     // ops/eval/evaluate.cpp
+void register_predict();      // ops/eval/predict.cpp
 void register_multi_value();  // ops/text/multi_value.cpp: explode, first_of
 void register_labels();       // ops/text/labels.cpp: top_labels, balance, label_counts
 void register_clean();        // ops/text/clean.cpp
@@ -73,6 +74,7 @@ void register_all() {
     register_fit();
     register_grid();
     register_evaluate();
+    register_predict();
     register_multi_value();
     register_labels();
     register_clean();

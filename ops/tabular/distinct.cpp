@@ -33,6 +33,7 @@ void register_distinct() {
   using lang::Type;
   lang::Signature s;
   s.name = "distinct";
+  s.filter = true;
   s.result = Type::Table;
   s.doc = "Keep the first row of each key (in table order) and drop the repeats; missing key values count as one key.";
   s.params = {

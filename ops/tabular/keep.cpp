@@ -69,6 +69,7 @@ void register_keep() {
   using lang::Type;
   lang::Signature s;
   s.name = "keep";
+  s.filter = true;
   s.result = Type::Table;
   s.doc = "Keep the rows where a condition holds, e.g. keep(label in six) or keep(Tempo > 60 and Energy >= 0.2); "
           "a missing value compares false.";

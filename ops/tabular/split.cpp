@@ -279,6 +279,7 @@ void register_split() {
   using lang::Type;
   lang::Signature s;
   s.name = "split";
+  s.filter = true;
   s.result = Type::Split;
   s.doc = "Divide the rows into parts named by their ratios (train, val, dev, test; they must sum to 100%), "
           "optionally stratified by label and keeping groups (artists) whole; or take the parts from a column.";
@@ -301,6 +302,7 @@ void register_split() {
   register_op(s, run_split);
 
   s.name = "kfold";
+  s.filter = true;
   s.doc = "k-fold cross-validation: parts fold1_train, fold1_val, ..., foldk_train, foldk_val; every row is in "
           "exactly one val part.";
   s.params = {

@@ -129,6 +129,7 @@ void register_labels() {
 
   lang::Signature bal;
   bal.name = "balance";
+  bal.filter = true;
   bal.result = Type::Table;
   bal.doc = "Sample up to per_label rows of each label without replacement, seeded (the same seed gives the same rows "
             "everywhere); a label with fewer rows keeps them all, so report label_counts([before, after]) to show "

@@ -24,6 +24,7 @@
 #include "runtime/engine/cache.h"
 #include "runtime/engine/explain.h"
 #include "runtime/app/fmt_command.h"
+#include "runtime/app/predict_command.h"
 #include "runtime/core/hash.h"
 #include "runtime/engine/lock.h"
 #include "runtime/present/progress.h"
@@ -294,6 +295,45 @@ int cmd_export(Options o, const std::string& name, const std::string& to) {
   return 0;
 }
 
+// `genre predict SCRIPT MODEL INPUT... [--out FILE]`: run what the model needs (cached), then replay its
+// training rows' steps on the new inputs (runtime/app/predict_command.h).
+int cmd_predict(Options o, const std::string& model, const std::vector<std::string>& inputs, const std::string& to) {
+  o.targets = {model};
+  Lowered l = lowered(o);
+  RunOptions ro;
+  ro.cache_dir = cache_dir(o);
+  ro.jobs = o.jobs;
+  ro.threads = o.threads;
+  ro.device = o.device;
+  RunResult r;
+  {
+    Progress progress(stderr, ::isatty(STDERR_FILENO));
+    r = execute(l.plan, ro, record_name(o.file) + ".predict", progress);
+  }
+  if (r.targets.empty()) {
+    auto c = l.plan.constants.find(model);
+    bool spec = c != l.plan.constants.end() && c->second.is_object() && c->second.contains("spec");
+    throw DataError(spec ? fmt::format("'{}' is a model spec, not a trained model: predict with a `train` definition "
+                                       "that fits it (train m = fit({}, s.train))", model, model)
+                         : fmt::format("'{}' is a value written in the script, not a trained model", model));
+  }
+  if (!std::holds_alternative<Model>(r.targets.front().value))
+    throw DataError(fmt::format("'{}' is a {}, not a trained model", model, kind_name(r.targets.front().value)));
+  if (r.targets.size() > 1)
+    throw DataError(fmt::format("'{}' is {} trained models (a sweep); predict with one of them, or an ensemble of them",
+                                model, r.targets.size()));
+  Table t = predict_inputs(l.plan, l.plan.targets.front().second, inputs, ro.cache_dir, pick_device(o.device));
+  size_t failed = 0;
+  for (auto& e : t.column("error").text) failed += !e.empty();
+  std::string csv = table_csv(t);
+  if (to.empty() || to == "-") std::cout << csv;
+  else write_atomic(to, csv);
+  std::cerr << fmt::format("{} input{} predicted{}{}\n", t.rows() - failed, t.rows() - failed == 1 ? "" : "s",
+                           failed ? fmt::format(", {} set aside (see the error column)", failed) : "",
+                           to.empty() || to == "-" ? "" : " in " + to);
+  return 0;
+}
+
 // The op reference: plain lines, or Markdown for docs/ops.md.
 int cmd_ops(bool markdown, const std::vector<std::string>& only) {
   for (auto& n : only)
@@ -374,7 +414,16 @@ int main(int argc, char** argv) {
   std::string export_name, export_to;
   exp->add_option("name", export_name, "the definition (a table) or split part (NAME.PART) to write")->required();
   exp->add_option("--to", export_to, "the CSV file to write (default: standard output)");
-  for (auto* c : {run, lock, verify, exp}) {
+  auto* pred = app.add_subcommand("predict", "a trained model's answer for new files (audio, MIDI, a CSV): the script's "
+                                             "steps replayed on them, no labels needed");
+  add_file(pred);
+  std::string predict_model, predict_to;
+  std::vector<std::string> predict_inputs_;
+  pred->add_option("model", predict_model, "the train definition (or ensemble) to answer with")->required();
+  pred->add_option("inputs", predict_inputs_, "audio or MIDI files or folders, or CSV files, of the kind the model's rows "
+                                              "were read from")->required();
+  pred->add_option("--out", predict_to, "the CSV to write: input, predicted, p_<class>..., error (default: standard output)");
+  for (auto* c : {run, lock, verify, exp, pred}) {
     c->add_option("-j,--jobs", o.jobs, "ops run at once (default: the thread count)")->check(CLI::PositiveNumber);
     c->add_option("--threads", o.threads,
                   "threads in all (default: $GENRE_THREADS, else $OMP_NUM_THREADS, else --jobs, else the cores); "
@@ -383,7 +432,7 @@ int main(int argc, char** argv) {
     c->add_option("--device", o.device, "auto | cpu | cuda (auto: CUDA when available)")
         ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   }
-  for (auto* c : {plan, run, lock, verify, exp})
+  for (auto* c : {plan, run, lock, verify, exp, pred})
     c->add_option("--cache", o.cache, "cache folder (default: $GENRE_CACHE, else .genre/cache beside the script)");
   auto* repl = app.add_subcommand("repl", "an interactive session: each definition is checked, run (cached) and shown");
   ReplOptions ro;
@@ -425,6 +474,7 @@ int main(int argc, char** argv) {
     if (lock->parsed()) return cmd_lock(o);
     if (verify->parsed()) return cmd_verify(o);
     if (exp->parsed()) return cmd_export(o, export_name, export_to);
+    if (pred->parsed()) return cmd_predict(o, predict_model, predict_inputs_, predict_to);
     if (ops->parsed()) return cmd_ops(markdown, op_names);
     if (fmt_cmd->parsed()) return run_fmt(fo);
     if (repl->parsed()) return run_repl(ro);

@@ -279,12 +279,19 @@ int cmd_export(Options o, const std::string& name, const std::string& to) {
   } else if (!part.empty()) {
     throw DataError(fmt::format("'{}' is a {}, which has no parts; export '{}'", def, kind_name(t.value), def));
   }
-  if (!table) {
-    std::string why = std::holds_alternative<Model>(t.value)
-                          ? "exporting a trained model is not built yet; its predictions come out of evaluate's reports"
-                          : "a report's tables are written as CSV files to the output folder by `genre run`";
-    throw DataError(fmt::format("'{}' is a {}, not a table: {}", name, kind_name(t.value), why));
+  if (const Model* m = std::get_if<Model>(&t.value)) {
+    // A trained model: one file with what `genre predict --model FILE` needs to answer without the script.
+    if (to.empty() || to == "-") throw DataError(fmt::format("'{}' is a trained model: write it to a file with --to FILE", name));
+    if (r.targets.size() > 1)
+      throw DataError(fmt::format("'{}' is {} trained models (a sweep); export one of them, or an ensemble", name, r.targets.size()));
+    write_atomic(to, model_file(recipe_of(l.plan, l.plan.targets.front().second, ro.cache_dir), *m, name));
+    std::cerr << fmt::format("wrote the {} model {} ({} classes, its preprocessing and feature settings) to {}\n", m->kind,
+                             name, m->classes.size(), to);
+    return 0;
   }
+  if (!table)
+    throw DataError(fmt::format("'{}' is a {}, not a table: a report's tables are written as CSV files to the output "
+                                "folder by `genre run`", name, kind_name(t.value)));
   std::string csv = table_csv(*table);
   if (to.empty() || to == "-") {
     std::cout << csv;
@@ -297,7 +304,32 @@ int cmd_export(Options o, const std::string& name, const std::string& to) {
 
 // `genre predict SCRIPT MODEL INPUT... [--out FILE]`: run what the model needs (cached), then replay its
 // training rows' steps on the new inputs (runtime/app/predict_command.h).
-int cmd_predict(Options o, const std::string& model, const std::vector<std::string>& inputs, const std::string& to) {
+void write_answers(const Table& t, const std::string& to) {
+  size_t failed = 0;
+  for (auto& e : t.column("error").text) failed += !e.empty();
+  std::string csv = table_csv(t);
+  if (to.empty() || to == "-") std::cout << csv;
+  else write_atomic(to, csv);
+  std::cerr << fmt::format("{} input{} predicted{}{}\n", t.rows() - failed, t.rows() - failed == 1 ? "" : "s",
+                           failed ? fmt::format(", {} set aside (see the error column)", failed) : "",
+                           to.empty() || to == "-" ? "" : " in " + to);
+}
+
+int cmd_predict(Options o, std::vector<std::string> args, const std::string& file, const std::string& to) {
+  if (!file.empty()) {  // --model FILE INPUT...: no script
+    auto [recipe, m] = read_model_file(file);
+    write_answers(predict_with(recipe, m, args, pick_device(o.device)), to);
+    return 0;
+  }
+  if (args.size() < 3 || !fs::is_regular_file(args[0])) {  // a usage mistake: exit 1, as CLI11's own
+    std::cerr << (args.size() < 3 ? std::string("error: predict needs SCRIPT MODEL INPUT... (or --model FILE INPUT...)")
+                                  : "error: no script file " + args[0])
+              << "\n";
+    return 1;
+  }
+  o.file = args[0];
+  std::string model = args[1];
+  std::vector<std::string> inputs(args.begin() + 2, args.end());
   o.targets = {model};
   Lowered l = lowered(o);
   RunOptions ro;
@@ -322,15 +354,7 @@ int cmd_predict(Options o, const std::string& model, const std::vector<std::stri
   if (r.targets.size() > 1)
     throw DataError(fmt::format("'{}' is {} trained models (a sweep); predict with one of them, or an ensemble of them",
                                 model, r.targets.size()));
-  Table t = predict_inputs(l.plan, l.plan.targets.front().second, inputs, ro.cache_dir, pick_device(o.device));
-  size_t failed = 0;
-  for (auto& e : t.column("error").text) failed += !e.empty();
-  std::string csv = table_csv(t);
-  if (to.empty() || to == "-") std::cout << csv;
-  else write_atomic(to, csv);
-  std::cerr << fmt::format("{} input{} predicted{}{}\n", t.rows() - failed, t.rows() - failed == 1 ? "" : "s",
-                           failed ? fmt::format(", {} set aside (see the error column)", failed) : "",
-                           to.empty() || to == "-" ? "" : " in " + to);
+  write_answers(predict_inputs(l.plan, l.plan.targets.front().second, inputs, ro.cache_dir, pick_device(o.device)), to);
   return 0;
 }
 
@@ -412,16 +436,21 @@ int main(int argc, char** argv) {
                                            "taken from the cache");
   add_file(exp);
   std::string export_name, export_to;
-  exp->add_option("name", export_name, "the definition (a table) or split part (NAME.PART) to write")->required();
-  exp->add_option("--to", export_to, "the CSV file to write (default: standard output)");
+  exp->add_option("name", export_name, "the definition (a table, or a trained model) or split part (NAME.PART) to write")
+      ->required();
+  exp->add_option("--to", export_to, "the file to write: a table's CSV (default: standard output), or a model file for "
+                                     "`genre predict --model`");
   auto* pred = app.add_subcommand("predict", "a trained model's answer for new files (audio, MIDI, a CSV): the script's "
                                              "steps replayed on them, no labels needed");
-  add_file(pred);
-  std::string predict_model, predict_to;
-  std::vector<std::string> predict_inputs_;
-  pred->add_option("model", predict_model, "the train definition (or ensemble) to answer with")->required();
-  pred->add_option("inputs", predict_inputs_, "audio or MIDI files or folders, or CSV files, of the kind the model's rows "
-                                              "were read from")->required();
+  std::string predict_file, predict_to;
+  std::vector<std::string> predict_args;
+  pred->add_option("args", predict_args,
+                   "SCRIPT MODEL INPUT...: the script, its train definition (or ensemble) to answer with, and audio or "
+                   "MIDI files or folders, or CSV files, of the kind the model's rows were read from; with --model, "
+                   "only the inputs")->required();
+  pred->add_option("--model", predict_file, "a model file written by `genre export SCRIPT MODEL --to FILE`: no script "
+                                            "needed")->check(CLI::ExistingFile);
+  pred->add_option("--set", o.sets, "NAME=VALUE: replace the script's `let NAME` (as for run)");
   pred->add_option("--out", predict_to, "the CSV to write: input, predicted, p_<class>..., error (default: standard output)");
   for (auto* c : {run, lock, verify, exp, pred}) {
     c->add_option("-j,--jobs", o.jobs, "ops run at once (default: the thread count)")->check(CLI::PositiveNumber);
@@ -474,7 +503,7 @@ int main(int argc, char** argv) {
     if (lock->parsed()) return cmd_lock(o);
     if (verify->parsed()) return cmd_verify(o);
     if (exp->parsed()) return cmd_export(o, export_name, export_to);
-    if (pred->parsed()) return cmd_predict(o, predict_model, predict_inputs_, predict_to);
+    if (pred->parsed()) return cmd_predict(o, predict_args, predict_file, predict_to);
     if (ops->parsed()) return cmd_ops(markdown, op_names);
     if (fmt_cmd->parsed()) return run_fmt(fo);
     if (repl->parsed()) return run_repl(ro);

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <tuple>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
+#include "runtime/core/hash.h"
 #include "runtime/core/op.h"
 #include "runtime/core/op_kit.h"
 #include "runtime/engine/cache.h"
@@ -73,27 +75,41 @@ std::map<std::string, std::string> set_aside(Table& t) {
   return out;
 }
 
+std::string where(const Node& n) { return fmt::format("{}:{}:{}: {}", n.file, n.range.begin.line, n.range.begin.col, n.label); }
+
+Value run_op(const std::string& op, const json& params, uint64_t seed, const std::string& dir, const std::string& device,
+             const Value* data, const std::string& at) {
+  const OpFn* fn = find_op(op);
+  if (!fn) throw DataError(fmt::format("{}: this genre has no op '{}'", at, op));
+  OpContext ctx;
+  ctx.params = params;
+  ctx.script_dir = dir;
+  ctx.device = device;
+  ctx.seed = seed;
+  if (data) ctx.inputs.push_back({"data", "input", data});
+  try {
+    return (*fn)(ctx);
+  } catch (const DataError& e) {
+    throw DataError(fmt::format("{}: replaying {}: {}", at, op, e.what()));
+  }
+}
+
+// New inputs through the recipe: the rows the model reads, and the files the source set aside.
 class Replay {
  public:
-  Replay(const Plan& p, std::vector<Link> chain, const std::string& cache_dir, std::string device)
-      : plan_(p), chain_(std::move(chain)), cache_(cache_dir), device_(std::move(device)) {}
-
-  // The rows of one input after every step of the chain, and the files the source set aside.
-  std::pair<Table, std::map<std::string, std::string>> rows(const std::string& input) {
-    const Node& src = *chain_.front().node;
-    const lang::Signature* sig = lang::catalog().find(src.op);
-    const lang::Param* path = nullptr;
-    for (auto& q : sig->params)
-      if (std::find(q.types.begin(), q.types.end(), lang::Type::Path) != q.types.end()) path = &q;
-    if (!path) throw DataError(fmt::format("genre predict: the model's rows come from {} ({}), which reads no files", src.label, src.op));
-    json params = src.params;
-    std::string given = fs::absolute(input).string();
-    // An op that reads a folder (the script gives one) given one file: a folder holding just that file.
-    OpContext probe;
-    probe.script_dir = plan_.script_dir;
-    fs::path scripted = probe.path(src.params.value(path->name, std::string()));
+  Replay(const json& recipe, std::string device) : r_(recipe), device_(std::move(device)) {}
+  ~Replay() {
     std::error_code ec;
-    if (fs::is_directory(scripted, ec) && fs::is_regular_file(given, ec)) {
+    if (!tmp_.empty()) fs::remove_all(tmp_, ec);
+  }
+
+  std::pair<Table, std::map<std::string, std::string>> rows(const std::string& input) {
+    const json& src = r_["source"];
+    json params = src["params"];
+    std::string given = fs::absolute(input).string();
+    std::error_code ec;
+    if (src.value("folder", false) && fs::is_regular_file(given, ec)) {
+      // A folder reader given one file: a folder holding just that file.
       if (tmp_.empty()) {
         tmp_ = fs::temp_directory_path() / ("genre-predict-" + std::to_string(::getpid()));
         fs::create_directories(tmp_);
@@ -103,98 +119,99 @@ class Replay {
       fs::create_symlink(given, one / fs::path(given).filename());
       given = one.string();
     }
-    params[path->name] = given;
-    params.erase("label");  // new inputs need no label (a CSV without the column, clips in any folder)
-    Value v = run(src, params, nullptr);
+    params[src["path_param"].get<std::string>()] = given;
+    std::string dir = r_.value("script_dir", "");
+    Value v = run_op(src["op"], params, src.value("seed", uint64_t(0)), dir, device_, nullptr, src.value("at", ""));
     Table* t = std::get_if<Table>(&v);
-    if (!t) throw DataError(fmt::format("genre predict: {} gave no table", src.label));
+    if (!t) throw DataError(fmt::format("{}: gave no table", src.value("at", "")));
     auto aside = set_aside(*t);
     Table rows = std::move(*t);
     if (rows.rows() == 0) return {std::move(rows), aside};  // every file set aside: nothing to replay
-    for (size_t i = 1; i < chain_.size(); ++i) rows = step(i, std::move(rows));
+    for (auto& st : r_["steps"]) {
+      std::string at = st.value("at", "");
+      if (st.contains("state")) {
+        const kit::Step* step = kit::find_step(st["op"]);
+        if (!step) throw DataError(fmt::format("{}: this genre has no preprocessing step '{}'", at, st["op"].get<std::string>()));
+        try {
+          step->apply(st["params"], st["state"], rows);
+        } catch (const DataError& e) {
+          throw DataError(fmt::format("{}: replaying {}: {}", at, st["op"].get<std::string>(), e.what()));
+        }
+        continue;
+      }
+      Value in = std::move(rows);
+      Value out = run_op(st["op"], st["params"], st.value("seed", uint64_t(0)), dir, device_, &in, at);
+      if (!std::holds_alternative<Table>(out)) throw DataError(fmt::format("{}: gave no table", at));
+      rows = std::get<Table>(std::move(out));
+    }
     return {std::move(rows), aside};
   }
 
-  ~Replay() {
-    std::error_code ec;
-    if (!tmp_.empty()) fs::remove_all(tmp_, ec);
-  }
-
  private:
-  const Plan& plan_;
-  std::vector<Link> chain_;
-  Cache cache_;
+  const json& r_;
   std::string device_;
   fs::path tmp_;
   size_t n_ = 0;
-
-  Value run(const Node& n, const json& params, const Value* data) {
-    const OpFn* fn = find_op(n.op);
-    if (!fn) throw InternalError("no run function for op '" + n.op + "'");
-    OpContext ctx;
-    ctx.params = params;
-    ctx.script_dir = plan_.script_dir;
-    ctx.device = device_;
-    ctx.seed = node_seed(n);
-    if (data) ctx.inputs.push_back({"data", "input", data});  // chain_of allows no other input
-    try {
-      return (*fn)(ctx);
-    } catch (const DataError& e) {
-      throw DataError(fmt::format("{}:{}:{}: replaying {}: {}", n.file, n.range.begin.line, n.range.begin.col, n.label, e.what()));
-    }
-  }
-
-  // The chain's i-th node applied to the new rows.
-  Table step(size_t i, Table rows) {
-    const Node& n = *chain_[i].node;
-    const lang::Signature* sig = lang::catalog().find(n.op);
-    if (sig->filter) return rows;  // new inputs are not filtered or divided
-    if (sig->step) {
-      // The state the script fitted: on the part of its input split that the model's part was scaled with.
-      const Node& up = *chain_[i - 1].node;
-      auto cached = cache_.get(up.key);
-      if (!cached || !std::holds_alternative<Split>(*cached))
-        throw DataError(fmt::format("genre predict: {} is not in the cache; run the script first", up.label));
-      const Split& s = std::get<Split>(*cached);
-      std::string part = chain_[i].part.empty() ? "train" : chain_[i].part;
-      std::string fit_on;
-      for (auto& g : kit::fit_groups(s, n.params, n.op))
-        if (std::find(g.parts.begin(), g.parts.end(), part) != g.parts.end()) fit_on = g.fit_on;
-      if (fit_on.empty()) fit_on = kit::str_param(n.params, "fit_on", "train");
-      const Table& fit = s.part(fit_on);
-      const kit::Step* st = kit::find_step(n.op);
-      json state = st->fit(n.params, fit, fit.feature_names());
-      try {
-        st->apply(n.params, state, rows);
-      } catch (const DataError& e) {
-        throw DataError(fmt::format("{}:{}:{}: replaying {}: {}", n.file, n.range.begin.line, n.range.begin.col, n.label, e.what()));
-      }
-      return rows;
-    }
-    const lang::Param* data = sig->param("data");
-    bool takes_table = data && std::find(data->types.begin(), data->types.end(), lang::Type::Table) != data->types.end();
-    if (!takes_table)
-      throw DataError(fmt::format("genre predict cannot replay {} ({}): it learns from a split, and only standardize, minmax, "
-                                  "quantile, impute and select_best keep what they learnt",
-                                  n.label, n.op));
-    Value in = std::move(rows);
-    Value out = run(n, n.params, &in);
-    if (!std::holds_alternative<Table>(out)) throw DataError(fmt::format("genre predict: {} gave no table", n.label));
-    return std::get<Table>(std::move(out));
-  }
 };
 
 }  // namespace
 
-Table predict_inputs(const Plan& plan, size_t model_node, const std::vector<std::string>& inputs,
-                     const std::string& cache_dir, const std::string& device) {
+json recipe_of(const Plan& plan, size_t model_node, const std::string& cache_dir) {
+  std::vector<Link> chain = chain_of(plan, model_node);
   Cache cache(cache_dir);
-  auto mv = cache.get(plan.nodes[model_node].key);
-  if (!mv || !std::holds_alternative<Model>(*mv))
-    throw DataError(fmt::format("'{}' is not a trained model", plan.nodes[model_node].def));
-  const Model& m = std::get<Model>(*mv);
-  Replay replay(plan, chain_of(plan, model_node), cache_dir, device);
+  const Node& src = *chain.front().node;
+  const lang::Signature* sig = lang::catalog().find(src.op);
+  const lang::Param* path = nullptr;
+  for (auto& q : sig->params)
+    if (std::find(q.types.begin(), q.types.end(), lang::Type::Path) != q.types.end()) path = &q;
+  if (!path) throw DataError(fmt::format("{}: the model's rows come from {}, which reads no files", where(src), src.op));
+  OpContext probe;
+  probe.script_dir = plan.script_dir;
+  std::error_code ec;
+  json params = src.params;
+  bool folder = fs::is_directory(probe.path(params.value(path->name, std::string())), ec);
+  params.erase(path->name);
+  params.erase("label");  // new inputs need no label (a CSV without the column, clips in any folder)
+  json recipe = {{"format", 1},
+                 {"script_dir", plan.script_dir},
+                 {"source", {{"op", src.op}, {"params", params}, {"path_param", path->name}, {"folder", folder},
+                             {"seed", node_seed(src)}, {"at", where(src)}}},
+                 {"steps", json::array()}};
+  for (size_t i = 1; i < chain.size(); ++i) {
+    const Node& n = *chain[i].node;
+    const lang::Signature* s = lang::catalog().find(n.op);
+    if (s->filter) continue;  // new inputs are not filtered or divided
+    if (s->step) {
+      // The state the script fitted: on the part of its input split that the model's part was scaled with
+      // (fitted again from the cached split: the same rows give the same state).
+      const Node& up = *chain[i - 1].node;
+      auto cached = cache.get(up.key);
+      if (!cached || !std::holds_alternative<Split>(*cached))
+        throw DataError(fmt::format("genre predict: {} is not in the cache; run the script first", up.label));
+      const Split& split = std::get<Split>(*cached);
+      std::string part = chain[i].part.empty() ? "train" : chain[i].part, fit_on;
+      for (auto& g : kit::fit_groups(split, n.params, n.op))
+        if (std::find(g.parts.begin(), g.parts.end(), part) != g.parts.end()) fit_on = g.fit_on;
+      if (fit_on.empty()) fit_on = kit::str_param(n.params, "fit_on", "train");
+      const Table& fit = split.part(fit_on);
+      json state = kit::find_step(n.op)->fit(n.params, fit, fit.feature_names());
+      recipe["steps"].push_back({{"op", n.op}, {"params", n.params}, {"state", state}, {"at", where(n)}});
+      continue;
+    }
+    const lang::Param* data = s->param("data");
+    if (!data || std::find(data->types.begin(), data->types.end(), lang::Type::Table) == data->types.end())
+      throw DataError(fmt::format("genre predict cannot replay {} ({}): it learns from a split, and only standardize, "
+                                  "minmax, quantile, impute and select_best keep what they learnt",
+                                  n.label, n.op));
+    recipe["steps"].push_back({{"op", n.op}, {"params", n.params}, {"seed", node_seed(n)}, {"at", where(n)}});
+  }
+  return recipe;
+}
+
+Table predict_with(const json& recipe, const Model& m, const std::vector<std::string>& inputs, const std::string& device) {
+  Replay replay(recipe, device);
   // The model's scores through the predict op (ops/eval/predict.cpp): rows x classes.
+  Value model = m;
   auto score = [&](const Table& rows) {
     std::vector<std::vector<double>> out(rows.rows(), std::vector<double>(m.classes.size()));
     if (rows.rows() == 0) return out;
@@ -203,7 +220,7 @@ Table predict_inputs(const Plan& plan, size_t model_node, const std::vector<std:
     Value data = rows;
     OpContext ctx;
     ctx.device = device;
-    ctx.inputs = {{"model", plan.nodes[model_node].def, &*mv}, {"data", "input", &data}};
+    ctx.inputs = {{"model", "model", &model}, {"data", "input", &data}};
     Table answers = std::get<Table>((*fn)(ctx));
     for (size_t c = 0; c < m.classes.size(); ++c) {
       const Column& p = answers.column("p_" + m.classes[c]);
@@ -269,6 +286,67 @@ Table predict_inputs(const Plan& plan, size_t model_node, const std::vector<std:
   for (auto& c : out.cols)
     if (!c.numeric) c.present.assign(c.text.size(), 1);
   return out;
+}
+
+Table predict_inputs(const Plan& plan, size_t model_node, const std::vector<std::string>& inputs,
+                     const std::string& cache_dir, const std::string& device) {
+  Cache cache(cache_dir);
+  auto mv = cache.get(plan.nodes[model_node].key);
+  if (!mv || !std::holds_alternative<Model>(*mv))
+    throw DataError(fmt::format("'{}' is not a trained model", plan.nodes[model_node].def));
+  return predict_with(recipe_of(plan, model_node, cache_dir), std::get<Model>(*mv), inputs, device);
+}
+
+// The model file: a first line naming the format, one JSON line (what it is, the recipe, the checksum),
+// then the model's value as the cache stores it. The checksum (XXH3-128) covers the JSON line's recipe and
+// the model bytes, so a damaged or edited file is refused instead of predicting nonsense.
+namespace {
+constexpr const char* magic = "genre-model";
+constexpr int version = 1;
+std::string checksum(const json& recipe, const std::string& bytes) { return hash_hex(recipe.dump() + "\n" + bytes); }
+}  // namespace
+
+std::string model_file(const json& recipe, const Model& m, const std::string& name) {
+  std::string bytes = serialize(Value(m));
+  json head = {{"format", version},
+               {"genre", GENRE_VERSION},
+               {"name", name},
+               {"kind", m.kind},
+               {"classes", m.classes},
+               {"recipe", recipe},
+               {"model_bytes", bytes.size()},
+               {"xxh3", checksum(recipe, bytes)}};
+  return fmt::format("{} {}\n{}\n", magic, version, head.dump()) + bytes;
+}
+
+std::pair<json, Model> read_model_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw DataError(path + ": cannot open the model file");
+  std::string first, second;
+  std::getline(f, first);
+  if (first != fmt::format("{} {}", magic, version))
+    throw DataError(fmt::format("{}: not a genre model file of format {} (its first line is \"{}\"); export one with "
+                                "`genre export SCRIPT MODEL --to FILE`",
+                                path, version, first.substr(0, 40)));
+  std::getline(f, second);
+  json head;
+  try {
+    head = json::parse(second);
+  } catch (const json::exception& e) {
+    throw DataError(path + ": line 2 is not the model's description: " + e.what());
+  }
+  std::string bytes{std::istreambuf_iterator<char>(f), {}};
+  if (!head.contains("recipe") || !head.contains("xxh3") || head.value("model_bytes", size_t(0)) != bytes.size() ||
+      checksum(head["recipe"], bytes) != head["xxh3"])
+    throw DataError(path + ": damaged: its checksum does not match its content (export it again)");
+  Value v;
+  try {
+    v = deserialize(bytes);
+  } catch (const std::exception& e) {
+    throw DataError(path + ": damaged model: " + e.what());
+  }
+  if (!std::holds_alternative<Model>(v)) throw DataError(path + ": holds no trained model");
+  return {head["recipe"], std::get<Model>(std::move(v))};
 }
 
 }  // namespace genre

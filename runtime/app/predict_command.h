@@ -26,4 +26,15 @@ namespace genre {
 Table predict_inputs(const Plan& plan, size_t model_node, const std::vector<std::string>& inputs,
                      const std::string& cache_dir, const std::string& device);
 
+// The same in two halves. The recipe is the chain as JSON, independent of the script and the cache: the
+// source op and its settings, each per-row op with its parameters, each fitted step with its state.
+json recipe_of(const Plan& plan, size_t model_node, const std::string& cache_dir);
+Table predict_with(const json& recipe, const Model& m, const std::vector<std::string>& inputs, const std::string& device);
+
+// `genre export SCRIPT MODEL --to FILE`: the model and its recipe as one versioned, checksummed file that
+// `genre predict --model FILE INPUT...` answers with, without the script. read_model_file: DataError for a
+// file of another format or version, or whose checksum does not match.
+std::string model_file(const json& recipe, const Model& m, const std::string& name);
+std::pair<json, Model> read_model_file(const std::string& path);
+
 }  // namespace genre

@@ -87,6 +87,32 @@ TEST_CASE("predict: new CSV rows through the split's fitted scaler agree with pr
     CHECK(got[song + 1][1] == want[r][2]);  // predicted
     CHECK(got[song + 1][2] == want[r][3]);  // p_jazz
   }
+
+  // The model as one file: the same answers without the script; a damaged file is refused.
+  fs::path model = d.path / "m.genre-model";
+  std::tie(rc, out) = e2e::run(e2e::genre("export " + script + " m" + cache + " --to " + model.string()));
+  REQUIRE(rc == 0);
+  CHECK(out.find("wrote the knn model m (2 classes") != std::string::npos);
+  fs::path elsewhere = d.path / "elsewhere";  // the script and its cache are gone
+  fs::create_directories(elsewhere);
+  fs::rename(d.path / "new.csv", elsewhere / "new.csv");
+  fs::remove_all(d.path / "cache");
+  fs::remove(d.path / "study.genre");
+  std::tie(rc, out) = e2e::run(e2e::genre("predict --model " + model.string() + " " + (elsewhere / "new.csv").string() +
+                                          " --out " + (d.path / "q.csv").string()));
+  INFO(out);
+  REQUIRE(rc == 0);
+  auto again = csv_rows(slurp(d.path / "q.csv"));
+  REQUIRE(again.size() == got.size());
+  for (size_t r = 1; r < got.size(); ++r) CHECK(std::vector(again[r].begin() + 1, again[r].end()) == std::vector(got[r].begin() + 1, got[r].end()));
+  {
+    std::fstream f(model, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-10, std::ios::end);
+    f.put('\x7f');
+  }
+  std::tie(rc, out) = e2e::run(e2e::genre("predict --model " + model.string() + " " + (elsewhere / "new.csv").string()));
+  CHECK(rc == 2);
+  CHECK(out.find("damaged: its checksum does not match its content") != std::string::npos);
 }
 
 TEST_CASE("predict: new clips through the S1 study's features, windows and scaler, one answer per clip", "[e2e][predict]") {

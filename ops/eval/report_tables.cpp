@@ -15,23 +15,15 @@ double get(const json& j, const char* k) {
   return j.contains(k) && j[k].is_number() ? j[k].get<double>() : NAN;
 }
 
-// key's interval [lo, hi] (key + "_ci"), if the report has one.
-std::optional<std::pair<double, double>> interval(const json& j, const std::string& key) {
-  auto it = j.find(key + "_ci");
-  if (it == j.end() || !it->is_array() || it->size() != 2 || !(*it)[0].is_number()) return std::nullopt;
-  return std::pair{(*it)[0].get<double>(), (*it)[1].get<double>()};
-}
-
 // Terminal: "0.7000 [0.6250, 0.7700]"; files: the value, its lower and upper end as three cells.
 void add_value(std::vector<std::string>& row, const json& j, const std::string& key, bool for_files, bool with_ci) {
-  double v = get(j, key.c_str());
-  auto ci = interval(j, key);
-  if (for_files) {
-    row.push_back(num(v));
-    if (with_ci) row.insert(row.end(), {ci ? num(ci->first) : "", ci ? num(ci->second) : ""});
-  } else {
-    row.push_back(ci ? fmt::format("{} [{}, {}]", num(v), num(ci->first), num(ci->second)) : num(v));
+  if (!for_files) {
+    row.push_back(value_with_interval(j, key));
+    return;
   }
+  auto ci = metric_interval(j, key);
+  row.push_back(num(get(j, key.c_str())));
+  if (with_ci) row.insert(row.end(), {ci ? num(ci->first) : "", ci ? num(ci->second) : ""});
 }
 
 void add_header(std::vector<std::string>& header, const std::string& title, bool for_files, bool with_ci) {
@@ -71,6 +63,18 @@ TextTable pairs_table(const json& r, const std::vector<std::string>& order, bool
 
 }  // namespace
 
+std::optional<std::pair<double, double>> metric_interval(const json& m, const std::string& key) {
+  auto it = m.find(key + "_ci");
+  if (it == m.end() || !it->is_array() || it->size() != 2 || !(*it)[0].is_number()) return std::nullopt;
+  return std::pair{(*it)[0].get<double>(), (*it)[1].get<double>()};
+}
+
+std::string value_with_interval(const json& m, const std::string& key) {
+  double v = get(m, key.c_str());
+  auto ci = metric_interval(m, key);
+  return ci ? fmt::format("{} [{}, {}]", num(v), num(ci->first), num(ci->second)) : num(v);
+}
+
 std::vector<std::string> model_order(const json& r) {
   std::vector<std::string> order = r.value("order", std::vector<std::string>{});
   if (order.empty())
@@ -102,7 +106,7 @@ std::vector<std::pair<std::string, TextTable>> report_tables(const json& r, bool
   for (auto& name : order) curves |= r["models"][name].contains("history") && !r["models"][name]["history"].empty();
   bool with_ci = false;
   for (auto& name : order)
-    for (auto& c : cols) with_ci |= interval(r["models"][name], c.first).has_value();
+    for (auto& c : cols) with_ci |= metric_interval(r["models"][name], c.first).has_value();
   TextTable summary{{"model"}, {}};
   for (auto& c : cols) add_header(summary.header, c.second, for_files, with_ci);
   if (curves) summary.header.insert(summary.header.end(), {"epochs", "train acc", "val acc"});
@@ -142,7 +146,7 @@ std::vector<std::pair<std::string, TextTable>> report_tables(const json& r, bool
       for (auto [key, title] : {std::pair{"precision", "precision"}, {"recall", "recall"}, {"f1", "F1"}})
         if (any.contains(key)) cols.push_back({key, title});
       bool class_ci = false;
-      for (auto& c : cols) class_ci |= interval(any, c.first).has_value();
+      for (auto& c : cols) class_ci |= metric_interval(any, c.first).has_value();
       TextTable t{{"class"}, {}};
       for (auto& c : cols) add_header(t.header, c.second, for_files, class_ci);
       t.header.push_back("support");
@@ -191,7 +195,7 @@ std::vector<std::pair<std::string, TextTable>> report_tables(const json& r, bool
         for (auto& k : metrics) {
           double mean = get(row, k.c_str()), sd = get(row, (k + "_std").c_str());
           if (for_files) {
-            auto ci = interval(row, k);
+            auto ci = metric_interval(row, k);
             cells.insert(cells.end(), {fmt::format("{}", mean), fmt::format("{}", sd), ci ? fmt::format("{}", ci->first) : "",
                                        ci ? fmt::format("{}", ci->second) : ""});
           } else {

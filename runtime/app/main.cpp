@@ -131,21 +131,28 @@ struct Outcome {
   json results, predictions = json::object();
 };
 
-// Runs a checked plan, prints its targets and writes the output folder.
-Outcome run_plan(const Options& o, const Lowered& l, bool show = true) {
-  const Plan& p = l.plan;
+RunOptions run_options(const Options& o) {
   RunOptions ro;
   ro.cache_dir = cache_dir(o);
   ro.jobs = o.jobs;
   ro.threads = o.threads;
   ro.device = o.device;
   ro.keep_going = o.keep_going;
-  RunResult r;
+  return ro;
+}
+
+// Runs what the plan needs, with progress on stderr. `record`: the run record it leaves (export and predict
+// keep their own, so that neither passes for the script's last run, which plan --explain compares with).
+RunResult run_with_progress(const Options& o, const Plan& p, const std::string& record) {
+  Progress progress(stderr, ::isatty(STDERR_FILENO));
+  return execute(p, run_options(o), record, progress);
+}
+
+// Runs a checked plan, prints its targets and writes the output folder.
+Outcome run_plan(const Options& o, const Lowered& l, bool show = true) {
+  const Plan& p = l.plan;
   if (!p.note.empty()) std::cerr << "note: " << p.note << "\n";
-  {
-    Progress progress(stderr, ::isatty(STDERR_FILENO));
-    r = execute(p, ro, record_name(o.file), progress);
-  }
+  RunResult r = run_with_progress(o, p, record_name(o.file));
   if (show)
     for (auto& t : r.targets) std::cout << "\n" << describe(t);
   fs::path out = o.out.empty() ? script_dir(o.file) / "out" / fs::path(o.file).stem() : fs::path(o.out);
@@ -254,17 +261,7 @@ int cmd_export(Options o, const std::string& name, const std::string& to) {
   std::string def = name.substr(0, dot), part = dot == std::string::npos ? "" : name.substr(dot + 1);
   o.targets = {def};
   Lowered l = lowered(o);
-  RunOptions ro;
-  ro.cache_dir = cache_dir(o);
-  ro.jobs = o.jobs;
-  ro.threads = o.threads;
-  ro.device = o.device;
-  RunResult r;
-  {
-    Progress progress(stderr, ::isatty(STDERR_FILENO));
-    // Its own run record: an export must not pass for the script's last run (plan --explain compares with that).
-    r = execute(l.plan, ro, record_name(o.file) + ".export", progress);
-  }
+  RunResult r = run_with_progress(o, l.plan, record_name(o.file) + ".export");
   if (r.targets.empty())
     throw DataError(fmt::format("'{}' is a value written in the script, not a table; nothing to export", def));
   const Target& t = r.targets.front();
@@ -284,7 +281,7 @@ int cmd_export(Options o, const std::string& name, const std::string& to) {
     if (to.empty() || to == "-") throw DataError(fmt::format("'{}' is a trained model: write it to a file with --to FILE", name));
     if (r.targets.size() > 1)
       throw DataError(fmt::format("'{}' is {} trained models (a sweep); export one of them, or an ensemble", name, r.targets.size()));
-    write_atomic(to, model_file(recipe_of(l.plan, l.plan.targets.front().second, ro.cache_dir), *m, name));
+    write_atomic(to, model_file(recipe_of(l.plan, l.plan.targets.front().second, cache_dir(o)), *m, name));
     std::cerr << fmt::format("wrote the {} model {} ({} classes, its preprocessing and feature settings) to {}\n", m->kind,
                              name, m->classes.size(), to);
     return 0;
@@ -332,16 +329,7 @@ int cmd_predict(Options o, std::vector<std::string> args, const std::string& fil
   std::vector<std::string> inputs(args.begin() + 2, args.end());
   o.targets = {model};
   Lowered l = lowered(o);
-  RunOptions ro;
-  ro.cache_dir = cache_dir(o);
-  ro.jobs = o.jobs;
-  ro.threads = o.threads;
-  ro.device = o.device;
-  RunResult r;
-  {
-    Progress progress(stderr, ::isatty(STDERR_FILENO));
-    r = execute(l.plan, ro, record_name(o.file) + ".predict", progress);
-  }
+  RunResult r = run_with_progress(o, l.plan, record_name(o.file) + ".predict");
   if (r.targets.empty()) {
     auto c = l.plan.constants.find(model);
     bool spec = c != l.plan.constants.end() && c->second.is_object() && c->second.contains("spec");
@@ -354,7 +342,7 @@ int cmd_predict(Options o, std::vector<std::string> args, const std::string& fil
   if (r.targets.size() > 1)
     throw DataError(fmt::format("'{}' is {} trained models (a sweep); predict with one of them, or an ensemble of them",
                                 model, r.targets.size()));
-  write_answers(predict_inputs(l.plan, l.plan.targets.front().second, inputs, ro.cache_dir, pick_device(o.device)), to);
+  write_answers(predict_inputs(l.plan, l.plan.targets.front().second, inputs, cache_dir(o), pick_device(o.device)), to);
   return 0;
 }
 

@@ -58,20 +58,18 @@ std::vector<Link> chain_of(const Plan& p, size_t model) {
   return chain;
 }
 
-// The input set aside by the source op (a damaged file): file -> reason. Removes those rows.
-std::map<std::string, std::string> set_aside(Table& t) {
+// The inputs the source op set aside (damaged files, as a run's quarantine names them): file -> reason.
+// Removes their rows from `v`, a table.
+std::map<std::string, std::string> set_aside(Value& v) {
   std::map<std::string, std::string> out;
-  const Column* err = t.find("error");
-  if (!err || !err->is_text()) return out;
-  const Column* file = t.find("file");
+  for (auto& q : quarantined("", v)) out[q.file] = q.reason;
+  if (out.empty()) return out;
+  Table& t = std::get<Table>(v);
+  const Column& err = t.column("error");
   std::vector<size_t> keep;
-  for (size_t r = 0; r < t.rows(); ++r) {
-    if (err->present[r] && !err->text[r].empty())
-      out[file && file->is_text() ? file->text[r] : std::to_string(r + 1)] = err->text[r];
-    else
-      keep.push_back(r);
-  }
-  if (!out.empty()) t = t.take(keep);
+  for (size_t r = 0; r < t.rows(); ++r)
+    if (!err.present[r] || err.text[r].empty()) keep.push_back(r);
+  t = t.take(keep);
   return out;
 }
 
@@ -122,10 +120,9 @@ class Replay {
     params[src["path_param"].get<std::string>()] = given;
     std::string dir = r_.value("script_dir", "");
     Value v = run_op(src["op"], params, src.value("seed", uint64_t(0)), dir, device_, nullptr, src.value("at", ""));
-    Table* t = std::get_if<Table>(&v);
-    if (!t) throw DataError(fmt::format("{}: gave no table", src.value("at", "")));
-    auto aside = set_aside(*t);
-    Table rows = std::move(*t);
+    if (!std::holds_alternative<Table>(v)) throw DataError(fmt::format("{}: gave no table", src.value("at", "")));
+    auto aside = set_aside(v);
+    Table rows = std::get<Table>(std::move(v));
     if (rows.rows() == 0) return {std::move(rows), aside};  // every file set aside: nothing to replay
     for (auto& st : r_["steps"]) {
       std::string at = st.value("at", "");

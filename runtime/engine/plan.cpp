@@ -188,14 +188,15 @@ class Lowerer {
         std::string of;  // the spec, layer or optimizer whose options these are
         for (const char* tag : {"spec", "layer", "optimizer"})
           if (base.value.contains(tag) && base.value[tag].is_string()) of = base.value[tag].get<std::string>();
-        // `with { prep: [standardize] }`: steps, not calls of the ops (they would need data).
+        // An option that takes preprocessing steps (`with { prep: [standardize] }`) holds steps, not calls of
+        // the ops (they would need data); every other option is its value.
         const Signature* sig = lang::catalog().find(of);
-        const lang::Param* prep = sig ? sig->param("prep") : nullptr;
         Planned rec;
-        if (prep && prep->elem == Type::Step && e.rhs->kind == K::Record) {
+        if (e.rhs->kind == K::Record) {
           rec.value = json::object();
           for (auto& f : e.rhs->fields) {
-            if (f.name == "prep") {
+            const lang::Param* p = sig ? sig->param(f.name) : nullptr;
+            if (p && p->elem == Type::Step) {
               rec.value[f.name] = steps(*f.value);
               continue;
             }

@@ -20,17 +20,6 @@ namespace {
 
 // Ops that read a folder return a table whose `error` column names the
 // files they set aside (midi_folder, audio_folder): collect them.
-std::vector<Quarantined> quarantined(const std::string& node, const Value& v) {
-  std::vector<Quarantined> out;
-  const Table* t = std::get_if<Table>(&v);
-  const Column* err = t ? t->find("error") : nullptr;
-  if (!err || !err->is_text()) return out;
-  const Column* file = t->find("file");
-  for (size_t r = 0; r < err->size(); ++r)
-    if (err->present[r] && !err->text[r].empty())
-      out.push_back({node, file && file->is_text() ? file->text[r] : "row " + std::to_string(r + 1), err->text[r]});
-  return out;
-}
 
 json record_of(const Plan& plan, const std::vector<Quarantined>& quarantine) {
   json r = json::object();
@@ -62,6 +51,18 @@ std::string why(const Plan& plan, const Node& n, const json& last, const std::ve
 }
 
 }  // namespace
+
+std::vector<Quarantined> quarantined(const std::string& node, const Value& v) {
+  std::vector<Quarantined> out;
+  const Table* t = std::get_if<Table>(&v);
+  const Column* err = t ? t->find("error") : nullptr;
+  if (!err || !err->is_text()) return out;
+  const Column* file = t->find("file");
+  for (size_t r = 0; r < err->size(); ++r)
+    if (err->present[r] && !err->text[r].empty())
+      out.push_back({node, file && file->is_text() ? file->text[r] : "row " + std::to_string(r + 1), err->text[r]});
+  return out;
+}
 
 uint64_t node_seed(const Node& n) {
   return n.params.contains("seed") && n.params["seed"].is_number() ? n.params["seed"].get<uint64_t>()

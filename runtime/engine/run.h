@@ -38,6 +38,9 @@ struct Quarantined {
   std::string node, file, reason;
 };
 
+// The files a table sets aside: its rows whose `error` column is set, named by `file` (else the row number).
+std::vector<Quarantined> quarantined(const std::string& node, const Value& v);
+
 // A definition a run reports: its value, and the op that made it (which says
 // how to show it: runtime/core/op.h's ReportKind).
 struct Target {

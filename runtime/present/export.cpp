@@ -10,8 +10,6 @@ namespace genre {
 
 namespace {
 
-void field(std::string& out, const std::string& f) { out += csv_field(f); }
-
 void number(std::string& out, double v) {
   if (!std::isnan(v)) out += kit::fmt_num(v);
 }
@@ -25,7 +23,7 @@ void single(std::string& out, float v) {
 
 void cell(std::string& out, const Column& c, size_t row) {
   if (c.numeric) number(out, c.num[row]);
-  else if (c.present[row]) field(out, c.text[row]);
+  else if (c.present[row]) out += csv_field(c.text[row]);
 }
 
 }  // namespace
@@ -39,11 +37,11 @@ std::string table_csv(const Table& t) {
     first = false;
   };
   bool first = true;
-  for (auto* c : plain) sep(first), field(out, c->name);
+  for (auto* c : plain) sep(first), out += csv_field(c->name);
   if (!seqs.empty()) {
     sep(first), out += "step";
     for (auto* c : seqs)
-      for (uint32_t d = 0; d < c->seq_dims; ++d) sep(first), field(out, c->seq_dims == 1 ? c->name : c->name + "_" + std::to_string(d));
+      for (uint32_t d = 0; d < c->seq_dims; ++d) sep(first), out += csv_field(c->seq_dims == 1 ? c->name : c->name + "_" + std::to_string(d));
   }
   out += '\n';
   for (size_t r = 0; r < t.rows(); ++r) {

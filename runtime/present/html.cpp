@@ -220,18 +220,13 @@ class Page {
     std::vector<std::string> ranked = order;
     std::stable_sort(ranked.begin(), ranked.end(),
                      [&](auto& a, auto& b) { return get(r["models"][a], key) > get(r["models"][b], key); });
-    auto ci = [&](const json& x, const std::string& k) {
-      return x.contains(k + "_ci") && x[k + "_ci"].is_array() && x[k + "_ci"].size() == 2
-                 ? fmt::format("{} [{}, {}]", num(get(x, k)), num(x[k + "_ci"][0].get<double>()), num(x[k + "_ci"][1].get<double>()))
-                 : num(get(x, k));
-    };
     const std::string& best = ranked[0];
     TextTable t{{"rank", "model", cols[0].second}, {}};
     bool pairs = key == "accuracy";
     if (pairs) t.header.insert(t.header.end(), {"vs " + best, "McNemar p (Holm)"});
     for (size_t i = 0; i < ranked.size(); ++i) {
       const json& x = r["models"][ranked[i]];
-      std::vector<std::string> row{std::to_string(i + 1), ranked[i], ci(x, key)};
+      std::vector<std::string> row{std::to_string(i + 1), ranked[i], value_with_interval(x, key)};
       if (pairs) {
         // A pair is stored once, under the model the script names first: the sign flips the other way round.
         const json* p = nullptr;
@@ -282,9 +277,9 @@ class Page {
       for (auto& k : keys) {
         const json& x = r["models"][m];
         row.push_back(get(x, k));
-        bool ci = x.contains(k + "_ci") && x[k + "_ci"].is_array() && x[k + "_ci"].size() == 2;
-        err.push_back(ci ? std::pair{x[k + "_ci"][0].get<double>(), x[k + "_ci"][1].get<double>()} : std::pair<double, double>{NAN, NAN});
-        whiskers |= ci;
+        auto ci = metric_interval(x, k);
+        err.push_back(ci.value_or(std::pair{NAN, NAN}));
+        whiskers |= ci.has_value();
       }
       bars.values.push_back(row);
       bars.errors.push_back(err);

@@ -64,6 +64,10 @@ const TorchOps ops{
     .next_step_loss = [](const Model& m, const Table& data, const FitContext& ctx) {
       return guarded([&] { return next_step_loss(m, data, prepared(ctx)); });
     },
+    .check_classifier = [](const Model& m) {
+      set_threads(1);
+      guarded([&] { check_classifier(m); });
+    },
 };
 
 const TorchRuntime runtime{

@@ -13,7 +13,8 @@ const TorchOps& torch_ops() {
 void register_classifier_model() {
   // a classifier may read a sequence column, so it gets the whole table
   register_model_family({"classifier", [](auto& spec, auto& train, auto* validate, auto& ctx) { return torch_ops().fit_classifier(spec, train, validate, ctx); },
-                         [](auto& m, auto& t, auto& ctx) { return torch_ops().predict_classifier(m, t, ctx); }});
+                         [](auto& m, auto& t, auto& ctx) { return torch_ops().predict_classifier(m, t, ctx); },
+                         [](const Model& m) { torch_ops().check_classifier(m); }});
 }
 
 void register_next_step_model() {

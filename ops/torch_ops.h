@@ -20,6 +20,7 @@ struct TorchOps {
                                                      const audio::Settings& s);
   Model (*fit_next_step)(const json& spec, const Table& train, const Table* validate, const FitContext& ctx);
   StepLoss (*next_step_loss)(const Model& m, const Table& data, const FitContext& ctx);
+  void (*check_classifier)(const Model& m);  // DataError if its saved weights do not fit its layers
 };
 
 // Loads the library on first use; DataError saying what was tried if it cannot.

@@ -25,6 +25,7 @@ packages=(
   chromium            # the report.html test renders the page headless to a PNG and its DOM (skipped without it)
   libedit-dev         # genre repl: line editing, history, tab completion (BSD licence, unlike readline)
   libboost-dev        # Boost.Math (header-only): the binomial and t distributions of verify's statistics
+  libsodium-dev       # keyed BLAKE2b: cache entries signed with GENRE_CACHE_KEY (a shared cache no one else can forge)
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -44,6 +45,6 @@ ninja -C build -j"$(nproc)"
 # subset rendered to WAV (build/groove-audio). A fresh cache, so that a deleted folder is
 # rendered again; files whose bytes would not change are left as they are.
 render_cache=$(mktemp -d)
-build/genre run tools/render_groove.genre --cache "$render_cache" --out "$render_cache/out" >/dev/null
+build/genre run tools/render_groove.genre --cache "$render_cache" --out "$render_cache/out" --allow-write build/groove-audio >/dev/null
 rm -rf "$render_cache"
 echo "setup: rendered data/groove-midi to build/groove-audio"

@@ -22,6 +22,7 @@
 #include "ops/audio/tempo.h"
 #include "runtime/core/op.h"
 #include "ops/torch_ops.h"
+#include "ops/io/folder.h"
 #include "runtime/core/op_kit.h"
 
 namespace genre {
@@ -29,19 +30,6 @@ namespace genre {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Audio files under root, relative to it, sorted so the row order never depends on the file system.
-std::vector<std::string> audio_files(const fs::path& root, const std::string& shown) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  auto opts = fs::directory_options::skip_permission_denied;
-  for (fs::recursive_directory_iterator it(root, opts, ec), end; !ec && it != end; it.increment(ec))
-    if (it->is_regular_file(ec) && audio::is_audio_file(it->path().string()))
-      out.push_back(it->path().lexically_relative(root).generic_string());
-  if (ec) throw DataError("audio_features: cannot list " + shown + ": " + ec.message());
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 // GTZAN's column stem for a feature row (0-based `d`).
 std::string stem(audio::Feature f, int d) {
@@ -147,7 +135,10 @@ Value run_audio_features(const OpContext& ctx) {
     load.clip = c;
   }
 
-  auto files = audio_files(root, given);
+  std::vector<Found> found =
+      list_files(root, "audio_features: " + given, [](const fs::path& p) { return audio::is_audio_file(p.string()); });
+  std::vector<std::string> files;
+  for (auto& f : found) files.push_back(f.path);
   if (files.empty())
     throw DataError("audio_features: no audio file (.wav .au .aif .aiff .flac .ogg .mp3) under " + given);
 
@@ -163,7 +154,9 @@ Value run_audio_features(const OpContext& ctx) {
   } else if (!file_column.empty()) {
     throw DataError("audio_features: file_column names the file column of a label table, but label is parent_dir; "
                     "give label: csv(\"labels.csv\", label: \"genre\")");
-  } else if (std::string l = kit::symbol_param(ctx.params, "label", "parent_dir"); l != "parent_dir") {
+  }
+  for (size_t i = 0; i < files.size(); ++i)  // a subfolder that cannot be listed is set aside like a damaged file
+    if (!found[i].error.empty()) errors[i] = found[i].error; else if (std::string l = kit::symbol_param(ctx.params, "label", "parent_dir"); l != "parent_dir") {
     throw DataError("audio_features: label must be parent_dir or a table, got " + l);
   }
 

@@ -14,7 +14,7 @@ ClipLabels clip_labels(const Table& t, const std::vector<std::string>& files, co
                        const std::string& folder) {
   const std::string op = "audio_features: ";
   const std::string shown = t.source.empty() ? "the label table" : t.source;
-  const std::string columns = kit::name_list(t.column_names(), 1000);
+  const std::string columns = kit::name_list(t.column_names());
   const Column* fc = nullptr;
   if (!file_column.empty()) {
     fc = t.find(file_column);

@@ -237,7 +237,7 @@ Value run_render(const OpContext& ctx) {
     throw DataError("render: soundfont not found: " + how.soundfont +
                     " (install Debian's fluid-soundfont-gm, or give soundfont: \"file.sf2\")");
 
-  fs::path root = ctx.path(given), to = ctx.path(to_given);
+  fs::path root = ctx.path(given), to = ctx.output_path(to_given, "render: to:");
   if (!fs::is_directory(root, ec)) throw DataError("render: folder not found: " + given + " (looked for " + root.string() + ")");
   if (fs::equivalent(root, to, ec)) throw DataError("render: `to` must be another folder than the MIDI folder " + given);
   auto files = midi_files(root, pattern, given);

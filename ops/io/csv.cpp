@@ -133,65 +133,110 @@ Table read_csv(const std::string& path, const std::string& shown, const CsvOptio
     Column c;
     c.name = f[i].empty() ? "Unnamed: " + std::to_string(i) : f[i];  // as pandas names an unnamed index
     if (auto [it, fresh] = seen.emplace(c.name, i); !fresh)
-      throw DataError(shown + ":" + std::to_string(rec_line) + ": the header names column \"" + c.name +
-                      "\" twice (columns " + std::to_string(it->second + 1) + " and " + std::to_string(i + 1) +
+      throw DataError(shown + ":" + std::to_string(rec_line) + ": the header names column " + excerpt(c.name) +
+                      " twice (columns " + std::to_string(it->second + 1) + " and " + std::to_string(i + 1) +
                       "); column names must be unique");
     t.cols.push_back(std::move(c));
   }
+  for (auto& name : opt.text_columns)
+    if (!seen.count(name)) throw DataError(shown + ": csv(text: ...) names " + excerpt(name) + ", which is not a column");
   const size_t ncol = nf;
 
-  std::vector<std::vector<std::string>> text(ncol);
-  std::vector<size_t> lines;  // where each row starts, for errors about a field
-  auto is_missing_marker = [&](const std::string& v) {
-    return std::find(opt.missing_values.begin(), opt.missing_values.end(), v) != opt.missing_values.end();
+  // Columnar, with no string per field: a column is parsed straight into
+  // numbers while its values are numbers, or kept as text from its first value
+  // on when that is not a number. Only a column that turns to text part way
+  // (numbers first, then a word) is read a second time for its text, so
+  // memory stays near the file's size plus 8 bytes per number.
+  enum Mode : uint8_t { Numbers, Text, Turned };
+  struct Col {
+    Mode mode = Numbers;
+    bool decided = false;                     // its first non-missing value has been seen
+    size_t filled = 0, numbers = 0;           // non-missing values, and those that are numbers
+    size_t first_bad = 0, first_bad_line = 0; // the first value that is not a number
+    std::string first_bad_text;
   };
+  std::vector<Col> how(ncol);
+  for (size_t i = 0; i < ncol; ++i)
+    if (!opt.infer_types || std::count(opt.text_columns.begin(), opt.text_columns.end(), t.cols[i].name))
+      how[i].mode = Text, how[i].decided = true;
+  // Rows are at most the lines left: reserving that keeps the vectors from growing by copies.
+  size_t max_rows = size_t(std::count(ps.p, ps.end, '\n')) + 1;
+  for (size_t i = 0; i < ncol; ++i) {
+    if (how[i].mode == Numbers) t.cols[i].num.reserve(max_rows);
+    else t.cols[i].present.reserve(max_rows), t.cols[i].text.reserve(max_rows);
+  }
+  auto is_missing_marker = [&](const std::string& v) {
+    return !opt.missing_values.empty() &&
+           std::find(opt.missing_values.begin(), opt.missing_values.end(), v) != opt.missing_values.end();
+  };
+  const char* body = ps.p;
+  const size_t body_line = ps.line;
+  size_t rows = 0;
   while (ps.next(f, nf, rec_line)) {
     if (nf != ncol)
       throw DataError(shown + ":" + std::to_string(rec_line) + ": row has " + std::to_string(nf) +
                       " fields, the header has " + std::to_string(ncol));
     for (size_t i = 0; i < ncol; ++i) {
-      if (is_missing_marker(f[i])) f[i].clear();
-      text[i].push_back(std::move(f[i]));
-    }
-    lines.push_back(rec_line);
-  }
-  for (auto& name : opt.text_columns)
-    if (!seen.count(name)) throw DataError(shown + ": csv(text: ...) names \"" + name + "\", which is not a column");
-
-  for (size_t i = 0; i < ncol; ++i) {
-    Column& c = t.cols[i];
-    auto& v = text[i];
-    bool numeric = opt.infer_types &&
-                   std::find(opt.text_columns.begin(), opt.text_columns.end(), c.name) == opt.text_columns.end();
-    if (numeric) {
-      c.num.resize(v.size());
-      size_t filled = 0, numbers = 0, first_bad = v.size();
-      for (size_t r = 0; r < v.size(); ++r) {
-        if (v[r].empty()) {
-          c.num[r] = missing;
-          continue;
-        }
-        ++filled;
-        if (parse_number(v[r], c.num[r])) ++numbers;
-        else if (first_bad == v.size()) first_bad = r;
+      Col& h = how[i];
+      Column& c = t.cols[i];
+      bool empty = f[i].empty() || is_missing_marker(f[i]);
+      double v = missing;
+      bool number = !empty && parse_number(f[i], v);
+      if (!empty) {
+        ++h.filled;
+        if (number) ++h.numbers;
+        else if (h.filled - h.numbers == 1) h.first_bad = rows, h.first_bad_line = rec_line, h.first_bad_text = f[i];
+        if (!h.decided) h.decided = true, h.mode = number ? Numbers : Text;
+        else if (h.mode == Numbers && !number) h.mode = Turned;
       }
-      numeric = numbers == filled;
-      // A column that is nearly all numbers holds a typo or an unmarked missing
-      // value: reading it as text would silently drop a feature.
-      if (!numeric && numbers >= 0.9 * filled)
-        throw DataError(fmt::format(
-            "{}:{}: column \"{}\": \"{}\" is not a number, but {} of its {} values are; if it marks a missing "
-            "value, add it to csv(..., missing: [\"{}\"]); if the column is text, name it in csv(..., text: [\"{}\"])",
-            shown, lines[first_bad], c.name, v[first_bad], numbers, filled, v[first_bad], c.name));
+      if (h.mode == Numbers) c.num.push_back(empty ? missing : v);
+      else if (h.mode == Text) {
+        if (c.text.empty() && rows > 0) c.text.resize(rows), c.present.resize(rows);  // the missing values before the first word
+        c.present.push_back(!empty);
+        c.text.push_back(empty ? std::string() : std::move(f[i]));
+      }
     }
-    c.numeric = numeric;
-    if (!numeric) {
-      c.num.clear();
-      c.num.shrink_to_fit();
-      c.present.resize(v.size());
-      for (size_t r = 0; r < v.size(); ++r) c.present[r] = !v[r].empty();
-      c.text = std::move(v);
+    ++rows;
+  }
+
+  bool reread = false;
+  for (size_t i = 0; i < ncol; ++i) {
+    Col& h = how[i];
+    Column& c = t.cols[i];
+    bool forced = !opt.infer_types || std::count(opt.text_columns.begin(), opt.text_columns.end(), c.name);
+    // A column that is nearly all numbers holds a typo or an unmarked missing
+    // value: reading it as text would silently drop a feature.
+    if (!forced && h.numbers != h.filled && h.numbers >= 0.9 * h.filled)
+      throw DataError(fmt::format(
+          "{}:{}: column {}: {} is not a number, but {} of its {} values are; if it marks a missing "
+          "value, add it to csv(..., missing: [{}]); if the column is text, name it in csv(..., text: [{}])",
+          shown, h.first_bad_line, excerpt(c.name), excerpt(h.first_bad_text), h.numbers, h.filled,
+          excerpt(h.first_bad_text), excerpt(c.name)));
+    if (h.mode == Numbers && h.numbers == h.filled) {
+      c.numeric = true;
+      c.num.resize(rows);  // a column of missing values only
+      continue;
     }
+    c.numeric = false;
+    c.num = {};
+    if (h.mode == Turned) {
+      reread = true;
+      c.text.reserve(rows);
+      c.present.reserve(rows);
+    } else {
+      c.text.resize(rows), c.present.resize(rows);  // a column of missing values only
+    }
+  }
+  if (reread) {  // the columns that turned to text part way, read again for their words
+    ps.p = body;
+    ps.line = body_line;
+    while (ps.next(f, nf, rec_line))
+      for (size_t i = 0; i < ncol; ++i)
+        if (how[i].mode == Turned) {
+          bool empty = f[i].empty() || is_missing_marker(f[i]);
+          t.cols[i].present.push_back(!empty);
+          t.cols[i].text.push_back(empty ? std::string() : std::move(f[i]));
+        }
   }
   return t;
 }
@@ -212,8 +257,8 @@ Value run_csv(const OpContext& ctx) {
   std::string label = kit::str_param(ctx.params, "label", "");
   if (!label.empty()) {
     if (!t.find(label))
-      throw DataError(given + ": no column \"" + label + "\" to use as the label; the columns are " +
-                      kit::name_list(t.column_names(), 1000));
+      throw DataError(given + ": no column " + excerpt(label) + " to use as the label; the columns are " +
+                      kit::name_list(t.column_names()));
     t.label = label;
   }
   return t;

@@ -15,6 +15,7 @@
 
 #include "ops/midi/smf.h"
 #include "runtime/core/op.h"
+#include "ops/io/folder.h"
 #include "runtime/core/op_kit.h"
 
 namespace genre {
@@ -22,24 +23,6 @@ namespace genre {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Files under `root` whose name matches `pattern` (case-insensitive), as
-// paths relative to root, sorted so the table's order never depends on the
-// file system.
-std::vector<std::string> find_files(const fs::path& root, const std::string& pattern) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  auto opts = fs::directory_options::skip_permission_denied;
-  for (fs::recursive_directory_iterator it(root, opts, ec), end; !ec && it != end; it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
-    std::string fname = it->path().filename().string();
-    if (fnmatch(pattern.c_str(), fname.c_str(), FNM_CASEFOLD) == 0)
-      out.push_back(it->path().lexically_relative(root).generic_string());
-  }
-  if (ec) throw DataError("midi_folder: cannot list " + root.string() + ": " + ec.message());
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 using Parsed = std::variant<midi::Song, std::string>;  // notes, or why the file was quarantined
 
@@ -53,7 +36,11 @@ Value run_midi_folder(const OpContext& ctx) {
   if (!fs::exists(root, ec))
     throw DataError("midi_folder: folder not found: " + given + (root.string() != given ? " (looked for " + root.string() + ")" : ""));
   if (!fs::is_directory(root, ec)) throw DataError("midi_folder: " + given + " is a file, not a folder");
-  auto files = find_files(root, pattern);
+  std::vector<Found> found = list_files(root, "midi_folder: " + given, [&](const fs::path& p) {
+    return fnmatch(pattern.c_str(), p.filename().c_str(), FNM_CASEFOLD) == 0;
+  });
+  std::vector<std::string> files;
+  for (auto& f : found) files.push_back(f.path);
   if (files.empty()) throw DataError("midi_folder: no file matching \"" + pattern + "\" under " + given);
 
   // Parse in parallel on the shared TBB pool (nested inside the runner's
@@ -62,6 +49,11 @@ Value run_midi_folder(const OpContext& ctx) {
   std::atomic<size_t> done{0};
   tbb::parallel_for(size_t(0), files.size(), [&](size_t i) {
     std::string shown = (fs::path(given) / files[i]).generic_string();
+    if (!found[i].error.empty()) {
+      parsed[i] = shown + ": " + found[i].error;
+      ctx.progress(++done, files.size(), "files");
+      return;
+    }
     try {
       parsed[i] = midi::read((root / files[i]).string(), shown);
     } catch (const DataError& e) {
@@ -69,6 +61,14 @@ Value run_midi_folder(const OpContext& ctx) {
     }
     ctx.progress(++done, files.size(), "files");
   });
+
+  // Files read with a repair: each named once, the first few in full.
+  std::vector<std::string> repaired;
+  for (size_t i = 0; i < files.size(); ++i)
+    if (auto* s = std::get_if<midi::Song>(&parsed[i]); s && !s->warning.empty())
+      repaired.push_back((fs::path(given) / files[i]).generic_string() + ": " + s->warning);
+  for (size_t i = 0; i < repaired.size() && i < 3; ++i) ctx.warn(repaired[i]);
+  if (repaired.size() > 3) ctx.warn(std::to_string(repaired.size() - 3) + " more files were read with a repair");
 
   size_t rows = 0, bad = 0;
   for (auto& p : parsed) {

@@ -70,7 +70,9 @@ struct Reader {
 
   // One MTrk chunk's data [pos, end): its events appended to `out`; returns
   // the tick of its last event.
-  uint64_t track(size_t pos, size_t end, std::vector<Event>& out) const {
+  // `cut`: the chunk runs past the end of the file and `end` is the file's end;
+  // an End-of-Track event missing its length byte there ends the track.
+  uint64_t track(size_t pos, size_t end, std::vector<Event>& out, bool cut = false) const {
     uint64_t tick = 0;
     // Running status: the last channel message's status byte, repeated by a data
     // byte where an event should start. Meta and SysEx events keep it (SMF 1.0
@@ -96,6 +98,7 @@ struct Reader {
       if (c == 0xFF) {  // meta event: type, length, data; running status is kept
         if (pos >= end) fail(at, "truncated track: a meta event runs past the end of the track chunk");
         uint8_t type = b[pos++];
+        if (cut && type == 0x2F && pos == end) return tick;
         uint32_t len = vlq(pos, end, "meta event length");
         if (len > end - pos) fail(at, "truncated track: a meta event of " + std::to_string(len) +
                                           " bytes runs past the end of the track chunk");
@@ -195,10 +198,21 @@ Song parse(std::string_view bytes, const std::string& name) {
         r.fail(pos, "expected a track chunk 'MTrk', found " + tag_text(b + pos, 4) +
                         " (the previous chunk's length is probably wrong)");
     }
-    if (len > n - pos - 8)
+    if (len > n - pos - 8) {
+      // The last track one byte short, inside its End-of-Track event: nothing
+      // is lost, so read it and say so (track() fails if it is anything else).
+      if (mtrk && len - (n - pos - 8) == 1 && song.tracks + 1 == ntracks && n - pos - 8 >= 2 && b[n - 2] == 0xFF &&
+          b[n - 1] == 0x2F) {
+        end_tick = std::max(end_tick, r.track(pos + 8, n, ev, /*cut=*/true));
+        ++song.tracks;
+        song.warning = "byte " + std::to_string(n) + ": the file ends 1 byte early, inside the last track's " +
+                       "End-of-Track event; every note was read";
+        break;
+      }
       r.fail(pos + 4, "bad chunk length: the " + tag_text(b + pos, 4) + " chunk at byte " + std::to_string(pos) +
                           " says " + std::to_string(len) + " bytes but only " + std::to_string(n - pos - 8) +
                           " follow (file truncated?)");
+    }
     if (mtrk) {
       end_tick = std::max(end_tick, r.track(pos + 8, pos + 8 + len, ev));
       ++song.tracks;

@@ -19,8 +19,12 @@
 // - program = the channel's program at the note-on (0 before any change);
 //   drum = channel index 9 (MIDI channel 10);
 // - notes are ordered by (onset, channel, pitch), ties in note-on order.
-// - running status carries across meta events (as in mido and in practice)
-//   but not across sysex (F0/F7) or system messages (as the SMF spec says).
+// - running status carries across meta and sysex (F0/F7) events (as mido
+//   reads files in the wild; SMF 1.0 says both cancel it) but not across a
+//   system common message;
+// - a last track cut short inside its End-of-Track event (FF 2F present, the
+//   length byte missing: a file one byte short) is read, every note kept, with
+//   Song::warning saying so.
 //
 // Damage is a DataError "<name>: byte <offset>: <what>", offsets counted
 // from 0 as a hex editor shows them. An "absurd" tempo is one below 1,000 µs
@@ -47,6 +51,7 @@ struct Song {
   double end = 0;  // time of the last event (s)
   int format = 0;
   int tracks = 0;
+  std::string warning;  // a repair made while reading (see above); "" for a sound file
 };
 
 // Parses a whole file held in memory; `name` prefixes error messages.

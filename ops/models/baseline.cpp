@@ -35,7 +35,25 @@ Model fit_baseline(const json& spec, const Table& train, const FitContext& ctx) 
   return m;
 }
 
+// The prior is a distribution over the model's classes.
+void check_baseline(const Model& m) try {
+  json st = json::parse(m.state);
+  auto prior = st.at("prior").get<std::vector<double>>();
+  (void)st.at("seed").get<uint64_t>();
+  auto bad = [](const std::string& what) { throw DataError("the saved baseline is damaged: " + what); };
+  if (prior.size() != m.classes.size()) bad(fmt::format("{} prior shares for {} classes", prior.size(), m.classes.size()));
+  double sum = 0;
+  for (double p : prior) {
+    if (!(p >= 0 && p <= 1)) bad(fmt::format("a prior share of {}", p));
+    sum += p;
+  }
+  if (std::abs(sum - 1) > 1e-6) bad(fmt::format("prior shares that sum to {}", sum));
+} catch (const json::exception& e) {
+  throw DataError(std::string("the saved baseline is damaged: ") + e.what());
+}
+
 Matrix predict_baseline(const Model& m, size_t rows, const FitContext&) {
+  check_baseline(m);
   json st = json::parse(m.state);
   auto prior = st["prior"].get<std::vector<double>>();
   std::mt19937_64 rng(st["seed"].get<uint64_t>());
@@ -57,7 +75,8 @@ Matrix predict_baseline(const Model& m, size_t rows, const FitContext&) {
 void register_baseline_model() {
   // labels only: a baseline reads no feature
   register_model_family({"baseline", [](const json& spec, const Table& train, const Table*, const FitContext& ctx) { return fit_baseline(spec, train, ctx); },
-                         [](const Model& m, const Table& t, const FitContext& ctx) { return predict_baseline(m, t.rows(), ctx); }});
+                         [](const Model& m, const Table& t, const FitContext& ctx) { return predict_baseline(m, t.rows(), ctx); },
+                         check_baseline});
 }
 
 }  // namespace genre

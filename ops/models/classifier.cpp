@@ -52,6 +52,7 @@
 
 #include "ops/models/model.h"
 #include "ops/models/optim.h"
+#include "ops/models/weights.h"
 #include "ops/text/embeddings.h"
 #include "ops/text/vocab.h"
 
@@ -623,13 +624,7 @@ std::unique_ptr<Net> load_net(const Model& m) {
   auto layers = parse_layers(m.spec, m.classes.size(), !in.value("column", std::string()).empty());
   int64_t width = in.value("column", std::string()).empty() ? int64_t(m.features.size()) : in.value("dims", int64_t(1));
   auto net = std::make_unique<Net>(layers, width, in.value("vocab", int64_t(0)));
-  std::vector<torch::Tensor> saved;
-  std::istringstream is(m.state);
-  torch::load(saved, is);
-  auto ps = net->parameters();
-  if (saved.size() != ps.size()) throw InternalError("classifier: saved weights do not fit the layers");
-  torch::NoGradGuard no_grad;
-  for (size_t i = 0; i < ps.size(); i++) ps[i].copy_(saved[i]);
+  load_weights(*net, m.state, "classifier");
   return net;
 }
 
@@ -883,6 +878,8 @@ Model with_input(const Model& m) {
 }
 }  // namespace
 
+void check_classifier(const Model& model) { load_net(with_input(model)); }
+
 Matrix predict_classifier(const Model& model, const Table& t, const FitContext& ctx) {
   Model m = with_input(model);
   torch::Device dev = torch_device(ctx.device);
@@ -939,6 +936,25 @@ json trace_classifier(const Model& model, const Table& t) {
                  {"values", std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel())}};
   }
   return out;
+}
+
+void load_weights(torch::nn::Module& net, const std::string& state, const std::string& what) {
+  auto bad = [&](const std::string& why) { throw DataError("the saved " + what + " network is damaged: " + why); };
+  std::vector<torch::Tensor> saved;
+  try {
+    std::istringstream is(state);
+    torch::load(saved, is);
+  } catch (const c10::Error& e) {
+    bad(std::string("LibTorch cannot read its weights (") + e.what_without_backtrace() + ")");
+  }
+  auto ps = net.parameters();
+  if (saved.size() != ps.size()) bad(fmt::format("{} weight tensors saved, the layers have {}", saved.size(), ps.size()));
+  for (size_t i = 0; i < ps.size(); i++)
+    if (saved[i].sizes() != ps[i].sizes() || saved[i].scalar_type() != ps[i].scalar_type())
+      bad(fmt::format("weight {} is {} of {}, the layers need {} of {}", i, c10::str(saved[i].sizes()),
+                      c10::toString(saved[i].scalar_type()), c10::str(ps[i].sizes()), c10::toString(ps[i].scalar_type())));
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < ps.size(); i++) ps[i].copy_(saved[i]);
 }
 
 }  // namespace genre

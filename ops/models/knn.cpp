@@ -70,7 +70,25 @@ Model fit_knn(const json& spec, const Table& train, const FitContext&) {
   return m;
 }
 
+// The saved training set's sizes and labels against each other and the model.
+void check_knn(const Model& m) try {
+  json st = unpack_state(m.state);
+  size_t rows = st.at("rows").get<size_t>(), cols = st.at("cols").get<size_t>();
+  auto bad = [](const std::string& what) { throw DataError("the saved KNN is damaged: " + what); };
+  if (cols != m.features.size()) bad(fmt::format("{} feature columns, but the model names {}", cols, m.features.size()));
+  if (st.at("x").size() != rows * cols) bad(fmt::format("{} values for {} x {}", st.at("x").size(), rows, cols));
+  auto y = st.at("y").get<std::vector<int>>();
+  if (y.size() != rows) bad(fmt::format("{} labels for {} rows", y.size(), rows));
+  for (int c : y)
+    if (c < 0 || size_t(c) >= m.classes.size()) bad(fmt::format("label index {} of {} classes", c, m.classes.size()));
+  int64_t k = spec_int(m.spec, "k");
+  if (k < 1 || size_t(k) > rows) bad(fmt::format("k = {} with {} rows", k, rows));
+} catch (const json::exception& e) {
+  throw DataError(std::string("the saved KNN is damaged: ") + e.what());
+}
+
 Matrix predict_knn(const Model& m, const Matrix& x, const FitContext&) {
+  check_knn(m);
   json st = unpack_state(m.state);
   Matrix tx(st["rows"].get<size_t>(), st["cols"].get<size_t>());
   tx.v = st["x"].get<std::vector<double>>();
@@ -97,7 +115,8 @@ Matrix predict_knn(const Model& m, const Matrix& x, const FitContext&) {
 
 void register_knn_model() {
   register_model_family({"knn", [](const json& spec, const Table& train, const Table*, const FitContext& ctx) { return fit_knn(spec, train, ctx); },
-                         [](const Model& m, const Table& t, const FitContext& ctx) { return predict_knn(m, feature_matrix(t, m.features), ctx); }});
+                         [](const Model& m, const Table& t, const FitContext& ctx) { return predict_knn(m, feature_matrix(t, m.features), ctx); },
+                         check_knn});
 }
 
 }  // namespace genre

@@ -1,6 +1,7 @@
 // What every model family shares: features and labels out of a Table, and the
 // dispatch from a spec's "spec" name to its family.
 #include "ops/models/model.h"
+#include "runtime/core/model_check.h"
 
 #include "lang/catalog.h"
 #include "runtime/core/op.h"
@@ -119,6 +120,7 @@ std::map<std::string, ModelFamily>& families() {
 
 void register_model_family(ModelFamily f) {
   std::string name = f.name;
+  if (f.check) register_model_check(name, f.check);
   families()[name] = std::move(f);
 }
 

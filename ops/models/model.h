@@ -75,6 +75,8 @@ struct ModelFamily {
   std::function<Model(const json& spec, const Table& train, const Table* validate, const FitContext& ctx)> fit;
   // rows x classes scores for a table with the columns the model was fitted on
   std::function<Matrix(const Model& m, const Table& t, const FitContext& ctx)> predict;
+  // Throws for a state whose parts disagree (runtime/core/model_check.h); empty: none.
+  std::function<void(const Model& m)> check = {};
 };
 void register_model_family(ModelFamily f);
 
@@ -82,6 +84,8 @@ void register_model_family(ModelFamily f);
 Model fit_classifier(const json& spec, const Table& train, const Table* validate, const FitContext& ctx);
 // The classifier reads the Table: a sequence model reads its sequence column.
 Matrix predict_classifier(const Model& m, const Table& t, const FitContext& ctx);
+// Its saved weights against its layers (runtime/core/model_check.h): DataError if they do not fit.
+void check_classifier(const Model& m);
 // For tests and benches (in libgenre_torch): a classifier whose weights are
 // given by parameter name ({"lstm0.weight_ih_l0": {"shape": [...], "values":
 // [...]}, ...}, PyTorch's layouts), as if fitted on `like`; and every layer's

@@ -18,6 +18,7 @@
 
 #include "ops/models/optim.h"
 #include "ops/models/sequence_model.h"
+#include "ops/models/weights.h"
 
 namespace genre {
 
@@ -149,16 +150,6 @@ StepLoss score(Net& net, const StepCoding& c, const Shape& s, const Table& t, lo
   return out;
 }
 
-void load_weights(Net& net, const std::string& state) {
-  std::vector<torch::Tensor> saved;
-  std::istringstream is(state);
-  torch::load(saved, is);
-  auto ps = net.parameters();
-  if (saved.size() != ps.size()) throw InternalError("next_step: saved weights do not fit the network");
-  torch::NoGradGuard no_grad;
-  for (size_t i = 0; i < ps.size(); ++i) ps[i].copy_(saved[i]);
-}
-
 }  // namespace
 
 Model fit_next_step(const json& spec, const Table& train, const Table* validate, const FitContext& ctx) {
@@ -237,7 +228,7 @@ StepLoss next_step_loss(const Model& m, const Table& data, const FitContext& ctx
                                 m.info["columns"].get<size_t>()));
   Shape s = shape_of(m.spec, c);
   Net net(s.vocab, s.width, s.units, s.outputs);
-  load_weights(net, m.state);
+  load_weights(net, m.state, "next_step");
   torch::Device dev = torch_device(ctx.device);
   net.to(dev);
   return score(net, c, s, data, spec_int(m.spec, "batch", 32), dev);

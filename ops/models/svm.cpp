@@ -218,7 +218,8 @@ Matrix predict_svm(const Model& m, const Matrix& x, const FitContext&) {
 
 void register_svm_model() {
   register_model_family({"svm", [](const json& spec, const Table& train, const Table*, const FitContext& ctx) { return fit_svm(spec, train, ctx); },
-                         [](const Model& m, const Table& t, const FitContext& ctx) { return predict_svm(m, feature_matrix(t, m.features), ctx); }});
+                         [](const Model& m, const Table& t, const FitContext& ctx) { return predict_svm(m, feature_matrix(t, m.features), ctx); },
+                         [](const Model& m) { load(m); }});
 }
 
 }  // namespace genre

@@ -14,7 +14,7 @@ void check_known(const Table& t, const std::vector<std::string>& names, const st
       std::string hint = lang::closest(n, t.column_names());
       throw DataError(op + ": " + (t.source.empty() ? std::string("the table") : t.source) + " has no column \"" + n +
                       "\"" + (hint.empty() ? "" : " (did you mean \"" + hint + "\"?)") + "; the columns are " +
-                      kit::name_list(t.column_names(), 1000));
+                      kit::name_list(t.column_names()));
     }
 }
 

@@ -57,9 +57,11 @@ Value run_keep(const OpContext& ctx) {
   std::vector<size_t> rows;
   for (size_t r = 0; r < mask.size(); ++r)
     if (mask[r]) rows.push_back(r);
+  // An empty result is not an error: a study may filter a corpus that lacks
+  // one genre and go on; the next op that needs rows says so where it is.
   if (rows.empty() && t.rows() > 0)
-    throw DataError("keep: no row of " + (t.source.empty() ? std::string("the table") : t.source) + " satisfies `" +
-                    expr_text(where) + "`");
+    ctx.warn("keep: no row of " + (t.source.empty() ? std::string("the table") : t.source) + " satisfies `" +
+             expr_text(where) + "`: the table is empty");
   return t.take(rows);
 }
 
@@ -76,7 +78,8 @@ void register_keep() {
   s.params = {
       {"data", {Type::Table}, true, {}, Type::Any, "the table"},
       {"where", {Type::Expr}, true, {}, Type::Any,
-       "the condition over column names (label = the label column); naming a text value no row has is an error"},
+       "the condition over column names (label = the label column); naming a text value no row has is an error; a "
+       "condition no row satisfies gives an empty table and a warning"},
   };
   register_op(s, run_keep);
 }

@@ -49,6 +49,7 @@ struct Options {
   bool keep_going = false;
   std::vector<std::string> sets;  // --set NAME=VALUE
   std::string explain;            // plan --explain NODE
+  std::vector<std::string> allow_write;  // --allow-write DIR: ops may write there too
 };
 
 std::string read_source(const std::string& path) {
@@ -131,8 +132,14 @@ struct Outcome {
   json results, predictions = json::object();
 };
 
+fs::path out_dir(const Options& o) {
+  return o.out.empty() ? script_dir(o.file) / "out" / fs::path(o.file).stem() : fs::path(o.out);
+}
+
 RunOptions run_options(const Options& o) {
   RunOptions ro;
+  ro.write_roots = o.allow_write;
+  ro.write_roots.push_back(out_dir(o).string());
   ro.cache_dir = cache_dir(o);
   ro.jobs = o.jobs;
   ro.threads = o.threads;
@@ -155,7 +162,7 @@ Outcome run_plan(const Options& o, const Lowered& l, bool show = true) {
   RunResult r = run_with_progress(o, p, record_name(o.file));
   if (show)
     for (auto& t : r.targets) std::cout << "\n" << describe(t);
-  fs::path out = o.out.empty() ? script_dir(o.file) / "out" / fs::path(o.file).stem() : fs::path(o.out);
+  fs::path out = out_dir(o);
   Outcome outcome{write_outputs(out, r.targets)};
   for (auto& [name, op, v] : r.targets)
     if (const json* j = std::get_if<json>(&v); j && j->contains("predictions"))
@@ -448,6 +455,8 @@ int main(int argc, char** argv) {
         ->check(CLI::PositiveNumber);
     c->add_option("--device", o.device, "auto | cpu | cuda (auto: CUDA when available)")
         ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+    c->add_option("--allow-write", o.allow_write,
+                  "DIR: a folder ops may write to (render's `to`) besides the script's folder and --out");
   }
   for (auto* c : {plan, run, lock, verify, exp, pred})
     c->add_option("--cache", o.cache, "cache folder (default: $GENRE_CACHE, else .genre/cache beside the script)");

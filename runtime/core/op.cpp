@@ -82,4 +82,24 @@ std::string OpContext::path(const std::string& p) const {
   return (std::filesystem::path(script_dir) / fp).lexically_normal().string();
 }
 
+std::string OpContext::output_path(const std::string& p, const std::string& what) const {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  auto real = [&](const fs::path& x) {  // resolves what exists, keeps the rest as written
+    fs::path a = fs::weakly_canonical(fs::absolute(x, ec), ec);
+    return ec ? fs::absolute(x).lexically_normal() : a;
+  };
+  fs::path target = real(path(p));
+  std::vector<std::string> roots{script_dir.empty() ? fs::current_path(ec).string() : script_dir};
+  roots.insert(roots.end(), write_roots.begin(), write_roots.end());
+  std::string listed;
+  for (auto& r : roots) {
+    fs::path rel = target.lexically_relative(real(r));
+    if (!rel.empty() && *rel.begin() != "..") return path(p);
+    listed += (listed.empty() ? "" : ", ") + real(r).string();
+  }
+  throw DataError(what + " \"" + p + "\" is " + target.string() + ", outside the folders genre may write to (" + listed +
+                  "); name another with --allow-write DIR");
+}
+
 }  // namespace genre

@@ -23,14 +23,22 @@ struct OpContext {
   json params;                // every non-data argument by name; symbols as strings, exprs as expr JSON
   std::vector<Input> inputs;  // data arguments in signature order; a list argument gives several
   std::string script_dir;     // relative paths resolve against this
+  std::vector<std::string> write_roots;  // besides script_dir, where an op may write (--out, --allow-write)
   std::string device = "cpu"; // "cpu" or "cuda", chosen by the runtime
   uint64_t seed = 0;          // params["seed"] if given, else derived from the node's key
   std::function<void(size_t done, size_t total, const std::string& what)> progress = [](size_t, size_t, const std::string&) {};
+  // Something the user should know that does not stop the op (a file read with a
+  // repair, a filter that kept no row): shown as a warning naming the node.
+  std::function<void(const std::string&)> warn = [](const std::string&) {};
 
   const Value& input(const std::string& param) const;  // the first input bound to param; InternalError if none
   const Value* maybe_input(const std::string& param) const;
   std::vector<const Input*> inputs_of(const std::string& param) const;
   std::string path(const std::string& p) const;        // resolved against script_dir
+  // path(p) for an op that writes there (render's `to`): DataError unless it lies
+  // under script_dir or a write root once `..` and links are resolved, so a
+  // colleague's script cannot write anywhere it likes.
+  std::string output_path(const std::string& p, const std::string& what) const;
 };
 
 using OpFn = std::function<Value(const OpContext&)>;

@@ -27,7 +27,7 @@ std::optional<std::string> cell_key(const Column& c, size_t row) {
 
 std::string name_list(const std::vector<std::string>& names, size_t max) {
   std::string out;
-  for (size_t i = 0; i < names.size() && i < max; ++i) out += (i ? ", \"" : "\"") + names[i] + "\"";
+  for (size_t i = 0; i < names.size() && i < max; ++i) out += (i ? ", " : "") + excerpt(names[i]);
   if (names.size() > max) out += " ... (" + std::to_string(names.size() - max) + " more)";
   return out;
 }

@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "runtime/core/table_text.h"
 #include "runtime/core/value.h"
 
 namespace genre {
@@ -19,9 +20,10 @@ Column* Table::find(const std::string& name) {
 const Column& Table::column(const std::string& name) const {
   if (auto* c = find(name)) return *c;
   std::string names;
-  for (auto& c : cols) names += (names.empty() ? "" : ", ") + ("\"" + c.name + "\"");
-  throw DataError((source.empty() ? std::string("table") : source) + ": no column \"" + name +
-                  "\"; the columns are " + names);
+  for (size_t i = 0; i < cols.size() && i < 20; ++i) names += (i ? ", " : "") + excerpt(cols[i].name);
+  if (cols.size() > 20) names += " ... (" + std::to_string(cols.size() - 20) + " more)";
+  throw DataError((source.empty() ? std::string("table") : source) + ": no column " + excerpt(name) +
+                  "; the columns are " + names);
 }
 
 std::vector<std::string> Table::column_names() const {

@@ -80,4 +80,27 @@ std::string titled(const std::vector<std::pair<std::string, TextTable>>& tables)
   return out;
 }
 
+std::string excerpt(std::string_view s, size_t max) {
+  std::string out = "\"";
+  size_t i = 0;
+  while (i < s.size() && out.size() <= max) {
+    auto c = uint8_t(s[i]);
+    // A whole UTF-8 sequence is kept as it is (names in any script); anything else odd is escaped.
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    bool ok = len > 0 && i + len <= s.size();
+    for (size_t k = 1; ok && k < len; ++k) ok = (uint8_t(s[i + k]) >> 6) == 2;
+    if (ok && len == 1 && (c < 0x20 || c == 0x7f)) ok = false;
+    if (ok && c == '"') out += "\\\"";
+    else if (ok && c == '\\') out += "\\\\";
+    else if (ok) out.append(s.substr(i, len));
+    else {
+      out += fmt::format("\\x{:02X}", c);
+      len = 1;
+    }
+    i += len;
+  }
+  if (i < s.size()) out += "...";
+  return out + "\"";
+}
+
 }  // namespace genre

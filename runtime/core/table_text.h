@@ -1,6 +1,7 @@
 // Aligned plain-text tables for the terminal, and the same as CSV.
 #pragma once
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -21,6 +22,11 @@ std::string p_value(double p);              // num(p), but "3.2e-07" below 0.000
 std::string titled(const std::vector<std::pair<std::string, TextTable>>& tables);
 // A JSON value as a cell: whole numbers without decimals, other numbers as num(), text as is.
 std::string cell(const json& v);
+// Text from a data file, for an error message: in double quotes, control
+// bytes and invalid UTF-8 as \xNN, cut to about `max` bytes with "...", so a
+// message never dumps a file's content (a binary file, /etc/shadow) or floods
+// the terminal.
+std::string excerpt(std::string_view s, size_t max = 40);
 // One RFC 4180 field: as it is, or quoted (inner quotes doubled) when it holds a comma, quote or line break.
 std::string csv_field(const std::string& f);
 

@@ -20,6 +20,11 @@
 
 #include "runtime/core/value.h"
 
+#include <map>
+#include <mutex>
+
+#include "runtime/core/model_check.h"
+
 namespace genre {
 
 namespace {
@@ -219,6 +224,17 @@ struct Reader {
         c.present.assign(p.begin(), p.end());
       }
     }
+    // Ops index every column by row and present flags by row: a table whose
+    // columns disagree would be read out of bounds, so it is damage.
+    for (auto& c : t.cols) {
+      if (c.size() != t.cols[0].size())
+        corrupt("column \"" + c.name + "\" has " + std::to_string(c.size()) + " rows, column \"" + t.cols[0].name +
+                "\" " + std::to_string(t.cols[0].size()));
+      if (!c.numeric && c.present.size() != c.size())
+        corrupt("column \"" + c.name + "\" has " + std::to_string(c.present.size()) + " present flags for " +
+                std::to_string(c.size()) + " rows");
+    }
+    if (!t.label.empty() && !t.find(t.label)) corrupt("the label column \"" + t.label + "\" is not in the table");
     return t;
   }
 };
@@ -234,8 +250,26 @@ const char* kind_name(const Value& v) {
   }
 }
 
+// About the bytes a table takes serialized (a little over): reserving it once
+// keeps a large table from being copied as the buffer doubles.
+size_t size_hint(const Table& t) {
+  size_t n = 64 + t.label.size() + t.source.size();
+  for (auto& c : t.cols) {
+    n += 16 + c.name.size() + c.num.size() * 8 + c.present.size();
+    for (auto& s : c.text) n += s.size() + 10;
+    for (auto& r : c.seq) n += r.size() * 4 + 10;
+  }
+  return n;
+}
+
 std::string serialize(const Value& v) {
   Writer w;
+  if (auto* t = std::get_if<Table>(&v)) w.out.reserve(size_hint(*t));
+  if (auto* s = std::get_if<Split>(&v)) {
+    size_t n = 64;
+    for (auto& [name, t] : s->parts) n += size_hint(t) + name.size();
+    w.out.reserve(n);
+  }
   w.out.append(magic, 4);
   w.byte(version);
   if (auto* t = std::get_if<Table>(&v)) {
@@ -263,7 +297,7 @@ std::string serialize(const Value& v) {
   return std::move(w.out);
 }
 
-Value deserialize(const std::string& bytes) {
+Value deserialize(std::string_view bytes) {
   Reader r{bytes};
   if (r.left() < 6 || std::memcmp(bytes.data(), magic, 4) != 0) corrupt("not a genre value (bad magic)");
   r.at = 4;
@@ -292,6 +326,11 @@ Value deserialize(const std::string& bytes) {
       m.spec = r.cbor("model spec");
       m.state = r.bytes("model state");
       m.info = r.cbor("model info");
+      try {
+        check_model(m);
+      } catch (const std::exception& e) {
+        corrupt(std::string("the ") + m.kind + " model's state: " + e.what());
+      }
       v = std::move(m);
       break;
     }
@@ -300,6 +339,30 @@ Value deserialize(const std::string& bytes) {
   }
   if (r.left() != 0) corrupt(std::to_string(r.left()) + " trailing bytes after the " + kind_name(v));
   return v;
+}
+
+namespace {
+std::mutex checks_m;
+std::map<std::string, std::function<void(const Model&)>>& checks() {
+  static std::map<std::string, std::function<void(const Model&)>> c;
+  return c;
+}
+}  // namespace
+
+void register_model_check(const std::string& kind, std::function<void(const Model&)> check) {
+  std::lock_guard<std::mutex> g(checks_m);
+  checks()[kind] = std::move(check);
+}
+
+void check_model(const Model& m) {
+  std::function<void(const Model&)> check;
+  {
+    std::lock_guard<std::mutex> g(checks_m);
+    auto it = checks().find(m.kind);
+    if (it == checks().end()) return;
+    check = it->second;
+  }
+  check(m);
 }
 
 }  // namespace genre

@@ -6,6 +6,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -76,7 +77,7 @@ using Value = std::variant<Table, Split, Model, json>;
 const char* kind_name(const Value& v);
 
 std::string serialize(const Value& v);
-Value deserialize(const std::string& bytes);  // throws std::runtime_error on malformed bytes
+Value deserialize(std::string_view bytes);  // throws std::runtime_error on malformed bytes
 
 // Errors a user can fix (bad data, missing file): exit code 2, never a crash.
 struct DataError : std::runtime_error {

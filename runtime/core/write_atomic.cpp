@@ -16,6 +16,10 @@
 namespace genre {
 
 void write_atomic(const std::filesystem::path& target, std::string_view bytes, int mode) {
+  write_atomic(target, {bytes}, mode);
+}
+
+void write_atomic(const std::filesystem::path& target, std::initializer_list<std::string_view> pieces, int mode) {
   // Unique per process, thread and call: two writers of one target never share a temp file.
   static std::atomic<uint64_t> counter{0};
   std::filesystem::path tmp = target;
@@ -27,13 +31,15 @@ void write_atomic(const std::filesystem::path& target, std::string_view bytes, i
   if (fd < 0) throw DataError(target.string() + ": cannot write (create " + tmp.string() + ": " + errno_text() + ")");
   if (mode >= 0) (void)::fchmod(fd, mode_t(mode));  // open() applied the umask
   std::string failed;
-  const char* p = bytes.data();
-  size_t left = bytes.size();
-  while (left > 0 && failed.empty()) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) failed = "write: " + errno_text();
-    else p += n, left -= size_t(n);
+  for (std::string_view bytes : pieces) {
+    const char* p = bytes.data();
+    size_t left = bytes.size();
+    while (left > 0 && failed.empty()) {
+      ssize_t n = ::write(fd, p, left);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) failed = "write: " + errno_text();
+      else p += n, left -= size_t(n);
+    }
   }
   if (failed.empty() && ::fsync(fd) != 0) failed = "fsync: " + errno_text();
   ::close(fd);

@@ -1,6 +1,7 @@
 // Replacing a file so that no reader, and no crash, ever leaves half of it.
 #pragma once
 #include <filesystem>
+#include <initializer_list>
 #include <string_view>
 
 namespace genre {
@@ -10,5 +11,7 @@ namespace genre {
 // file's permission bits, set exactly (the umask does not apply); -1: 0644 less the umask.
 // Throws DataError naming `target` and the step that failed, and removes the temp file.
 void write_atomic(const std::filesystem::path& target, std::string_view bytes, int mode = -1);
+// The same for a file made of several pieces (a header and a large payload), without joining them first.
+void write_atomic(const std::filesystem::path& target, std::initializer_list<std::string_view> pieces, int mode = -1);
 
 }  // namespace genre

@@ -1,10 +1,15 @@
 #include "runtime/engine/cache.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <sodium.h>
 #include <xxhash.h>
+
+#include <array>
+#include <optional>
 
 #include <algorithm>
 #include <cctype>
@@ -24,9 +29,35 @@ namespace fs = std::filesystem;
 namespace {
 
 // Entry header: "GNRC", u32 version, u64 payload size, u64 XXH3-64 of the payload.
+// Version 2 is version 1 followed by a 32-byte keyed BLAKE2b tag of header and
+// payload: written when GENRE_CACHE_KEY is set (docs/architecture.md, "Trusting a cache").
 constexpr char magic[4] = {'G', 'N', 'R', 'C'};
-constexpr uint32_t version = 1;
-constexpr size_t header_size = 24;
+constexpr uint32_t version = 1, signed_version = 2;
+constexpr size_t header_size = 24, tag_size = crypto_generichash_BYTES;
+
+// The MAC key: BLAKE2b of $GENRE_CACHE_KEY's text, or nullopt when it is unset.
+using MacKey = std::array<unsigned char, crypto_generichash_KEYBYTES>;
+const std::optional<MacKey>& mac_key() {
+  static const std::optional<MacKey> key = []() -> std::optional<MacKey> {
+    const char* k = std::getenv("GENRE_CACHE_KEY");
+    if (!k || !*k) return std::nullopt;
+    if (sodium_init() < 0) throw InternalError("libsodium could not start");
+    MacKey out;
+    crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(k), std::strlen(k), nullptr, 0);
+    return out;
+  }();
+  return key;
+}
+
+std::string mac(const MacKey& key, std::string_view header, std::string_view payload) {
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, key.data(), key.size(), tag_size);
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(header.data()), header.size());
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(payload.data()), payload.size());
+  std::string tag(tag_size, '\0');
+  crypto_generichash_final(&st, reinterpret_cast<unsigned char*>(tag.data()), tag.size());
+  return tag;
+}
 
 std::string errno_text() { return std::strerror(errno); }
 
@@ -123,6 +154,8 @@ Cache::Cache(fs::path dir) : dir_(std::move(dir)), entries_(dir_ / ("cpu-" + has
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) throw DataError(dir_.string() + ": cannot create cache folder (" + ec.message() + ")");
+  // access() sees read-only mounts and permissions (and that root ignores the latter).
+  if (::access(dir_.c_str(), W_OK) != 0) read_only_ = errno_text();
 }
 
 std::string cache_dir(const std::string& flag, const fs::path& script_dir) {
@@ -160,17 +193,26 @@ std::optional<Value> Cache::get(const std::string& key, std::string* problem) {
   const std::string& b = *bytes;
   if (b.size() < header_size || std::memcmp(b.data(), magic, 4) != 0) return corrupt("not a cache entry");
   uint32_t ver = uint32_t(get_u64(b.data() + 4, 4));
-  if (ver != version)  // not damage: put() will replace it
+  if (ver != version && ver != signed_version)  // not damage: put() will replace it
     return report("cache entry " + key + " was written by another version of genre: recomputing");
+  const auto& k = mac_key();
+  if (k && ver != signed_version)  // not damage either: written before the key was set
+    return report("cache entry " + key + " is not signed with GENRE_CACHE_KEY: recomputing");
   uint64_t size = get_u64(b.data() + 8);
   uint64_t sum = get_u64(b.data() + 16);
-  uint64_t have = b.size() - header_size;
+  size_t tag = ver == signed_version ? tag_size : 0;
+  if (b.size() < header_size + tag) return corrupt("truncated: no signature");
+  uint64_t have = b.size() - header_size - tag;
   if (have < size)
     return corrupt("truncated: " + std::to_string(have) + " of " + std::to_string(size) + " bytes");
   if (have > size) return corrupt(std::to_string(have - size) + " extra bytes");
   if (XXH3_64bits(b.data() + header_size, size) != sum) return corrupt("checksum mismatch");
+  if (k && sodium_memcmp(mac(*k, std::string_view(b).substr(0, header_size), std::string_view(b).substr(header_size, size))
+                             .data(),
+                         b.data() + header_size + size, tag_size) != 0)
+    return corrupt("its signature does not match GENRE_CACHE_KEY: written with another key, or edited");
   try {
-    return deserialize(b.substr(header_size));
+    return deserialize(std::string_view(b).substr(header_size));
   } catch (const std::runtime_error& e) {
     return corrupt(e.what());
   }
@@ -179,14 +221,41 @@ std::optional<Value> Cache::get(const std::string& key, std::string* problem) {
 void Cache::put(const std::string& key, const Value& v) {
   fs::path path = path_of(key);
   std::string payload = serialize(v);
-  std::string out(magic, 4);
-  put_u64(out, version, 4);
-  put_u64(out, payload.size());
-  put_u64(out, XXH3_64bits(payload.data(), payload.size()));
-  out += payload;
+  const auto& k = mac_key();
+  std::string header(magic, 4);
+  put_u64(header, k ? signed_version : version, 4);
+  put_u64(header, payload.size());
+  put_u64(header, XXH3_64bits(payload.data(), payload.size()));
+  std::string tag = k ? mac(*k, header, payload) : "";
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
-  write_atomic(path, out);
+  write_atomic(path, {header, payload, tag});  // not joined: a large table is not copied once more
+}
+
+void Cache::put_aside(const std::string& key, const json& files) {
+  fs::path path = path_of(key);
+  path.replace_extension(".aside");
+  std::error_code ec;
+  if (files.empty()) {
+    fs::remove(path, ec);  // a recomputed node that now reads every file
+    return;
+  }
+  fs::create_directories(path.parent_path(), ec);
+  write_atomic(path, files.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+json Cache::aside(const std::string& key) const {
+  fs::path path = path_of(key);
+  path.replace_extension(".aside");
+  std::string error;
+  auto bytes = read_all(path, &error);
+  json out = json::array();
+  if (!bytes) return out;
+  json j = json::parse(*bytes, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_array()) return out;
+  for (auto& q : j)  // only well-formed pairs: the list is shown, never trusted further
+    if (q.is_array() && q.size() == 2 && q[0].is_string() && q[1].is_string()) out.push_back(q);
+  return out;
 }
 
 EntryLock Cache::lock(const std::string& key) {
@@ -198,15 +267,26 @@ EntryLock Cache::lock(const std::string& key) {
 }
 
 size_t Cache::gc_temps() {
+  // write_atomic names its temp files <target>.tmp.<pid>.<thread>.<n>. One whose
+  // process is gone was left by a killed run; a writer on another machine
+  // sharing this cache (a cluster) may have the same pid as a dead one here, so
+  // a temp is only removed when it has also not been written to for 5 minutes
+  // (an entry is written in seconds), or for an hour whatever its pid.
   size_t removed = 0;
-  auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  auto now = fs::file_time_type::clock::now();
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir_, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
-    if (it->path().filename().string().find(".tmp.") == std::string::npos) continue;
+    std::string name = it->path().filename().string();
+    size_t at = name.find(".tmp.");
+    if (at == std::string::npos || !it->is_regular_file(ec)) continue;
     auto when = fs::last_write_time(it->path(), ec);
-    if (!ec && when < cutoff && fs::remove(it->path(), ec)) ++removed;
+    if (ec) continue;
+    long pid = std::strtol(name.c_str() + at + 5, nullptr, 10);
+    bool gone = pid > 0 && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH;
+    auto age = now - when;
+    if ((age > std::chrono::hours(1) || (gone && age > std::chrono::minutes(5))) && fs::remove(it->path(), ec))
+      ++removed;
   }
   return removed;
 }
@@ -217,8 +297,7 @@ json Cache::read_record(const std::string& name) const {
   if (!bytes) return nullptr;
   json j = json::parse(*bytes, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object()) return nullptr;
-  // A record is a hint (why a node will run, which files a reused node set
-  // aside): an entry of the wrong shape is dropped, never trusted.
+  // A record is a hint (why a node will run): an entry of the wrong shape is dropped, never trusted.
   auto strings = [](const json& a) { return std::all_of(a.begin(), a.end(), [](auto& x) { return x.is_string(); }); };
   json out = json::object();
   for (auto& [label, e] : j.items()) {
@@ -227,10 +306,6 @@ json Cache::read_record(const std::string& name) const {
     for (const char* s : {"key", "params", "op"}) ok = ok && (!e.contains(s) || e[s].is_string());
     ok = ok && (!e.contains("inputs") || (e["inputs"].is_array() && strings(e["inputs"])));
     ok = ok && (!e.contains("files") || (e["files"].is_object() && strings(e["files"])));
-    if (e.contains("quarantine")) {
-      ok = ok && e["quarantine"].is_array();
-      for (auto& q : ok ? e["quarantine"] : json::array()) ok = ok && q.is_array() && q.size() == 2 && strings(q);
-    }
     if (ok) out[label] = e;
   }
   return out;

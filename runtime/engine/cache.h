@@ -3,6 +3,8 @@
 //   dir/P/ab/<key>.val      an entry: header + serialize(value)
 //   dir/P/ab/<key>.lock     taken (flock) while a node is being computed
 //   dir/P/ab/<key>.corrupt  an entry that failed its checksum, kept for inspection
+//   dir/P/ab/<key>.aside    the files the node set aside (JSON [[file, reason], ...]),
+//                           written before the entry, so every run that reuses it lists them
 //   dir/runs/<name>.json    run records: what the planner saw last time
 //
 // P ("cpu-1a2b3c4d") names the numeric platform (runtime/core/threads.h): another
@@ -46,11 +48,22 @@ class Cache {
  public:
   explicit Cache(std::filesystem::path dir);  // creates dir if needed
 
+  // "" when entries can be stored; else why not ("Read-only file system",
+  // "Permission denied"). A read-only cache (a team's, mounted read-only) still
+  // serves what it holds; a run computes the rest without storing it.
+  const std::string& read_only() const { return read_only_; }
+
   // The value stored under key, or nullopt. A damaged entry also gives nullopt,
   // is moved aside to <key>.corrupt, and *problem says so (for the user).
   std::optional<Value> get(const std::string& key, std::string* problem = nullptr);
   void put(const std::string& key, const Value& v);
   bool contains(const std::string& key) const;  // the file exists; get() still verifies it
+
+  // The files a node set aside while computing the value under `key`: stored
+  // beside it (put_aside before put), read by every run that reuses it. An
+  // empty list writes nothing; a missing or unreadable list reads as empty.
+  void put_aside(const std::string& key, const json& files);
+  json aside(const std::string& key) const;
 
   // Hold this around check-compute-put so two runs computing the same node
   // serialise: the second waits, then finds the entry.
@@ -59,7 +72,8 @@ class Cache {
   std::filesystem::path path_of(const std::string& key) const;
   const std::filesystem::path& dir() const { return dir_; }
 
-  // Removes temp files older than an hour (left by killed runs). Returns how many.
+  // Removes the temp files killed runs left (see cache.cpp for when a temp is
+  // judged left over). Returns how many.
   size_t gc_temps();
 
   // Run records: small JSON the planner keeps between runs. A missing or
@@ -70,6 +84,7 @@ class Cache {
  private:
   std::filesystem::path dir_;
   std::filesystem::path entries_;  // dir_/P
+  std::string read_only_;
 };
 
 }  // namespace genre

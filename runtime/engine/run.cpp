@@ -21,7 +21,7 @@ namespace {
 // Ops that read a folder return a table whose `error` column names the
 // files they set aside (midi_folder, audio_folder): collect them.
 
-json record_of(const Plan& plan, const std::vector<Quarantined>& quarantine) {
+json record_of(const Plan& plan) {
   json r = json::object();
   for (auto& n : plan.nodes) {
     json inputs = json::array();
@@ -31,7 +31,6 @@ json record_of(const Plan& plan, const std::vector<Quarantined>& quarantine) {
     r[n.label] = {{"key", n.key},   {"params", n.params_hash}, {"inputs", inputs}, {"files", files},
                   {"op", n.op},     {"version", n.version},    {"args", n.params}};
   }
-  for (auto& q : quarantine) r[q.node]["quarantine"].push_back({q.file, q.reason});
   return r;
 }
 
@@ -102,6 +101,9 @@ class Runner {
     // "auto" is resolved by the ops that use LibTorch, so a run without them
     // never loads it; an explicit "cuda" is checked now, before any work.
     device_ = opt_.device == "cuda" ? pick_device("cuda") : opt_.device;
+    if (!cache_.read_only().empty())
+      progress_.note(fmt::format("note: the cache {} is read-only ({}): reusing what it holds, storing nothing new "
+                                 "(--cache DIR names a writable one)", cache_.dir().string(), cache_.read_only()));
   }
 
   const Value& obtain(size_t i) {
@@ -115,13 +117,20 @@ class Runner {
       return *s.value;
     }
     if (!problem.empty()) note(n.label + ": " + problem);
+    if (!cache_.read_only().empty()) {  // nothing to wait for: no run can store here
+      json aside = json::array();
+      s.value = std::make_shared<Value>(compute(n, aside));
+      return *s.value;
+    }
     // Another run may be computing the same node: wait for it, then look again.
     EntryLock lock = cache_.lock(n.key);
     if (auto v = cache_.get(n.key, &problem)) {
       s.value = std::make_shared<Value>(std::move(*v));
       return *s.value;
     }
-    s.value = std::make_shared<Value>(compute(n));
+    json aside = json::array();
+    s.value = std::make_shared<Value>(compute(n, aside));
+    cache_.put_aside(n.key, aside);  // first: an entry is never seen without its list
     cache_.put(n.key, *s.value);
     return *s.value;
   }
@@ -164,10 +173,12 @@ class Runner {
     progress_.note("warning: " + s);
   }
 
-  Value compute(const Node& n) {
+  // `aside` gets the files this node set aside that its inputs had not already.
+  Value compute(const Node& n, json& aside) {
     OpContext ctx;
     ctx.params = n.params;
     ctx.script_dir = plan_.script_dir;
+    ctx.write_roots = opt_.write_roots;
     ctx.device = device_;
     ctx.seed = node_seed(n);
     for (auto& in : n.inputs) {
@@ -185,6 +196,7 @@ class Runner {
     ctx.progress = [this, label](size_t done, size_t total, const std::string& what) {
       progress_.step(label, done, total, what);
     };
+    ctx.warn = [this, label](const std::string& what) { note(label + ": " + what); };
     progress_.start(n.label);
     auto t0 = std::chrono::steady_clock::now();
     Value v;
@@ -201,7 +213,13 @@ class Runner {
     }
     double secs = seconds();
     progress_.finish(n.label, secs);
-    auto q = quarantined(n.label, v);
+    // A table op that passes its input's set-aside rows on (keep, select) sets nothing aside itself.
+    std::set<std::string> known;
+    for (auto& in : ctx.inputs)
+      for (auto& q : quarantined("", *in.value)) known.insert(q.file);
+    std::vector<Quarantined> q;
+    for (auto& x : quarantined(n.label, v))
+      if (!known.count(x.file)) q.push_back(x), aside.push_back({x.file, x.reason});
     if (!q.empty())
       progress_.note(fmt::format("{}: {} file{} set aside (quarantine.csv in the output folder): {}: {}{}", n.label,
                                  q.size(), q.size() == 1 ? "" : "s", q[0].file, q[0].reason, q.size() > 1 ? ", ..." : ""));
@@ -239,16 +257,26 @@ RunResult execute(const Plan& plan, const RunOptions& opt, const std::string& re
     r.result.targets.push_back({def, plan.nodes[node].op,
                                 part == plan.target_parts.end() ? r.obtain(node) : r.part(node, part->second)});
   }
-  // A reused node's quarantine list comes from the run that computed it.
+  // A reused node's set-aside files are stored beside its entry. Listed in plan
+  // order, each file once (two ops reading one folder set the same file aside).
   Cache cache(opt.cache_dir);
-  json last = cache.read_record(record_name);
   std::set<std::string> ran;
   for (auto& [label, secs] : r.result.timings) ran.insert(label);
-  for (auto& n : plan.nodes)
-    if (!ran.count(n.label) && last.is_object() && last.contains(n.label) && last[n.label].value("key", "") == n.key &&
-        last[n.label].contains("quarantine"))
-      for (auto& q : last[n.label]["quarantine"]) r.result.quarantine.push_back({n.label, q[0], q[1]});
-  cache.write_record(record_name, record_of(plan, r.result.quarantine));
+  std::map<std::string, std::vector<Quarantined>> by_node;
+  for (auto& q : r.result.quarantine) by_node[q.node].push_back(q);
+  std::vector<Quarantined> all;
+  std::set<std::string> seen;
+  for (auto& n : plan.nodes) {
+    if (!ran.count(n.label))
+      for (auto& q : cache.aside(n.key)) by_node[n.label].push_back({n.label, q[0], q[1]});
+    for (auto& q : by_node[n.label])
+      if (seen.insert(q.file).second) all.push_back(q);
+  }
+  r.result.quarantine = std::move(all);
+  if (cache.read_only().empty()) {
+    cache.write_record(record_name, record_of(plan));
+    if (r.result.ran > 0) cache.gc_temps();  // a killed run's half-written entries; only when work was done, to keep cached runs fast
+  }
   return std::move(r.result);
 }
 

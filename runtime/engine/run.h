@@ -15,6 +15,7 @@ struct RunOptions {
   int threads = 0;              // --threads; 0 = thread_budget's default (runtime/core/threads.h)
   std::string device = "auto";  // auto | cpu | cuda
   bool keep_going = false;
+  std::vector<std::string> write_roots;  // where ops may write besides the script's folder (OpContext::output_path)
 };
 
 // What `genre plan` shows for one node.

@@ -240,6 +240,31 @@ TEST_CASE("midi damage: truncated file and truncated track", "[midi]") {
         "t.mid: byte 22: the delta time is longer than 4 bytes (corrupt track data)");
 }
 
+TEST_CASE("midi: a last track one byte short inside its End-of-Track is read whole, with a warning", "[midi]") {
+  // Every shipped test file ends FF 2F 00; without the 00 each must give the very same notes.
+  for (auto name : {"format0.mid", "format1.mid", "random3.mid"}) {
+    INFO(name);
+    std::string whole = slurp(data_dir() + "/good/" + name);
+    REQUIRE(whole.ends_with(std::string("\xFF\x2F\x00", 3)));
+    auto a = parse(whole), b = parse(whole.substr(0, whole.size() - 1));
+    CHECK(a.warning.empty());
+    CHECK(b.warning == "byte " + std::to_string(whole.size() - 1) +
+                           ": the file ends 1 byte early, inside the last track's End-of-Track event; every note was read");
+    REQUIRE(a.notes.size() == b.notes.size());
+    for (size_t i = 0; i < a.notes.size(); ++i) {
+      CHECK(a.notes[i].onset == b.notes[i].onset);
+      CHECK(a.notes[i].duration == b.notes[i].duration);
+      CHECK(a.notes[i].pitch == b.notes[i].pitch);
+    }
+    CHECK(a.end == b.end);
+  }
+  // Anything else cut short stays damage: two bytes short, or a first track of two one byte short.
+  std::string f = smf(0, 96, {"00 90 3C 40  60 80 3C 00  00 FF 2F 00"});
+  CHECK_THAT(damage(f.substr(0, f.size() - 2)), Catch::Contains("bad chunk length"));
+  f = smf(1, 96, {"00 90 3C 40  00 FF 2F 00", "00 FF 2F 00"});
+  CHECK_THAT(damage(f.substr(0, 29)), Catch::Contains("bad chunk length"));
+}
+
 TEST_CASE("midi damage: running status with no status byte", "[midi]") {
   CHECK(damage(smf(0, 96, {"00 3C 40"})) ==
         "t.mid: byte 23: running status without a status byte: data byte 0x3C where an event should start, and no "

@@ -19,6 +19,12 @@ using genre::Split;
 using genre::Table;
 using genre::Value;
 
+// What the last run() warned (OpContext::warn).
+inline std::vector<std::string>& warnings() {
+  static std::vector<std::string> w;
+  return w;
+}
+
 inline Value run(const std::string& op, json params, std::vector<std::pair<std::string, Value>> inputs = {},
                  const std::string& dir = "") {
   genre::register_all();
@@ -27,6 +33,8 @@ inline Value run(const std::string& op, json params, std::vector<std::pair<std::
   genre::OpContext ctx;
   ctx.params = std::move(params);
   ctx.script_dir = dir;
+  warnings().clear();
+  ctx.warn = [](const std::string& w) { warnings().push_back(w); };
   for (auto& [p, v] : inputs) ctx.inputs.push_back({p, p, &v});
   return (*fn)(ctx);
 }

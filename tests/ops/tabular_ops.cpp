@@ -62,7 +62,7 @@ TEST_CASE("join: no match at all, mixed key types, missing key column", "[tabula
              Contains("no column \"key\""));
 }
 
-TEST_CASE("keep: filters rows - an unknown label is a clear error", "[tabular]") {
+TEST_CASE("keep: filters rows - an unknown label is a clear error, no row left a warning", "[tabular]") {
   TempDir d;
   Table t = csv(d.write("g.csv", "Genre,Tempo\nrock,120\npop,90\nrock,100\njazz,80\n"), "Genre");
   Table k = run_table("keep", {{"where", expr_in("label", {"rock", "jazz"})}}, {{"data", t}});
@@ -72,8 +72,13 @@ TEST_CASE("keep: filters rows - an unknown label is a clear error", "[tabular]")
   CHECK(error_of([&] { run("keep", {{"where", expr_in("label", {"rock", "rokc"})}}, {{"data", t}}); }) ==
         "keep: no row has label 'rokc' (did you mean 'rock'?) (labels present: \"rock\", \"jazz\", \"pop\")");
   json none = {{"op", ">"}, {"args", {{{"name", "Tempo"}}, {{"num", 500}}}}};
-  CHECK_THAT(error_of([&] { run("keep", {{"where", none}}, {{"data", t}}); }),
-             Contains("keep: no row of " + t.source + " satisfies `Tempo > 500`"));
+  // A condition no row meets: an empty table (with its columns and label) and a warning, not an error.
+  Table e = run_table("keep", {{"where", none}}, {{"data", t}});
+  CHECK(e.rows() == 0);
+  CHECK(e.column_names() == t.column_names());
+  CHECK(e.label == "Genre");
+  REQUIRE(tabtest::warnings().size() == 1);
+  CHECK(tabtest::warnings()[0] == "keep: no row of " + t.source + " satisfies `Tempo > 500`: the table is empty");
 }
 
 TEST_CASE("relabel: inline record or CSV map - unmapped keep/drop/error", "[tabular]") {

@@ -199,13 +199,34 @@ TEST_CASE("cache: run records are stored atomically by name", "[cache]") {
   // Valid JSON of the wrong shape: each bad entry is dropped (a type error in `genre plan` once exited 3).
   c.write_record("study", json(1));
   CHECK(c.read_record("study").is_null());
-  json quarantined = json::array({json::array({"f.wav", "empty"})});
   c.write_record("study", {{"a", 5},
                            {"b", {{"key", 3}}},
-                           {"c", {{"key", "k"}, {"quarantine", {{1, 2}}}}},
+                           {"c", {{"key", "k"}, {"inputs", {1, 2}}}},
                            {"e", {{"key", "k"}, {"files", {{"x.csv", 1}}}}},
-                           {"d", {{"key", "k"}, {"inputs", {"x"}}, {"quarantine", quarantined}}}});
-  CHECK(c.read_record("study") == json{{"d", {{"key", "k"}, {"inputs", {"x"}}, {"quarantine", quarantined}}}});
+                           {"d", {{"key", "k"}, {"inputs", {"x"}}}}});
+  CHECK(c.read_record("study") == json{{"d", {{"key", "k"}, {"inputs", {"x"}}}}});
+  fs::remove_all(d);
+}
+
+TEST_CASE("cache: the files a node set aside are stored beside its entry", "[cache]") {
+  fs::path d = temp_dir("aside");
+  Cache c(d);
+  std::string k = "00aa11bb";
+  CHECK(c.aside(k) == json::array());
+  json files = json::array({json::array({"rock/a.mid", "byte 4: truncated header"}), json::array({"b.wav", "NaN at 1.5 s"})});
+  c.put_aside(k, files);
+  CHECK(c.aside(k) == files);
+  CHECK(fs::exists(fs::path(c.path_of(k)).replace_extension(".aside")));
+  // An entry recomputed with nothing set aside drops the old list.
+  c.put_aside(k, json::array());
+  CHECK(c.aside(k) == json::array());
+  CHECK_FALSE(fs::exists(fs::path(c.path_of(k)).replace_extension(".aside")));
+  // A damaged list shows what is well-formed, never more.
+  fs::create_directories(c.path_of(k).parent_path());
+  write_file(fs::path(c.path_of(k)).replace_extension(".aside"), R"([["a.mid", "bad"], [1, 2], "x", ["b.mid"]])");
+  CHECK(c.aside(k) == json::array({json::array({"a.mid", "bad"})}));
+  write_file(fs::path(c.path_of(k)).replace_extension(".aside"), "{not json");
+  CHECK(c.aside(k) == json::array());
   fs::remove_all(d);
 }
 

@@ -91,10 +91,27 @@ TEST_CASE("value: empty table, empty columns, empty strings", "[value]") {
   CHECK(u.rows() == 0);
 
   Table t;
-  t.cols.push_back(Column{"", true, {}, {}, {}});
+  t.cols.push_back(Column{"", true, {1, 2, 3}, {}, {}});
   t.cols.push_back(Column{"s", false, {}, {"", "", ""}, {0, 0, 1}});
-  t.cols.push_back(Column{"none", false, {}, {}, {}});
   check_same(t, std::get<Table>(round_trip(t)));
+  Table none;
+  none.cols.push_back(Column{"", true, {}, {}, {}});
+  none.cols.push_back(Column{"none", false, {}, {}, {}});
+  check_same(none, std::get<Table>(round_trip(none)));
+}
+
+TEST_CASE("value: a table whose columns disagree is corrupt, not read out of bounds", "[value]") {
+  Table t;
+  t.cols.push_back(Column{"x", true, {1, 2, 3}, {}, {}});
+  t.cols.push_back(Column{"s", false, {}, {"a", "b"}, {1, 1}});
+  CHECK_THROWS_WITH(deserialize(serialize(t)), "corrupt value: column \"s\" has 2 rows, column \"x\" 3");
+  t.cols[1] = Column{"s", false, {}, {"a", "b", "c"}, {1, 1}};
+  CHECK_THROWS_WITH(deserialize(serialize(t)), "corrupt value: column \"s\" has 2 present flags for 3 rows");
+  t.cols[1] = Column{"s", false, {}, {"a", "b", "c"}, {1, 1, 1}};
+  t.label = "genre";
+  CHECK_THROWS_WITH(deserialize(serialize(t)), "corrupt value: the label column \"genre\" is not in the table");
+  t.label = "s";
+  CHECK(std::get<Table>(deserialize(serialize(t))).label == "s");
 }
 
 TEST_CASE("value: a split keeps its parts in order", "[value]") {

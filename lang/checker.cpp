@@ -731,6 +731,13 @@ class Checker {
         if (p.elem == Type::Step) return false;  // prep: named only, `knn(5, prep: [standardize])`
         if (is_symbol(p, v)) return true;
         if (bare) return name_fits(p, v.text);
+        // audio_features("clips", [mfcc, chroma]): bare names, one of them a value the
+        // parameter lists (value() then names any that is not, with a hint).
+        if (v.kind == Expr::Kind::List && has(p, Type::List) && !p.symbols.empty() && !v.items.empty() &&
+            std::all_of(v.items.begin(), v.items.end(),
+                        [&](auto& it) { return it->kind == Expr::Kind::Name && !resolvable(it->text); }) &&
+            std::any_of(v.items.begin(), v.items.end(), [&](auto& it) { return contains(p.symbols, it->text); }))
+          return true;
         if (free) return has(p, Type::Expr);
         if (!typed) { t = expr(v); typed = true; }
         return accepts(p, t, v);

@@ -130,6 +130,7 @@ int cmd_plan(const Options& o) {
 // per-row predictions ("report/model" -> {truth, pred}).
 struct Outcome {
   json results, predictions = json::object();
+  bool complete = true;  // false: -k left out the targets of failed nodes
 };
 
 fs::path out_dir(const Options& o) {
@@ -189,15 +190,23 @@ Outcome run_plan(const Options& o, const Lowered& l, bool show = true) {
   for (auto& [def, node] : p.targets) page.nodes[node].target = true;
   for (auto& q : r.quarantine) page.quarantine.push_back({q.node, q.file, q.reason});
   write_html(out / "report.html", page);
-  std::cerr << fmt::format("\n{} nodes: {} ran, {} reused from cache; results in {}, report in {}\n", p.nodes.size(),
-                           r.ran, p.nodes.size() - r.ran, (out / "results.json").string(), (out / "report.html").string());
+  std::cerr << fmt::format("\n{} nodes: {} ran, {} reused from cache{}; results in {}, report in {}\n", p.nodes.size(),
+                           r.ran, p.nodes.size() - r.ran - r.lost,
+                           r.lost ? fmt::format(", {} failed or not run", r.lost) : "", (out / "results.json").string(),
+                           (out / "report.html").string());
+  if (!r.failed.empty()) {  // -k: the rest was written; now what failed, and what it cost
+    outcome.complete = false;
+    for (auto& f : r.failed)
+      std::cerr << (f.file.empty() ? "error: " + f.message + "\n" : lang::format(f, read_source(f.file)));
+    std::string names;
+    for (auto& t : r.missing_targets) names += (names.empty() ? "" : ", ") + t;
+    std::cerr << fmt::format("{} node{} failed; {} of {} results not computed{}{}\n", r.failed.size(), r.failed.size() == 1 ? "" : "s",
+                             r.missing_targets.size(), p.targets.size(), names.empty() ? "" : ": ", names);
+  }
   return outcome;
 }
 
-int cmd_run(const Options& o) {
-  run_plan(o, lowered(o));
-  return 0;
-}
+int cmd_run(const Options& o) { return run_plan(o, lowered(o)).complete ? 0 : 2; }
 
 std::string lock_path(const Options& o) { return o.file + ".lock"; }
 
@@ -259,6 +268,53 @@ int cmd_verify(Options o) {
             << t.render();
   if (drift.size() > shown) std::cerr << fmt::format(" ... and {} more\n", drift.size() - shown);
   return 1;
+}
+
+std::string megabytes(size_t bytes) { return fmt::format("{:.1f} MB", bytes / 1e6); }
+
+// `genre cache [info|gc|clean] [SCRIPT] [--cache DIR]`: what the cache holds, per script;
+// gc removes what no run record reaches; clean removes everything.
+int cmd_cache(std::vector<std::string> args, const std::string& flag) {
+  std::string action = "info";
+  if (!args.empty() && (args[0] == "info" || args[0] == "gc" || args[0] == "clean")) {
+    action = args[0];
+    args.erase(args.begin());
+  }
+  std::string script = args.empty() ? "" : args[0];
+  if (args.size() > 1 || (!script.empty() && !fs::is_regular_file(script))) {
+    std::cerr << "error: genre cache [info|gc|clean] [SCRIPT]: " <<
+        (args.size() > 1 ? "one script at most" : script + " is not a script (nor info, gc or clean)") << "\n";
+    return 1;
+  }
+  std::string dir = genre::cache_dir(flag, script.empty() ? fs::current_path() : script_dir(script));
+  if (!fs::is_directory(dir)) {
+    std::cout << dir << ": no cache here\n";
+    return 0;
+  }
+  Cache cache(dir);
+  if (action == "gc") {
+    auto [entries, bytes] = cache.gc();
+    std::cout << fmt::format("{}: removed {} entr{} no run record reaches ({})\n", dir, entries, entries == 1 ? "y" : "ies",
+                             megabytes(bytes));
+    return 0;
+  }
+  if (action == "clean") {
+    std::cout << fmt::format("{}: removed everything ({})\n", dir, megabytes(cache.clean()));
+    return 0;
+  }
+  Cache::Usage u = cache.usage();
+  TextTable t{{"run record", "entries", "size"}, {}};
+  std::string mine = script.empty() ? "" : record_name(script);
+  for (auto& r : u.records)
+    if (mine.empty() || r.name.starts_with(mine))
+      t.rows.push_back({r.name, std::to_string(r.entries), megabytes(r.bytes)});
+  std::cout << fmt::format("{}: {} entries, {}", dir, u.entries, megabytes(u.bytes));
+  if (u.unreached_entries)
+    std::cout << fmt::format("; {} entr{} ({}) no run record reaches: `genre cache gc` removes them", u.unreached_entries,
+                             u.unreached_entries == 1 ? "y" : "ies", megabytes(u.unreached_bytes));
+  std::cout << "\n";
+  if (!t.rows.empty()) std::cout << t.render();
+  return 0;
 }
 
 // `genre export SCRIPT NAME [--to FILE]`: compute (or take from the cache) one
@@ -418,7 +474,8 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "run a script (only what is not cached) and write its results");
   add_file(run);
   run->add_option("targets", o.targets, "definitions to run (default: every report and analysis)");
-  run->add_flag("-k,--keep-going", o.keep_going, "after a failure, finish the independent branches");
+  run->add_flag("-k,--keep-going", o.keep_going, "after a failure, finish the independent branches and write their results; "
+                                                "then list what failed (exit 2)");
   plan->add_option("--explain", o.explain, "NODE: why this node's (or definition's) key differs from the last run's");
   auto* lock = app.add_subcommand("lock", "run a script and write FILE.lock: every report value, data hashes, op versions, seeds");
   add_file(lock);
@@ -475,6 +532,12 @@ int main(int argc, char** argv) {
   fmt_cmd->add_option("files", fo.files, "the .genre scripts")->required()->check(CLI::ExistingFile);
   auto* fmt_write = fmt_cmd->add_flag("-w,--write", fo.write, "rewrite each file that is not formatted");
   fmt_cmd->add_flag("--check", fo.check, "list the files that are not formatted; exit 1 if any")->excludes(fmt_write);
+  auto* cache_cmd = app.add_subcommand("cache", "what the cache holds per script (info), remove what no run reaches "
+                                                "(gc), or everything (clean)");
+  std::vector<std::string> cache_args;
+  cache_cmd->add_option("args", cache_args, "[info|gc|clean] [SCRIPT]: the action (default info) on the cache beside "
+                                            "SCRIPT (default: the current folder's)");
+  cache_cmd->add_option("--cache", o.cache, "cache folder (default: $GENRE_CACHE, else .genre/cache beside the script)");
   auto* ops = app.add_subcommand("ops", "list every op and its arguments (or only the named ones)");
   bool markdown = false;
   std::vector<std::string> op_names;
@@ -502,6 +565,7 @@ int main(int argc, char** argv) {
     if (exp->parsed()) return cmd_export(o, export_name, export_to);
     if (pred->parsed()) return cmd_predict(o, predict_args, predict_file, predict_to);
     if (ops->parsed()) return cmd_ops(markdown, op_names);
+    if (cache_cmd->parsed()) return cmd_cache(cache_args, o.cache);
     if (fmt_cmd->parsed()) return run_fmt(fo);
     if (repl->parsed()) return run_repl(ro);
   } catch (const lang::ScriptError& e) {

@@ -801,8 +801,34 @@ class Session {
     auto t = b->types.find("_");
     const lang::Definition* d = def_of(*b, e);
     std::string what = t == b->types.end() ? "?" : lang::type_name(t->second);
+    if (t != b->types.end() && (t->second == Type::Split || t->second == Type::Table)) what += shape(*b);
     if (d && d->name != "_") std::cout << fmt::format("{} {}: {}\n", d->kind, e, what);
     else std::cout << fmt::format("{}: {}\n", one_line(e), what);
+  }
+
+  // A table's or split's rows and parts, when the cache holds it (`:type` never runs anything).
+  std::string shape(const Built& b) {
+    try {
+      Plan p = lower(b.script, b.bindings, {"_"});
+      if (p.targets.empty()) return "";
+      auto [def, node] = p.targets.front();
+      Cache cache(cache_);
+      auto v = cache.get(p.nodes[node].key);
+      if (!v) return " (not computed yet: :show runs it)";
+      auto rows = [](const Table& t) {
+        return fmt::format("{} rows x {} columns", t.rows(), t.cols.size());
+      };
+      if (auto it = p.target_parts.find(0); it != p.target_parts.end())
+        if (auto* sp = std::get_if<Split>(&*v)) return " (" + rows(sp->part(it->second)) + ")";
+      if (auto* t = std::get_if<Table>(&*v)) return " (" + rows(*t) + ")";
+      if (auto* sp = std::get_if<Split>(&*v)) {
+        std::string parts;
+        for (auto& [name, t] : sp->parts) parts += (parts.empty() ? "" : ", ") + fmt::format("{} {} rows", name, t.rows());
+        return " with parts " + parts;
+      }
+    } catch (const std::exception&) {  // a data problem shows when it runs; :type only describes
+    }
+    return "";
   }
 
   void show(const std::string& e) {

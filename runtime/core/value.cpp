@@ -326,11 +326,6 @@ Value deserialize(std::string_view bytes) {
       m.spec = r.cbor("model spec");
       m.state = r.bytes("model state");
       m.info = r.cbor("model info");
-      try {
-        check_model(m);
-      } catch (const std::exception& e) {
-        corrupt(std::string("the ") + m.kind + " model's state: " + e.what());
-      }
       v = std::move(m);
       break;
     }
@@ -338,6 +333,11 @@ Value deserialize(std::string_view bytes) {
     default: corrupt("unknown tag " + std::to_string(tag));
   }
   if (r.left() != 0) corrupt(std::to_string(r.left()) + " trailing bytes after the " + kind_name(v));
+  if (auto* m = std::get_if<Model>(&v)) try {
+      check_model(*m);
+    } catch (const std::exception& e) {
+      corrupt(std::string("the ") + m->kind + " model's state: " + e.what());
+    }
   return v;
 }
 

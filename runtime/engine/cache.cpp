@@ -12,6 +12,8 @@
 #include <optional>
 
 #include <algorithm>
+#include <map>
+#include <set>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -289,6 +291,105 @@ size_t Cache::gc_temps() {
       ++removed;
   }
   return removed;
+}
+
+namespace {
+
+// Every file of an entry: the key it belongs to ("" for none), its size, and whether it is the entry itself.
+struct EntryFile {
+  fs::path path;
+  std::string key;
+  size_t bytes = 0;
+  bool value = false;
+};
+
+std::vector<EntryFile> entry_files(const fs::path& dir) {
+  std::vector<EntryFile> out;
+  std::error_code ec;
+  for (auto& platform : fs::directory_iterator(dir, ec)) {
+    if (!platform.path().filename().string().starts_with("cpu-")) continue;
+    for (auto it = fs::recursive_directory_iterator(platform.path(), ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+      std::error_code e2;
+      if (!it->is_regular_file(e2)) continue;
+      std::string name = it->path().filename().string();
+      EntryFile f{it->path(), name.substr(0, name.find('.')), size_t(it->file_size(e2)), it->path().extension() == ".val"};
+      out.push_back(std::move(f));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Cache::Usage Cache::usage() const {
+  Usage u;
+  std::map<std::string, std::set<std::string>> reached;  // record -> keys
+  std::set<std::string> all_reached;
+  std::error_code ec;
+  for (auto& r : fs::directory_iterator(dir_ / "runs", ec)) {
+    if (r.path().extension() != ".json") continue;
+    std::string error;
+    auto bytes = read_all(r.path(), &error);
+    json j = bytes ? json::parse(*bytes, nullptr, false) : json();
+    auto& keys = reached[r.path().stem().string()];
+    if (j.is_object())
+      for (auto& [label, e] : j.items())
+        if (e.is_object() && e.contains("key") && e["key"].is_string()) keys.insert(e["key"].get<std::string>());
+    all_reached.insert(keys.begin(), keys.end());
+  }
+  std::map<std::string, size_t> size_of, count_of;  // key -> bytes, entries
+  for (auto& f : entry_files(dir_)) {
+    u.bytes += f.bytes;
+    u.entries += f.value;
+    size_of[f.key] += f.bytes;
+    count_of[f.key] += f.value;
+    if (!all_reached.count(f.key)) {
+      u.unreached_bytes += f.bytes;
+      u.unreached_entries += f.value;
+    }
+  }
+  for (auto& [name, keys] : reached) {
+    Usage::Record r{name};
+    for (auto& k : keys) {
+      r.entries += count_of[k];
+      r.bytes += size_of[k];
+    }
+    u.records.push_back(r);
+  }
+  std::sort(u.records.begin(), u.records.end(), [](auto& a, auto& b) { return a.bytes > b.bytes; });
+  return u;
+}
+
+std::pair<size_t, size_t> Cache::gc() {
+  std::set<std::string> reached;
+  std::error_code ec;
+  for (auto& r : fs::directory_iterator(dir_ / "runs", ec)) {
+    std::string error;
+    auto bytes = read_all(r.path(), &error);
+    json j = bytes ? json::parse(*bytes, nullptr, false) : json();
+    if (j.is_object())
+      for (auto& [label, e] : j.items())
+        if (e.is_object() && e.contains("key") && e["key"].is_string()) reached.insert(e["key"].get<std::string>());
+  }
+  size_t entries = 0, bytes = 0;
+  for (auto& f : entry_files(dir_)) {
+    bool garbage = !reached.count(f.key) || f.path.extension() == ".corrupt";
+    if (garbage && fs::remove(f.path, ec)) entries += f.value, bytes += f.bytes;
+  }
+  gc_temps();
+  return {entries, bytes};
+}
+
+size_t Cache::clean() {
+  size_t bytes = 0;
+  for (auto& f : entry_files(dir_)) bytes += f.bytes;
+  std::error_code ec;
+  for (auto& e : fs::directory_iterator(dir_, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.starts_with("cpu-") || name == "runs") fs::remove_all(e.path(), ec);
+  }
+  return bytes;
 }
 
 json Cache::read_record(const std::string& name) const {

@@ -76,6 +76,27 @@ class Cache {
   // judged left over). Returns how many.
   size_t gc_temps();
 
+  // What the cache holds (`genre cache`): every entry on every platform, and
+  // per run record (a script's runs, its exports and predictions) the entries
+  // its nodes' keys reach. An entry no record reaches is garbage: a node of a
+  // script since changed, or of one deleted.
+  struct Usage {
+    struct Record {
+      std::string name;  // the record's file name, "<script>-<hash of its path>"
+      size_t entries = 0, bytes = 0;
+    };
+    std::vector<Record> records;
+    size_t entries = 0, bytes = 0;                   // all of it (entries, sidecars, locks)
+    size_t unreached_entries = 0, unreached_bytes = 0;
+  };
+  Usage usage() const;
+  // Removes the entries no run record reaches, moved-aside corrupt entries and
+  // left-over temp files; returns the entries and bytes freed. An entry a run
+  // is writing right now may be removed: that run's next use recomputes it.
+  std::pair<size_t, size_t> gc();
+  // Removes every entry and run record (the folder stays); returns the bytes freed.
+  size_t clean();
+
   // Run records: small JSON the planner keeps between runs. A missing or
   // unreadable record reads as null.
   json read_record(const std::string& name) const;

@@ -458,7 +458,7 @@ class Lowerer {
           continue;
         }
         if (arg->kind == K::List && !p->symbols.empty() && !arg->items.empty() &&
-            std::all_of(arg->items.begin(), arg->items.end(), [&](auto& it) { return is_symbol_of(*p, *it); })) {
+            std::all_of(arg->items.begin(), arg->items.end(), [&, p = p](auto& it) { return is_symbol_of(*p, *it); })) {
           json names = json::array();  // features: [mfcc, chroma]
           for (auto& it : arg->items) names.push_back(it->text);
           consts.push_back(names);
@@ -536,7 +536,7 @@ class Lowerer {
     n.version = sig->version;
     n.params = params;
     n.file = cur_file_;
-    n.range = key.range;
+    n.range = range;  // the op's name: for a pipe stage, the stage, not the pipeline's start
     for (auto& path : paths) {
       std::string full = resolve(path);
       bool dir = std::filesystem::is_directory(full);

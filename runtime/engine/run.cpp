@@ -184,10 +184,11 @@ class Runner {
     for (auto& in : n.inputs) {
       try {
         ctx.inputs.push_back({in.param, in.name, in.part.empty() ? &obtain(in.node) : &part(in.node, in.part)});
+      } catch (const PlanDataError&) {
+        throw;  // positioned where the input failed
       } catch (const DataError& e) {
         if (in.part.empty()) throw;
-        throw DataError(fmt::format("{}:{}:{}: in {}: '{}': {}", n.file, n.range.begin.line, n.range.begin.col, n.label,
-                                    in.name, e.what()));
+        throw PlanDataError({n.file, n.range, fmt::format("in {}: '{}': {}", n.label, in.name, e.what()), ""});
       }
     }
     const OpFn* fn = find_op(n.op);
@@ -203,10 +204,13 @@ class Runner {
     auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
     try {
       v = (*fn)(ctx);
+    } catch (const PlanDataError&) {
+      progress_.finish(n.label, seconds(), false);
+      throw;
     } catch (DataError& e) {
       progress_.finish(n.label, seconds(), false);
       // Name the script position that asked for this op.
-      throw DataError(fmt::format("{}:{}:{}: in {}: {}", n.file, n.range.begin.line, n.range.begin.col, n.label, e.what()));
+      throw PlanDataError({n.file, n.range, fmt::format("in {}: {}", n.label, e.what()), ""});
     } catch (...) {
       progress_.finish(n.label, seconds(), false);
       throw;
@@ -250,9 +254,28 @@ RunResult execute(const Plan& plan, const RunOptions& opt, const std::string& re
     tasks.push_back(std::move(t));
   }
   int threads = thread_budget(opt.threads, opt.jobs);
-  run_dag(tasks, opt.jobs > 0 ? opt.jobs : threads, opt.keep_going, threads);
+  DagFailures failures;
+  run_dag(tasks, opt.jobs > 0 ? opt.jobs : threads, opt.keep_going, threads, opt.keep_going ? &failures : nullptr);
+  // keep_going: a data error is reported and its branch left out; anything else is a bug, as without it.
+  std::set<size_t> lost;  // tasks that failed or were skipped
+  for (auto& [task, e] : failures.failed) {
+    lost.insert(task);
+    try {
+      std::rethrow_exception(e);
+    } catch (const PlanDataError& d) {
+      r.result.failed.push_back(d.diag);
+    } catch (const DataError& d) {
+      r.result.failed.push_back({"", {}, d.what(), ""});
+    }
+  }
+  lost.insert(failures.skipped.begin(), failures.skipped.end());
+  r.result.lost = lost.size();
   for (size_t i = 0; i < plan.targets.size(); ++i) {
     auto [def, node] = plan.targets[i];
+    if (auto t = task_of.find(node); t != task_of.end() && lost.count(t->second)) {
+      r.result.missing_targets.push_back(def);
+      continue;
+    }
     auto part = plan.target_parts.find(i);
     r.result.targets.push_back({def, plan.nodes[node].op,
                                 part == plan.target_parts.end() ? r.obtain(node) : r.part(node, part->second)});

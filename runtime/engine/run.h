@@ -55,6 +55,11 @@ struct RunResult {
   std::vector<std::string> problems;  // e.g. corrupt cache entries found and recomputed
   std::vector<std::pair<std::string, double>> timings;  // (label, seconds) of nodes that ran
   std::vector<Quarantined> quarantine;  // this run's and, for reused nodes, the run's that made them
+  // With keep_going: each node that failed (its data error, with the script position), and the
+  // targets not computed because of them; the other targets are in `targets` as usual.
+  std::vector<lang::Diagnostic> failed;  // file "" = no position
+  std::vector<std::string> missing_targets;
+  size_t lost = 0;  // nodes that failed or were skipped
 };
 
 // Runs what is not cached, in parallel, then writes the run record.

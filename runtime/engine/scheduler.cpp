@@ -65,6 +65,8 @@ struct Run {
   std::atomic<bool> stop{false};                    // a task failed and !keep_going
   std::mutex mu;
   std::exception_ptr first;  // the failure of the lowest-numbered task: the same on every run
+  std::vector<std::exception_ptr> errors;  // per task, when the caller wants every failure
+  std::vector<char> skipped;
   size_t first_index = 0;
   tbb::task_group* group = nullptr;
   int jobs = 1;
@@ -87,6 +89,7 @@ struct Run {
   void start(size_t i) {
     group->run([this, i] {
       bool ok = false;
+      if (blocked[i] && !skipped.empty()) skipped[i] = 1;
       if (!blocked[i] && !stop) {
         try {
           tasks[i].run();
@@ -94,6 +97,7 @@ struct Run {
         } catch (...) {
           std::lock_guard lock(mu);
           if (!first || i < first_index) first = std::current_exception(), first_index = i;
+          if (!errors.empty()) errors[i] = std::current_exception();
           if (!keep_going) stop = true;
         }
       }
@@ -124,13 +128,14 @@ struct Run {
 
 }  // namespace
 
-void run_dag(std::vector<Task>& tasks, int jobs, bool keep_going, int threads) {
+void run_dag(std::vector<Task>& tasks, int jobs, bool keep_going, int threads, DagFailures* failures) {
   if (jobs < 1) throw InternalError("run_dag: jobs must be at least 1, got " + std::to_string(jobs));
   if (threads < 1) threads = jobs;
   Run r{tasks, users_of(tasks), keep_going};
   r.jobs = jobs;
   size_t n = tasks.size();
   if (n == 0) return;
+  if (failures) r.errors.resize(n), r.skipped.resize(n);
   r.waiting = std::make_unique<std::atomic<size_t>[]>(n);
   r.blocked = std::make_unique<std::atomic<bool>[]>(n);
   for (size_t i = 0; i < n; ++i) {
@@ -151,6 +156,13 @@ void run_dag(std::vector<Task>& tasks, int jobs, bool keep_going, int threads) {
       if (tasks[i].deps.empty()) r.ready(i);
     group.wait();
   });
+  if (failures && keep_going) {
+    for (size_t i = 0; i < n; ++i) {
+      if (r.errors[i]) failures->failed.push_back({i, r.errors[i]});
+      if (r.skipped[i]) failures->skipped.push_back(i);
+    }
+    return;
+  }
   if (r.first) std::rethrow_exception(r.first);
 }
 

@@ -3,6 +3,8 @@
 // parallel loops share.
 #pragma once
 #include <cstddef>
+#include <exception>
+#include <utility>
 #include <functional>
 #include <string>
 #include <vector>
@@ -21,6 +23,13 @@ struct Task {
 // the lowest-numbered failed task is rethrown (not the earliest in time, so a
 // keep_going run reports the same error however the threads were scheduled). A bad dep index or a cycle throws InternalError
 // before anything runs.
-void run_dag(std::vector<Task>& tasks, int jobs, bool keep_going = false, int threads = 0);
+// With `failures` (and keep_going), nothing is rethrown: every failed task's
+// exception and every skipped task are listed there instead, in task order.
+struct DagFailures {
+  std::vector<std::pair<size_t, std::exception_ptr>> failed;
+  std::vector<size_t> skipped;  // not run: a task it depends on failed
+};
+void run_dag(std::vector<Task>& tasks, int jobs, bool keep_going = false, int threads = 0,
+             DagFailures* failures = nullptr);
 
 }  // namespace genre

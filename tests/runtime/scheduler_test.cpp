@@ -105,7 +105,18 @@ TEST_CASE("scheduler: never more than jobs at once, even above the core count", 
   int jobs = int(std::thread::hardware_concurrency()) + 2;
   Gauge g;
   std::vector<Task> tasks(size_t(jobs) * 2);
-  for (auto& t : tasks) t.run = [&] { g.hold(100); };
+  // Each task waits (up to 5 s) for `jobs` to run at once before it ends: on a loaded
+  // machine the workers start late, and a fixed hold may not overlap them all.
+  for (auto& t : tasks)
+    t.run = [&] {
+      int n = ++g.now, m = g.most;
+      while (n > m && !g.most.compare_exchange_weak(m, n)) {
+      }
+      for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+           g.most < jobs && std::chrono::steady_clock::now() < until;)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      --g.now;
+    };
   run_dag(tasks, jobs);
   CHECK(g.most == jobs);
 }
@@ -199,6 +210,25 @@ TEST_CASE("scheduler: keep_going finishes independent branches", "[scheduler]") 
   CHECK_THROWS_WITH(run_dag(tasks, 2, true), "first");
   CHECK(ran == 3);
   CHECK_FALSE(dependent_ran);
+}
+
+TEST_CASE("scheduler: keep_going with a failure list reports every failure and skip, throws none", "[scheduler]") {
+  std::atomic<int> ran{0};
+  std::vector<Task> tasks(6);
+  tasks[0].run = [] { throw DataError("first"); };
+  tasks[1] = {{0}, [&] { ++ran; }};
+  tasks[2] = {{1}, [&] { ++ran; }};
+  tasks[3].run = [&] { ++ran; };
+  tasks[4] = {{3}, [] { throw DataError("second"); }};
+  tasks[5] = {{3}, [&] { ++ran; }};
+  DagFailures f;
+  CHECK_NOTHROW(run_dag(tasks, 2, true, 2, &f));
+  CHECK(ran == 2);  // 3 and 5
+  REQUIRE(f.failed.size() == 2);
+  CHECK(f.failed[0].first == 0);
+  CHECK(f.failed[1].first == 4);
+  CHECK_THROWS_WITH(std::rethrow_exception(f.failed[1].second), "second");
+  CHECK(f.skipped == std::vector<size_t>{1, 2});
 }
 
 TEST_CASE("scheduler: cycles and bad indices are refused before anything runs", "[scheduler]") {

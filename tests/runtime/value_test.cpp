@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 
+#include "runtime/core/model_check.h"
 #include "runtime/core/value.h"
 
 using namespace genre;
@@ -134,7 +135,7 @@ TEST_CASE("value: a split keeps its parts in order", "[value]") {
 
 TEST_CASE("value: a model keeps strings, spec, binary state and info", "[value]") {
   Model m;
-  m.kind = "knn";
+  m.kind = "opaque";  // a kind with no registered check: the bytes are the test
   m.classes = {"rock", "pop", "électro"};
   m.features = {"tempo", "energy"};
   m.spec = {{"k", 12}, {"metric", "euclidean"}, {"w", 0.25}};
@@ -166,7 +167,7 @@ TEST_CASE("value: every truncation of valid bytes throws, never crashes", "[valu
   Split s;
   s.parts = {{"train", sample_table()}};
   Model m;
-  m.kind = "svm";
+  m.kind = "opaque";
   m.classes = {"a", "b"};
   m.spec = {{"c", 1}};
   m.state = "xyz";
@@ -227,4 +228,17 @@ TEST_CASE("value: random garbage and random byte flips never crash", "[value]") 
     } catch (const std::runtime_error&) {
     }
   }
+}
+
+TEST_CASE("value: a model family's check runs when a model is read back", "[value]") {
+  register_model_check("checked", [](const Model& m) {
+    if (m.state != "ok") throw DataError("state is " + m.state);
+  });
+  Model m;
+  m.kind = "checked";
+  m.classes = {"a", "b"};
+  m.state = "ok";
+  CHECK(std::get<Model>(round_trip(m)).state == "ok");
+  m.state = "bad";
+  CHECK_THROWS_WITH(round_trip(m), "corrupt value: the checked model's state: state is bad");
 }

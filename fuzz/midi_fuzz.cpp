@@ -1,14 +1,12 @@
 // libFuzzer entry for the SMF reader (ops/midi/smf.cpp): any bytes must parse
 // or give a DataError; anything else (a crash, a sanitizer report, another
-// exception) is a bug. Not part of the default build (clang only):
+// exception) is a bug. Built in the sanitizer tree (CMakeLists.txt's
+// GENRE_SANITIZE: clang++, ASan+UBSan), which ctest builds and fuzzes from
+// fuzz/seeds/midi for 30 s (tests/sanitize.sh). By hand:
 //
-//   cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DGENRE_FUZZ=ON
-//   ninja -C build-fuzz midi_fuzz
-//   mkdir -p /tmp/midi-corpus && cp tests/data/midi/good/*.mid /tmp/midi-corpus/
-//   build-fuzz/fuzz/midi_fuzz /tmp/midi-corpus -max_total_time=120 -max_len=4096
-//
-// or without CMake:
-//   clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I. fuzz/midi_fuzz.cpp ops/midi/smf.cpp -o midi_fuzz
+//   tests/sanitize.sh build . build-asan
+//   mkdir -p /tmp/midi-corpus
+//   build-asan/fuzz/midi_fuzz /tmp/midi-corpus fuzz/seeds/midi -max_total_time=120 -max_len=4096
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

@@ -78,7 +78,12 @@ Decoded decode(const std::string& path, const std::string& shown, const Load& ho
   SNDFILE* raw = sf_open(path.c_str(), SFM_READ, &info);
   if (!raw) throw DataError(shown + ": cannot read as audio (" + sf_strerror(nullptr) + ")");
   std::unique_ptr<SNDFILE, int (*)(SNDFILE*)> f(raw, sf_close);
-  if (info.channels < 1 || info.samplerate < 1) throw DataError(shown + ": no audio channels in the file");
+  if (info.channels < 1) throw DataError(shown + ": no audio channels in the file");
+  // Telephone audio is 8 kHz, studio masters reach 768 kHz. A header outside that is damaged,
+  // and believing it would make clip: 30 ask for 30 s of a 2 GHz signal.
+  if (info.samplerate < 1000 || info.samplerate > 768000)
+    throw DataError(fmt::format("{}: the header's sample rate, {} Hz, is outside 1000-768000 Hz: the file is damaged", shown,
+                                info.samplerate));
   if (info.frames <= 0) throw DataError(shown + ": the file holds no samples");
   std::string cut = truncation(f.get());
   if (!cut.empty()) throw DataError(shown + ": " + cut);

@@ -62,7 +62,9 @@ using Player = std::unique_ptr<fluid_player_t, Deleter<fluid_player_t, delete_fl
 // keeps every render independent of the files rendered before it.
 void keep_loaded(const std::string& soundfont, int rate) {
   static std::mutex m;
-  static std::vector<std::pair<std::string, fluid_synth_t*>> kept;  // for the life of the process
+  // For the life of the process: never destroyed, so the synths stay reachable to the end
+  // (LeakSanitizer's check at exit comes after static destructors).
+  static auto& kept = *new std::vector<std::pair<std::string, fluid_synth_t*>>;
   std::lock_guard<std::mutex> lock(m);
   for (auto& k : kept)
     if (k.first == soundfont) return;

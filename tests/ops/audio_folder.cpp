@@ -71,7 +71,7 @@ struct Corpus {
 
 }  // namespace
 
-TEST_CASE("audio folder: every format and rate read alike, damaged files set aside with their reasons", "[audio]") {
+TEST_CASE("audio folder: every format and rate read alike, damaged files set aside with their reasons", "[audio][torch]") {
   Corpus c;
   auto t = run_op({{"path", c.dir.dir.string()}, {"features", {"rms", "centroid"}}, {"rate", 22050},
                    {"clip", 1.0}, {"offset", 0.5}, {"summarize", "none"}});
@@ -135,7 +135,7 @@ TEST_CASE("audio folder: every format and rate read alike, damaged files set asi
   CHECK(e.find("bad/empty.wav: the file is empty (0 bytes)") != std::string::npos);
 }
 
-TEST_CASE("audio folder: a float file holding NaN or infinity is set aside, naming the sample", "[audio]") {
+TEST_CASE("audio folder: a float file holding NaN or infinity is set aside, naming the sample", "[audio][torch]") {
   tabtest::TempDir dir;
   auto y = sine(440, 1);
   write(dir.dir / "ok/fine.wav", y, 22050, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
@@ -155,7 +155,7 @@ TEST_CASE("audio folder: a float file holding NaN or infinity is set aside, nami
   CHECK(std::isfinite(tabtest::num(t, "rms_mean")[row_of(t, "ok/fine.wav")]));
 }
 
-TEST_CASE("audio folder: mono: left or right keeps one channel - mean averages them - a bad choice is named", "[audio]") {
+TEST_CASE("audio folder: mono: left or right keeps one channel - mean averages them - a bad choice is named", "[audio][torch]") {
   tabtest::TempDir dir;
   // Left: a 1-kHz tone of amplitude 0.5; right: a 3-kHz tone of amplitude 0.2.
   auto l = sine(1000, 2, 22050), r = sine(3000, 2, 22050);
@@ -189,7 +189,7 @@ TEST_CASE("audio folder: mono: left or right keeps one channel - mean averages t
   CHECK(e == "audio_features: mono must be mean, left or right, got centre");
 }
 
-TEST_CASE("audio folder: a 2-s clip when 30 s is asked is padded with zeros, and said so", "[audio]") {
+TEST_CASE("audio folder: a 2-s clip when 30 s is asked is padded with zeros, and said so", "[audio][torch]") {
   tabtest::TempDir dir;
   write(dir.dir / "blues/short.wav", sine(1000, 2, 22050), 22050, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
   write(dir.dir / "blues/long.wav", sine(1000, 31, 22050), 22050, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
@@ -210,7 +210,7 @@ TEST_CASE("audio folder: a 2-s clip when 30 s is asked is padded with zeros, and
   CHECK(whole.find("rms_mean") != nullptr);
 }
 
-TEST_CASE("audio folder: offset skips the start - a window past the end is all padding", "[audio]") {
+TEST_CASE("audio folder: offset skips the start - a window past the end is all padding", "[audio][torch]") {
   tabtest::TempDir dir;
   auto y = sine(300, 1, 22050);
   auto hi = sine(3000, 1, 22050);
@@ -230,6 +230,26 @@ TEST_CASE("audio folder: offset skips the start - a window past the end is all p
   CHECK(e.find("two_tones.wav: offset 5") != std::string::npos);
   e = tabtest::error_of([&] { run_op({{"path", dir.dir.string()}, {"features", {"rms"}}, {"clip", 0}}); });
   CHECK(e.find("clip must be a length in seconds above 0, got 0") != std::string::npos);
+}
+
+TEST_CASE("decode: a header claiming an implausible sample rate is damaged, not 30 s of 2 GHz zeros", "[audio]") {
+  tabtest::TempDir dir;
+  auto path = dir.dir / "x/rate.wav";
+  write(path, sine(440, 0.1, 22050), 22050, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+  auto set_rate = [&](uint32_t hz) {  // the fmt chunk's sample rate: bytes 24-27, little-endian
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(24);
+    for (int i = 0; i < 4; ++i) f.put(static_cast<char>((hz >> (8 * i)) & 0xFF));
+  };
+  // Found by fuzz/audio_fuzz.cpp: a 2 GHz rate and clip: 30 asked for 6e10 samples.
+  set_rate(2000000000);
+  auto e = tabtest::error_of([&] { genre::audio::decode(path.string(), "rate.wav", {0, 0, 30.0}); });
+  CHECK(e == "rate.wav: the header's sample rate, 2000000000 Hz, is outside 1000-768000 Hz: the file is damaged");
+  set_rate(10);
+  e = tabtest::error_of([&] { genre::audio::decode(path.string(), "rate.wav", {22050, 0, 30.0}); });
+  CHECK(e == "rate.wav: the header's sample rate, 10 Hz, is outside 1000-768000 Hz: the file is damaged");
+  set_rate(768000);
+  CHECK(genre::audio::decode(path.string(), "rate.wav").file_rate == 768000);
 }
 
 TEST_CASE("resampling: a 44.1 kHz sine becomes the 22.05 kHz sine, sample for sample", "[audio]") {

@@ -54,7 +54,7 @@ struct Corpus {
 
 }  // namespace
 
-TEST_CASE("audio labels: a CSV gives each clip its genre, by relative path or by bare file name", "[audio]") {
+TEST_CASE("audio labels: a CSV gives each clip its genre, by relative path or by bare file name", "[audio][torch]") {
   Corpus c;
   auto t = run_labelled(c.audio, c.csv, {{"file_column", "filename"}});
   REQUIRE(t.rows() == 5);
@@ -90,7 +90,7 @@ TEST_CASE("audio labels: a CSV gives each clip its genre, by relative path or by
   CHECK(d.column("label").text == label.text);
 }
 
-TEST_CASE("audio labels: label: parent_dir stays the default", "[audio]") {
+TEST_CASE("audio labels: label: parent_dir stays the default", "[audio][torch]") {
   Corpus c;
   auto dflt = tabtest::run_table("audio_features", {{"path", c.audio.string()}, {"features", {"rms"}}});
   auto named = tabtest::run_table("audio_features", {{"path", c.audio.string()}, {"features", {"rms"}}, {"label", "parent_dir"}});
@@ -104,7 +104,7 @@ TEST_CASE("audio labels: label: parent_dir stays the default", "[audio]") {
   CHECK(e.find("file_column names the file column of a label table, but label is parent_dir") != std::string::npos);
 }
 
-TEST_CASE("audio labels: a bare name two clips share is an error naming both", "[audio]") {
+TEST_CASE("audio labels: a bare name two clips share is an error naming both", "[audio][torch]") {
   tabtest::TempDir dir;
   write_wav(dir.dir / "a/same.wav");
   write_wav(dir.dir / "b/same.wav");

@@ -186,7 +186,7 @@ TEST_CASE("grid_select averages folds, scores with the script's formula and refi
                     Contains("unknown name \"acc_test\""));
 }
 
-TEST_CASE("evaluate shows a classifier's history", "[eval]") {
+TEST_CASE("evaluate shows a classifier's history", "[eval][torch]") {
   Value train = testing::read_table(testing::models_data("knn_svm_train.csv"), "genre");
   Value test = testing::read_table(testing::models_data("knn_svm_test.csv"), "genre");
   json spec = {{"spec", "classifier"},

@@ -29,7 +29,7 @@ const json drop = {{"layer", "dropout"}, {"p", 0.2}};
 
 }  // namespace
 
-TEST_CASE("ablate: one fit per variant, the original first, and one evaluate of them all", "[ablate]") {
+TEST_CASE("ablate: one fit per variant, the original first, and one evaluate of them all", "[ablate][torch]") {
   Folder f;
   std::string script = head(f) +
                        "train plain = fit(net, s.train, validate: s.val)\n"

@@ -30,7 +30,7 @@ TEST_CASE("threads: the budget is --threads, else GENRE_THREADS, else OMP_NUM_TH
   unsetenv("OMP_NUM_THREADS");
 }
 
-TEST_CASE("threads: cap_torch_threads sets the count on the calling thread", "[threads]") {
+TEST_CASE("threads: cap_torch_threads sets the count on the calling thread", "[threads][torch]") {
   // Run on fresh threads, as scheduler tasks do; each sets its own cap.
   for (int n : {1, 3}) {
     int seen = 0;
@@ -43,7 +43,7 @@ TEST_CASE("threads: cap_torch_threads sets the count on the calling thread", "[t
   }
 }
 
-TEST_CASE("threads: pick_device", "[threads]") {
+TEST_CASE("threads: pick_device", "[threads][torch]") {
   CHECK(pick_device("cpu") == "cpu");
   std::string a = pick_device("auto");
   CHECK((a == "cpu" || a == "cuda"));

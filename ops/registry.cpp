@@ -48,6 +48,8 @@ void register_ablate();          // ops/train/ablate.cpp: ablate (expanded by th
 void register_knn_model();         // ops/models/knn.cpp: the model families behind fit
 void register_svm_model();         // ops/models/svm.cpp
 void register_baseline_model();    // ops/models/baseline.cpp
+void register_logistic_model();    // ops/models/logistic.cpp
+void register_xgboost_model();     // ops/models/xgboost.cpp: xgboost, random_forest
 void register_classifier_model();  // ops/torch_ops.cpp (the network is in libgenre_torch.so)
 void register_next_step_model();   // ops/torch_ops.cpp
 
@@ -57,6 +59,8 @@ void register_all() {
     register_knn_model();
     register_svm_model();
     register_baseline_model();
+    register_logistic_model();
+    register_xgboost_model();
     register_classifier_model();
     register_next_step_model();
     register_csv();

@@ -78,6 +78,40 @@ void register_model_specs() {
         .doc = "support-vector classifier (libsvm C-SVC as scikit-learn's SVC: tolerance 1e-3, 200 MB cache, "
                "shrinking); scores are one-vs-one votes with a small margin tie-break, divided by the class count"});
 
+  spec({.name = "logistic",
+        .params = {num("C", "inverse strength of the L2 penalty on the weights (the intercepts are not penalised)", "1", above(0)),
+                   whole("max_iter", "L-BFGS iterations at most; a fit that stops there says so (converged: false)", "1000", at_least(1)),
+                   num("tol", "stop when the gradient's largest component is at most this (on the mean loss)", "1e-8", above(0)),
+                   prep()},
+        .result = Type::Spec,
+        .doc = "logistic regression as scikit-learn's LogisticRegression(solver=lbfgs, penalty=l2): softmax over the "
+               "classes (one logit for two), minimising the mean cross-entropy + |W|^2 / (2 C rows) from zero weights "
+               "with L-BFGS (liblbfgs, 10 corrections); run to convergence by default (scikit-learn stops at tol 1e-4 "
+               "or 100 iterations); scores are probabilities"});
+
+  spec({.name = "xgboost",
+        .params = {whole("rounds", "boosting rounds (trees per class)", "100", at_least(1)),
+                   whole("depth", "deepest level of a tree", "6", at_least(1)),
+                   num("eta", "learning rate: each tree's shrinkage", "0.3", within(0, 1, true, false)),
+                   num("subsample", "share of the rows each tree is grown on", "1", within(0, 1, true, false)),
+                   num("colsample", "share of the features each tree may split on", "1", within(0, 1, true, false)),
+                   num("min_child_weight", "least hessian weight a leaf may hold", "1", at_least(0)),
+                   num("lambda", "L2 penalty on the leaf weights", "1", at_least(0)),
+                   whole("seed", "seed of the row and feature samples (default: derived from the node)"), prep()},
+        .result = Type::Spec,
+        .doc = "gradient-boosted trees (XGBoost 1.7's C API as xgboost.train: multi:softprob, tree_method hist, "
+               "features as float32, one thread per fit); scores are probabilities"});
+
+  spec({.name = "random_forest",
+        .params = {whole("trees", "trees grown side by side", "100", at_least(1)),
+                   whole("depth", "deepest level of a tree", "6", at_least(1)),
+                   num("subsample", "share of the rows each tree is grown on", "0.8", within(0, 1, true, false)),
+                   num("colsample", "share of the features each split may use", "0.8", within(0, 1, true, false)),
+                   whole("seed", "seed of the row and feature samples (default: derived from the node)"), prep()},
+        .result = Type::Spec,
+        .doc = "a random forest as XGBoost's XGBRFClassifier: one round of parallel trees, learning rate 1, leaf "
+               "penalty 1e-5, rows sampled per tree and features per split; scores are probabilities"});
+
   spec({.name = "baseline",
         .params = {symbol("strategy", {"majority", "random", "stratified"},
                           "majority = most frequent training class; random = uniform draw per row; stratified = draw "

@@ -81,4 +81,10 @@ TEST_CASE("S4 parity: KNN and SVM end to end through the table ops", "[models][s
   REQUIRE(train.feature_names() == features);
   CHECK(round4(test_accuracy({{"spec", "knn"}, {"k", 12}, {"metric", "euclidean"}}, train, test)) == 0.6062);
   CHECK(round4(test_accuracy({{"spec", "svm"}, {"kernel", "rbf"}, {"C", 1}, {"gamma", "scale"}}, train, test)) == 0.6388);
+  // Not in the paper: the families a reader compares against, on the same matrix. scikit-learn's
+  // LogisticRegression() (converged in 96 iterations) and xgboost.train with these settings,
+  // seed 7, on the same data (tests/data/models/gen_logistic_trees.py's S4 lines).
+  CHECK(round4(test_accuracy({{"spec", "logistic"}}, train, test)) == 0.6186);
+  CHECK(round4(test_accuracy({{"spec", "xgboost"}, {"seed", 7}}, train, test)) == 0.6535);
+  CHECK(round4(test_accuracy({{"spec", "random_forest"}, {"seed", 7}}, train, test)) == 0.6302);
 }

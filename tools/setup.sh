@@ -26,6 +26,7 @@ packages=(
   libedit-dev         # genre repl: line editing, history, tab completion (BSD licence, unlike readline)
   libboost-dev        # Boost.Math (header-only): the binomial and t distributions of verify's statistics
   libsodium-dev       # keyed BLAKE2b: cache entries signed with GENRE_CACHE_KEY (a shared cache no one else can forge)
+  libutf8proc-dev     # Unicode categories, case mapping and NFC for clean/tokenize (Julia's library, Unicode 15)
   liblbfgs-dev        # L-BFGS for logistic(...), the optimiser scikit-learn's LogisticRegression uses (via scipy)
   libxgboost-dev      # xgboost(...) and random_forest(...): XGBoost's C API, the library Python users compare against
   clang               # ctest's sanitizer tree (tests/sanitize.sh): ASan+UBSan unit tests and the libFuzzer targets

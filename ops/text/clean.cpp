@@ -41,11 +41,14 @@ bool link_at(const std::u32string& s, size_t i) {
 }  // namespace
 
 std::string clean_text(std::string_view text, const CleanOptions& opt) {
-  std::u32string s = decode(text);
+  std::u32string s = decode(nfc(text));
   for (Step step : opt.steps) {
     switch (step) {
       case Step::lower:
         for (auto& c : s) c = to_lower(c);
+        break;
+      case Step::casefold:
+        s = decode(casefold(encode(s)));
         break;
       case Step::links:
         // A link starts a word, or follows a non-alphanumeric character ("(www.x.com)"), and runs to the next space.
@@ -63,7 +66,7 @@ std::string clean_text(std::string_view text, const CleanOptions& opt) {
         break;
       case Step::digits:
         for (auto& c : s)
-          if (c >= '0' && c <= '9') c = ' ';
+          if (is_digit(c)) c = ' ';
         break;
       case Step::stopwords: {
         std::u32string kept;
@@ -93,7 +96,7 @@ std::string clean_text(std::string_view text, const CleanOptions& opt) {
     }
   }
   if (!out.empty() && out.back() == ' ') out.pop_back();
-  return encode(out);
+  return nfc(encode(out));  // a removed character may leave a mark that now composes
 }
 
 std::vector<std::string> read_word_list(const std::string& path, const std::string& shown) {
@@ -119,7 +122,8 @@ std::vector<std::string> read_word_list(const std::string& path, const std::stri
 
 namespace {
 
-const std::vector<std::string> step_names = {"lower", "links", "punctuation", "non_alnum", "digits", "stopwords"};
+// In text::Step's order.
+const std::vector<std::string> step_names = {"lower", "links", "punctuation", "non_alnum", "digits", "stopwords", "casefold"};
 
 // `steps: [lower, links]` arrives as an expression: {"list": [{"name": "lower"}, ...]} or one {"name": ...}.
 std::vector<text::Step> parse_steps(const json& e) {
@@ -200,30 +204,29 @@ void register_clean() {
   lang::Signature s;
   s.name = "clean";
   s.result = Type::Table;
-  s.version = 1;
+  s.version = 2;  // 2: Unicode's classes and mappings (utf8proc), NFC
   s.doc =
       "Clean a text column in place by the steps given, in their order: each removed character becomes a space, "
-      "then runs of whitespace become one space and the ends are trimmed. Whitespace = ASCII whitespace, U+0085, "
-      "U+00A0, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000. Invalid UTF-8 is an error naming the table's "
+      "then runs of whitespace become one space and the ends are trimmed. Whitespace = Python's str.isspace(): "
+      "ASCII whitespace, U+001C-U+001F, U+0085 and Unicode's space separators (Zs, Zl, Zp). Invalid UTF-8 is an error naming the table's "
       "source and row (counted from 1 in the table clean receives); a missing value is empty text. How many rows "
       "on_empty: drop removed shows in label_counts([before, after]).";
   s.params = {
       {"data", {Type::Table}, true, {}, Type::Any, "the table"},
       {"column", {Type::String}, true, {}, Type::Any, "the text column to clean (replaced by its cleaned text)"},
       {"steps", {Type::Expr}, true, step_names, Type::Any,
-       "a list of steps, e.g. [lower, links, punctuation, stopwords]. lower: A-Z, Latin-1 À-Þ (not ×), Latin "
-       "Extended-A pairs (Ÿ -> ÿ; İ ı ĸ ŉ ſ unchanged), Greek Α-Ϋ and Cyrillic Ѐ-Я to lower case; other scripts and "
-       "ß are unchanged. links: from \"http://\", \"https://\" or \"www.\" (any case) at the start of a word or after a "
-       "character that is not a letter or digit, up to the next whitespace. punctuation: the ASCII characters "
-       "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ (so \"don't\" -> \"don t\"), ¡ § « ¶ · » ¿, and U+2010-U+2027, "
-       "U+2030-U+205E (dashes, curly quotes, ellipsis, ...). non_alnum: everything but whitespace, letters, digits "
-       "and combining marks, where those are ASCII letters and digits, ª µ º, Latin-1 À-ÿ but × ÷, U+0100-U+052F "
-       "(Latin Extended, IPA, combining marks, Greek, Cyrillic) but U+037E and U+0387, and every code point above "
-       "U+052F outside the blocks of symbols and punctuation U+2000-U+2BFF, U+2E00-U+2E7F, U+3000-U+303F, "
-       "U+E000-U+F8FF, U+FE00-U+FE1F, U+FE30-U+FE6F, U+FF01-U+FF0F, U+FF1A-U+FF20, U+FF3B-U+FF40, U+FF5B-U+FF65, "
-       "U+FFF0-U+FFFF, U+1F000-U+1FAFF (emoji), U+E0000 and above; so letters of other scripts are kept, their own "
-       "punctuation (Arabic ،) too. digits: 0-9 (other scripts' digits are kept). stopwords: whole words (between "
-       "whitespace) equal to an entry of `stopwords`, compared exactly, so put lower first"},
+       "a list of steps, e.g. [lower, links, punctuation, stopwords]. The text is first put in Unicode NFC (\"é\" typed "
+       "as one character or as e + U+0301 is the same word). lower: Unicode's simple lower-case mapping, one character "
+       "to one (İ -> i, Σ -> σ also at a word's end, ß unchanged). casefold: full case folding as Python's "
+       "str.casefold (ß -> ss, ς -> σ, İ -> i + U+0307), for matching words whatever their case. links: from "
+       "\"http://\", \"https://\" or \"www.\" (any case) at the start of a word or after a character that is not a "
+       "letter or digit, up to the next whitespace. punctuation: Python's string.punctuation "
+       "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ (so \"don't\" -> \"don t\") and every character of Unicode's punctuation "
+       "categories (Pc Pd Ps Pe Pi Pf Po: ¿ « — … ’ 、 ، ...); other symbols (€ © ★) stay. non_alnum: everything but "
+       "whitespace and Unicode's letters, marks and numbers (categories L*, M*, N*), so letters of every script stay "
+       "and symbols, emoji and punctuation go. digits: the decimal digits of every script (category Nd). stopwords: "
+       "whole words (between whitespace) equal to an entry of `stopwords`, compared exactly, so put lower first. "
+       "Classes and mappings are Unicode 15's, from utf8proc"},
       {"stopwords", {Type::List, Type::Path}, false, {}, Type::String,
        "the words the stopwords step removes: a list (`use std.text` gives stopwords_en, NLTK's English list) or a "
        "file of one word per line (# starts a comment line); required with the stopwords step"},

@@ -7,7 +7,7 @@
 
 namespace genre::text {
 
-enum class Step { lower, links, punctuation, non_alnum, digits, stopwords };
+enum class Step { lower, links, punctuation, non_alnum, digits, stopwords, casefold };
 
 struct CleanOptions {
   std::vector<Step> steps;                    // applied in this order

@@ -88,7 +88,7 @@ Table read_embeddings(const std::string& path, const std::string& shown, size_t 
       v.clear();
     }
     bool utf8 = invalid_utf8(f[0]) == std::string::npos;
-    word.text.emplace_back(utf8 ? f[0] : std::string_view());
+    word.text.emplace_back(utf8 ? nfc(f[0]) : std::string());  // as tokenize's words
     word.present.push_back(utf8);
     vec.present.push_back(problem.empty());
     vec.seq.push_back(std::move(v));
@@ -212,6 +212,7 @@ void register_embeddings() {
   using lang::Type;
   lang::Signature e;
   e.name = "embeddings";
+  e.version = 2;  // 2: words in NFC
   e.result = Type::Table;
   e.doc = "Read pre-trained word vectors in GloVe's text format (per line: the word, then dims numbers, separated by "
           "spaces; word2vec's \"count dims\" first line is skipped; .gz is decompressed) into a table: word, vector "

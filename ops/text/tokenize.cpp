@@ -196,10 +196,11 @@ void register_tokenize() {
   using lang::Type;
   lang::Signature s;
   s.name = "tokenize";
+  s.version = 2;  // 2: words in NFC
   s.result = Type::Split;
   s.doc = "Turn a cleaned text column into token ids: a new sequence column (one id per step) in every part; the text "
           "column is kept. The vocabulary is built on the fit part only from the words the model sees (each row's "
-          "first max_len words, split on whitespace): words with at least min_count occurrences, most frequent first "
+          "first max_len words, split on whitespace, each in Unicode NFC): words with at least min_count occurrences, most frequent first "
           "(ties in byte order), at most vocab_size - 2 of them, ids from 2; 0 = padding, 1 = out of vocabulary (any "
           "other word, e.g. one seen only in the test part); on a kfold split, with no fit_on given, each fold gets its "
           "own vocabulary, built on foldN_train for foldN_train and foldN_val. Each row is cut after max_len words "
@@ -224,6 +225,7 @@ void register_tokenize() {
 
   lang::Signature v;
   v.name = "vocabulary";
+  v.version = 2;  // 2: words in NFC
   v.result = Type::Report;
   v.doc = "The vocabulary tokenize built, recovered from the fit part: {\"ids\" (embedding rows), \"words\", "
           "\"built_on\", \"top\": [[word, count], ...] most frequent first, \"oov_share\": {part: share of non-padding "

@@ -1,9 +1,12 @@
 #include "ops/text/utf8.h"
 
-#include <cstdint>
-#include <cstring>
+#include <utf8proc.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+#include "runtime/core/value.h"
 
 namespace genre::text {
 
@@ -76,48 +79,72 @@ std::string encode(std::u32string_view s) {
   return out;
 }
 
+namespace {
+
+utf8proc_category_t category(char32_t c) { return utf8proc_category(static_cast<utf8proc_int32_t>(c)); }
+
+bool ascii(std::string_view s) {
+  for (unsigned char c : s)
+    if (c >= 0x80) return false;
+  return true;
+}
+
+// utf8proc_map's result as a std::string (it allocates with malloc).
+std::string mapped(std::string_view s, int options) {
+  utf8proc_uint8_t* out = nullptr;
+  utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(s.data()), static_cast<utf8proc_ssize_t>(s.size()),
+                                    &out, static_cast<utf8proc_option_t>(options));
+  if (n < 0) throw DataError(std::string("text: ") + utf8proc_errmsg(n));
+  std::string r(reinterpret_cast<const char*>(out), static_cast<size_t>(n));
+  std::free(out);
+  return r;
+}
+
+}  // namespace
+
+std::string nfc(std::string_view s) {
+  if (ascii(s)) return std::string(s);  // ASCII is its own NFC: most lyrics, at no cost
+  return mapped(s, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+}
+
+std::string casefold(std::string_view s) {
+  if (ascii(s)) {
+    std::string r(s);
+    for (auto& c : r)
+      if (c >= 'A' && c <= 'Z') c += 32;
+    return r;
+  }
+  return mapped(s, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
+}
+
 bool is_space(char32_t c) {
-  return c == ' ' || (c >= '\t' && c <= '\r') || c == 0x85 || c == 0xA0 || (c >= 0x2000 && c <= 0x200A) ||
-         c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+  if (c < 0x80) return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1C && c <= 0x1F);
+  if (c == 0x85) return true;
+  auto k = category(c);
+  return k == UTF8PROC_CATEGORY_ZS || k == UTF8PROC_CATEGORY_ZL || k == UTF8PROC_CATEGORY_ZP;
 }
 
 char32_t to_lower(char32_t c) {
   if (c < 0x80) return c >= 'A' && c <= 'Z' ? c + 32 : c;
-  if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 32;  // À-Þ, not ×
-  if (c >= 0x100 && c <= 0x17F) {                        // Latin Extended-A: pairs, capital first
-    if (c == 0x130 || c == 0x131 || c == 0x138 || c == 0x149 || c == 0x17F) return c;  // İ ı ĸ ŉ ſ: no simple pair
-    if (c == 0x178) return 0xFF;                                                        // Ÿ -> ÿ
-    bool odd_capital = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
-    return (c % 2 == 1) == odd_capital ? c + 1 : c;
-  }
-  if (c >= 0x391 && c <= 0x3AB && c != 0x3A2) return c + 32;  // Greek Α-Ϋ
-  if (c >= 0x410 && c <= 0x42F) return c + 32;                // Cyrillic А-Я
-  if (c >= 0x400 && c <= 0x40F) return c + 80;                // Ѐ-Џ
-  return c;
+  return static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(c)));
 }
 
 bool is_punctuation(char32_t c) {
   if (c < 0x80) return (c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x40) || (c >= 0x5B && c <= 0x60) ||
                        (c >= 0x7B && c <= 0x7E);
-  if (c < 0x100) return c == 0xA1 || c == 0xA7 || c == 0xAB || c == 0xB6 || c == 0xB7 || c == 0xBB || c == 0xBF;
-  return (c >= 0x2010 && c <= 0x2027) || (c >= 0x2030 && c <= 0x205E);
+  auto k = category(c);
+  return k >= UTF8PROC_CATEGORY_PC && k <= UTF8PROC_CATEGORY_PO;
 }
 
 bool is_alnum(char32_t c) {
   if (c < 0x80) return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-  if (c < 0x100) return c == 0xAA || c == 0xB5 || c == 0xBA || (c >= 0xC0 && c != 0xD7 && c != 0xF7);
-  if (c < 0x530) return c != 0x37E && c != 0x387;  // Latin Extended, IPA, combining marks, Greek, Cyrillic
-  // Other scripts are kept as they are, except the blocks of symbols,
-  // punctuation, emoji, private use and specials.
-  struct Range { char32_t lo, hi; };
-  static constexpr Range removed[] = {
-      {0x2000, 0x2BFF}, {0x2E00, 0x2E7F}, {0x3000, 0x303F}, {0xE000, 0xF8FF}, {0xFE00, 0xFE0F},
-      {0xFE10, 0xFE1F}, {0xFE30, 0xFE6F}, {0xFF01, 0xFF0F}, {0xFF1A, 0xFF20}, {0xFF3B, 0xFF40},
-      {0xFF5B, 0xFF65}, {0xFFF0, 0xFFFF}, {0x1F000, 0x1FAFF}, {0xE0000, 0x10FFFF},
-  };
-  for (auto r : removed)
-    if (c >= r.lo && c <= r.hi) return false;
-  return true;
+  auto k = category(c);
+  return k >= UTF8PROC_CATEGORY_LU && k <= UTF8PROC_CATEGORY_NO;  // letters, marks, numbers
+}
+
+bool is_digit(char32_t c) {
+  if (c < 0x80) return c >= '0' && c <= '9';
+  return category(c) == UTF8PROC_CATEGORY_ND;
 }
 
 std::vector<std::string> words(std::string_view s) {
@@ -129,12 +156,12 @@ std::vector<std::string> words(std::string_view s) {
     // The code point at i and its length in bytes (valid UTF-8 assumed).
     size_t len = b[i] < 0x80 ? 1 : b[i] >= 0xF0 ? 4 : b[i] >= 0xE0 ? 3 : 2;
     bool space = len == 1 ? is_space(b[i]) : is_space(decode(s.substr(i, len))[0]);
-    if (space && in_word) out.emplace_back(s.substr(start, i - start));
+    if (space && in_word) out.push_back(nfc(s.substr(start, i - start)));
     if (!space && !in_word) start = i;
     in_word = !space;
     i += len;
   }
-  if (in_word) out.emplace_back(s.substr(start));
+  if (in_word) out.push_back(nfc(s.substr(start)));
   return out;
 }
 

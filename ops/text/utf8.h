@@ -1,6 +1,7 @@
 // UTF-8 and the character classes the text ops agree on. No locale: the same
-// bytes give the same result on every machine. The classes are documented in
-// clean's signature (ops/text/clean.cpp); this header is where they live.
+// bytes give the same result on every machine (utf8proc's tables are compiled
+// in). The classes are documented in clean's signature (ops/text/clean.cpp);
+// this header is where they live.
 #pragma once
 #include <cstddef>
 #include <string>
@@ -17,18 +18,27 @@ size_t invalid_utf8(std::string_view s);
 std::u32string decode(std::string_view s);
 std::string encode(std::u32string_view s);
 
-// ASCII whitespace, U+0085, U+00A0, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
-bool is_space(char32_t c);
-// What `lower` maps: ASCII, Latin-1, Latin Extended-A, basic Greek and Cyrillic capitals.
-char32_t to_lower(char32_t c);
-// What `punctuation` removes: Python's string.punctuation, Latin-1 ¡ § « ¶ · » ¿,
-// and U+2010-U+2027, U+2030-U+205E (dashes, quotes, ellipsis, ...).
-bool is_punctuation(char32_t c);
-// What `non_alnum` keeps besides whitespace: letters, digits and combining marks
-// of the scripts listed in clean's doc; every other character is removed.
-bool is_alnum(char32_t c);
+// Unicode's classes and mappings come from utf8proc (Unicode 15, Debian's libutf8proc).
+// NFC: "é" typed as one code point or as e + U+0301 becomes the same bytes. Valid UTF-8 only.
+std::string nfc(std::string_view s);
+// Full case folding, then NFC (Python's str.casefold): ß -> ss, ς -> σ, İ -> i + U+0307.
+std::string casefold(std::string_view s);
 
-// Splits on runs of is_space; no empty words.
+// Python's str.isspace(): ASCII whitespace, U+001C-U+001F, U+0085 and the categories Zs, Zl, Zp.
+bool is_space(char32_t c);
+// Unicode's simple lower-case mapping, one code point to one: İ -> i, Σ -> σ (also at a
+// word's end), ß unchanged.
+char32_t to_lower(char32_t c);
+// What `punctuation` removes: Python's string.punctuation (ASCII, symbols such as $ + < = > ^ ` | ~
+// included) and every code point of Unicode's punctuation categories (Pc Pd Ps Pe Pi Pf Po).
+bool is_punctuation(char32_t c);
+// What `non_alnum` keeps besides whitespace: ASCII letters and digits and Unicode's letters,
+// marks and numbers (categories L*, M*, N*).
+bool is_alnum(char32_t c);
+// What `digits` removes: 0-9 and the decimal digits of every script (category Nd).
+bool is_digit(char32_t c);
+
+// Splits on runs of is_space; no empty words; each word in NFC.
 std::vector<std::string> words(std::string_view s);
 
 }  // namespace genre::text

@@ -1,22 +1,43 @@
 // clean: each step on crafted strings (expected results worked out by hand from
-// the step definitions in clean's doc), the order of steps, the stopword list
+// the step definitions in clean's doc; casefold's from CPython), the order of steps, the stopword list
 // from the stdlib module or a file, invalid UTF-8 and empty results.
 #include <fstream>
 #include <sstream>
 
 #include "lang/parser.h"
+#include "ops/text/utf8.h"
 #include "text_helpers.h"
 
 using namespace texttest;
+namespace text = genre::text;
 using tabtest::error_of;
 using tabtest::run_table;
 using Catch::Contains;
 
-TEST_CASE("clean lower: ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic capitals", "[text][clean]") {
+TEST_CASE("clean lower: Unicode's simple lower-case mapping, every script", "[text][clean]") {
   CHECK(cleaned("HELLO World 42", {"lower"}) == "hello world 42");
   CHECK(cleaned("ÀÉÎ ÕÜ Ÿ ĀĞŁŽ ΑΒΓ АБВ ЁЖ", {"lower"}) == "àéî õü ÿ āğłž αβγ абв ёж");
-  // No simple pair, or not a letter: unchanged.
-  CHECK(cleaned("ß × İ ſ 東京", {"lower"}) == "ß × İ ſ 東京");
+  // Beyond the Latin, Greek and Cyrillic blocks: Armenian, fullwidth Latin, Cyrillic Ї.
+  CHECK(cleaned("ԱԲԳ ＡＢＣ ЇЖАК", {"lower"}) == "աբգ ａｂｃ їжак");
+  // Turkish: I -> i and İ -> i (no locale: dotless ı only where the text has it); ı stays.
+  CHECK(cleaned("IĞDIR İSTANBUL ıi", {"lower"}) == "iğdir istanbul ıi");
+  // One character to one: Σ -> σ at a word's end too (Python's str.lower gives ς there); ß stays.
+  CHECK(cleaned("ΟΔΟΣ Straße × ſ 東京", {"lower"}) == "οδοσ straße × ſ 東京");
+}
+
+TEST_CASE("clean casefold: full case folding, as Python's str.casefold", "[text][clean]") {
+  // Expected strings from CPython: unicodedata.normalize("NFC", s.casefold()).
+  CHECK(cleaned("Straße ΟΔΟΣ ὈΔΌΣ İstanbul ǅ", {"casefold"}) == "strasse οδοσ ὀδόσ i\u0307stanbul ǆ");
+  CHECK(cleaned("STRASSE", {"casefold"}) == cleaned("straße", {"casefold"}));
+  CHECK(cleaned("ὀδός", {"casefold"}) == cleaned("ὈΔΌΣ", {"casefold"}));
+}
+
+TEST_CASE("clean: text is put in NFC first, so an accent typed two ways is one word", "[text][clean]") {
+  CHECK(cleaned("e\u0301te\u0301", {"lower"}) == "\u00e9t\u00e9");
+  CHECK(cleaned("CAFE\u0301", {"lower"}) == cleaned("caf\u00e9", {"lower"}));
+  // Hangul jamo compose to syllables; a mark after a removed character stays a mark.
+  CHECK(cleaned("\u1112\u1161\u11ab", {"lower"}) == "\ud55c");
+  CHECK(text::words("cafe\u0301 caf\u00e9") == std::vector<std::string>{"caf\u00e9", "caf\u00e9"});
 }
 
 TEST_CASE("clean links: http, https and www. up to the next space, any case", "[text][clean]") {
@@ -26,23 +47,28 @@ TEST_CASE("clean links: http, https and www. up to the next space, any case", "[
   CHECK(cleaned("awww.x xhttp://q", {"links"}) == "awww.x xhttp://q");
 }
 
-TEST_CASE("clean punctuation: ASCII, Latin-1 and general punctuation become spaces", "[text][clean]") {
+TEST_CASE("clean punctuation: Python's string.punctuation and Unicode's punctuation categories", "[text][clean]") {
   CHECK(cleaned("Hello, world! \"Don't\" \u2014 stop\u2026 \u00bfqu\u00e9? \u00aboui\u00bb a-b_c", {"punctuation"}) ==
         "Hello world Don t stop qu\u00e9 oui a b c");
   CHECK(cleaned("it\u2019s \u201cquoted\u201d", {"punctuation"}) == "it s quoted");
-  // Symbols are not punctuation.
+  // CJK and Arabic punctuation (Po, Ps, Pe) go; string.punctuation's ASCII symbols go.
+  CHECK(cleaned("\u6771\u4eac\u3001\u300c\u5927\u300d\u3002 \u0645\u0631\u062d\u0628\u0627\u060c \u061f $5+1", {"punctuation"}) ==
+        "\u6771\u4eac \u5927 \u0645\u0631\u062d\u0628\u0627 5 1");
+  // Other symbols are not punctuation.
   CHECK(cleaned("5 \u20ac \u00a9 \u2605", {"punctuation"}) == "5 \u20ac \u00a9 \u2605");
 }
 
-TEST_CASE("clean non_alnum: letters of every script and digits stay, symbols and emoji go", "[text][clean]") {
+TEST_CASE("clean non_alnum: letters, marks and numbers of every script stay, symbols and emoji go", "[text][clean]") {
   CHECK(cleaned("caf\u00e9 \u2615 na\u00efve \U0001F600 x\u00d7y \u6771\u4eac \u2605 \u03a9 1+1", {"non_alnum"}) ==
         "caf\u00e9 na\u00efve x y \u6771\u4eac \u03a9 1 1");
-  // A combining accent stays with its letter.
-  CHECK(cleaned("e\u0301t\u00e9!", {"non_alnum"}) == "e\u0301t\u00e9");
+  // NFC first: e + U+0301 is one letter.
+  CHECK(cleaned("e\u0301t\u00e9!", {"non_alnum"}) == "\u00e9t\u00e9");
+  // A mark with no letter to compose with stays (category Mn); Arabic's comma goes.
+  CHECK(cleaned("q\u0323 \u0645\u060c", {"non_alnum"}) == "q\u0323 \u0645");
 }
 
-TEST_CASE("clean digits: ASCII digits only", "[text][clean]") {
-  CHECK(cleaned("mp3 24/7 \u0663", {"digits"}) == "mp / \u0663");
+TEST_CASE("clean digits: the decimal digits of every script", "[text][clean]") {
+  CHECK(cleaned("mp3 24/7 \u0663 \u0969x \u00bd", {"digits"}) == "mp / x \u00bd");  // ½ is No, not Nd
 }
 
 TEST_CASE("clean stopwords: whole words, exactly - order of steps matters", "[text][clean]") {
@@ -54,6 +80,8 @@ TEST_CASE("clean stopwords: whole words, exactly - order of steps matters", "[te
 
 TEST_CASE("clean always collapses whitespace and trims", "[text][clean]") {
   CHECK(cleaned("  a\t\tb\u00a0c\u3000d\n", {"lower"}) == "a b c d");
+  // Python's str.isspace(): the Ogham space mark (Zs) and the ASCII separators U+001C-U+001F too.
+  CHECK(cleaned("a\u1680b\x1f" "c", {"lower"}) == "a b c");
 }
 
 TEST_CASE("clean with S3's steps and the stdlib's stopwords_en", "[text][clean]") {

@@ -23,6 +23,7 @@
 #include "runtime/core/table_text.h"
 #include "runtime/engine/cache.h"
 #include "runtime/engine/explain.h"
+#include "runtime/app/completion.h"
 #include "runtime/app/fmt_command.h"
 #include "runtime/app/predict_command.h"
 #include "runtime/core/hash.h"
@@ -450,6 +451,39 @@ int cmd_ops(bool markdown, const std::vector<std::string>& only) {
   return 0;
 }
 
+// The command line as completion.h describes it, read out of CLI11.
+std::vector<CliCommand> cli_commands(const CLI::App& app) {
+  auto describe = [](const CLI::App& a, const std::string& name) {
+    CliCommand c{.name = name};
+    for (const CLI::Option* opt : a.get_options()) {
+      if (opt->get_positional()) {
+        std::string p = opt->get_name();
+        c.scripts = c.scripts || p == "file" || p == "files";
+        c.files = c.files || (name == "predict" && p == "args");
+        continue;
+      }
+      auto& into = opt->get_expected_min() == 0 ? c.flags : c.options;
+      for (auto& n : opt->get_snames()) into.push_back("-" + n);
+      for (auto& n : opt->get_lnames()) into.push_back("--" + n);
+    }
+    return c;
+  };
+  std::vector<CliCommand> out = {describe(app, "")};
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    out[0].words.push_back(sub->get_name());
+    CliCommand c = describe(*sub, sub->get_name());
+    if (c.name == "cache") {
+      c.words = {"info", "gc", "clean"};
+      c.scripts = true;  // cache [info|gc|clean] [SCRIPT]
+    }
+    if (c.name == "completion") c.words = {"bash", "zsh"};
+    if (c.name == "ops")
+      for (auto& [op, sig] : lang::catalog().all()) c.words.push_back(op);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -543,6 +577,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> op_names;
   ops->add_option("names", op_names, "ops to show (default: all)");
   ops->add_flag("--markdown", markdown, "as Markdown (docs/ops.md)");
+  auto* completion = app.add_subcommand("completion", "print a bash or zsh completion script: source <(genre completion bash)");
+  std::string shell;
+  completion->add_option("shell", shell, "bash | zsh")->required()->check(CLI::IsMember({"bash", "zsh"}));
   app.add_flag_callback("--version", [] {
     std::cout << "genre " GENRE_VERSION "\n";
     std::exit(0);
@@ -568,6 +605,10 @@ int main(int argc, char** argv) {
     if (cache_cmd->parsed()) return cmd_cache(cache_args, o.cache);
     if (fmt_cmd->parsed()) return run_fmt(fo);
     if (repl->parsed()) return run_repl(ro);
+    if (completion->parsed()) {
+      std::cout << completion_script(cli_commands(app), shell);
+      return 0;
+    }
   } catch (const lang::ScriptError& e) {
     std::cerr << lang::format(e.diag, read_source(e.diag.file));
     return 1;

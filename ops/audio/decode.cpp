@@ -102,7 +102,8 @@ Decoded decode(const std::string& path, const std::string& shown, const Load& ho
     throw DataError(shown + ": cannot seek to " + std::to_string(how.offset) + " s (" + sf_strerror(f.get()) + ")");
 
   // libsndfile scales integer PCM to [-1, 1) (x / 32768 for 16 bits), as soundfile does for librosa.
-  const sf_count_t chunk = 65536;
+  // 64k samples a read whatever the channel count (a header may claim libsndfile's 1024).
+  const sf_count_t chunk = std::max<sf_count_t>(1, 65536 / info.channels);
   std::vector<float> buf(static_cast<size_t>(chunk * info.channels));
   d.samples.reserve(static_cast<size_t>(std::min(left, info.frames)));
   while (left > 0) {

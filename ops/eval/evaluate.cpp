@@ -98,7 +98,7 @@ json evaluate_one(const Model& m, const Table& data, const std::set<std::string>
   if (m.info.contains("best")) out["chosen"] = m.info["best"];
   // For `genre verify` on another platform: it compares models by their
   // predictions (McNemar, paired bootstrap), not by luck in the last digits.
-  predictions = {{"truth", truth}, {"pred", pred}};
+  predictions = {{"truth", truth}, {"pred", pred}, {"classes", m.classes}};
   return out;
 }
 

@@ -51,6 +51,7 @@ struct Options {
   std::vector<std::string> sets;  // --set NAME=VALUE
   std::string explain;            // plan --explain NODE
   std::vector<std::string> allow_write;  // --allow-write DIR: ops may write there too
+  bool all = false;                      // verify --all: every difference
 };
 
 std::string read_source(const std::string& path) {
@@ -261,13 +262,20 @@ int cmd_verify(Options o) {
                              now["data"].size(), now["ops"].size(), path);
     return 0;
   }
+  // Ranked (lock.h's DriftKind): what the run was made from, then headline results, then the
+  // rest; a summary counts each kind, --all lists every line.
   TextTable t{{"what", "locked", "now", "rule"}, {}};
-  const size_t shown = 40;  // a changed classifier changes its whole confusion matrix
-  for (auto& d : drift)
+  const size_t shown = o.all ? drift.size() : 40;  // a changed classifier changes its whole confusion matrix
+  std::map<DriftKind, size_t> kinds;
+  for (auto& d : drift) {
+    kinds[d.kind]++;
     if (t.rows.size() < shown) t.rows.push_back({d.what, d.locked.empty() ? "(absent)" : d.locked, d.now.empty() ? "(absent)" : d.now, d.rule});
-  std::cerr << fmt::format("\n{}: {} difference{} from {}:\n", o.file, drift.size(), drift.size() == 1 ? "" : "s", path)
+  }
+  std::string summary;
+  for (auto& [k, n] : kinds) summary += fmt::format("{}{}: {}", summary.empty() ? "" : ", ", drift_kind_name(k), n);
+  std::cerr << fmt::format("\n{}: {} difference{} from {} ({}):\n", o.file, drift.size(), drift.size() == 1 ? "" : "s", path, summary)
             << t.render();
-  if (drift.size() > shown) std::cerr << fmt::format(" ... and {} more\n", drift.size() - shown);
+  if (drift.size() > shown) std::cerr << fmt::format(" ... and {} more (--all lists them)\n", drift.size() - shown);
   return 1;
 }
 
@@ -514,6 +522,7 @@ int main(int argc, char** argv) {
   auto* lock = app.add_subcommand("lock", "run a script and write FILE.lock: every report value, data hashes, op versions, seeds");
   add_file(lock);
   auto* verify = app.add_subcommand("verify", "re-run a script (cached) and compare with FILE.lock; exit 1 listing what drifted");
+  verify->add_flag("--all", o.all, "list every difference (default: the first 40, inputs and headline results first)");
   add_file(verify);
   for (auto* c : {run, lock, verify}) {
     c->add_option("--out", o.out, "output folder (default: out/<script name> beside the script)");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
 #include <map>
@@ -163,7 +164,10 @@ json make_lock(const Plan& plan, const json& results, const json& predictions, c
   flatten(results, "", values);
   lock["values"] = values;
   json preds = json::object();
-  for (auto& [path, p] : predictions.items()) preds[path] = {{"truth", encode(p["truth"])}, {"pred", encode(p["pred"])}};
+  for (auto& [path, p] : predictions.items()) {
+    preds[path] = {{"truth", encode(p["truth"])}, {"pred", encode(p["pred"])}};
+    if (p.contains("classes")) preds[path]["classes"] = p["classes"];  // names confusion cells in verify's diff
+  }
   lock["predictions"] = preds;
   return lock;
 }
@@ -256,7 +260,47 @@ void param_changes(const std::string& label, const json& a, const json& b, std::
     if (!fa.contains(k)) out.push_back({"op " + label + " parameter " + k, "", show(v), "exact"});
 }
 
+// A value's kind by its path: report/model/metric[/...].
+DriftKind value_kind(const std::vector<std::string>& ps) {
+  auto has = [&](const char* p) { return std::find(ps.begin(), ps.end(), p) != ps.end(); };
+  if (has("confusion")) return DriftKind::cell;
+  if (has("chosen")) return DriftKind::headline;
+  if (has("per_class") || has("pairs") || has("pr_auc")) return DriftKind::metric;
+  const std::string& last = ps.back();
+  return last == "accuracy" || last == "macro_f1" ? DriftKind::headline : DriftKind::metric;
+}
+
+// "value r/m/confusion/2/5" -> "value r/m/confusion/Pop/Rock" when either lock names r/m's classes.
+std::string name_cell(const std::string& path, const std::vector<std::string>& ps, const json& locked, const json& now) {
+  auto at = std::find(ps.begin(), ps.end(), "confusion");
+  if (at == ps.end() || ps.end() - at != 3) return path;
+  std::string model;
+  for (auto it = ps.begin(); it != at; ++it) model += (model.empty() ? "" : "/") + *it;
+  for (const json* lock : {&now, &locked}) {
+    const json* classes = nullptr;
+    if (lock->contains("predictions") && (*lock)["predictions"].contains(model) && (*lock)["predictions"][model].contains("classes"))
+      classes = &(*lock)["predictions"][model]["classes"];
+    if (!classes) continue;
+    auto name = [&](const std::string& i) -> std::string {
+      size_t k = std::strtoul(i.c_str(), nullptr, 10);
+      return k < classes->size() && (*classes)[k].is_string() ? (*classes)[k].get<std::string>() : i;
+    };
+    return model + "/confusion/" + name(*(at + 1)) + "/" + name(*(at + 2));
+  }
+  return path;
+}
+
 }  // namespace
+
+const char* drift_kind_name(DriftKind k) {
+  switch (k) {
+    case DriftKind::input: return "inputs";
+    case DriftKind::headline: return "headline";
+    case DriftKind::metric: return "other metrics";
+    case DriftKind::cell: return "confusion cells";
+  }
+  return "";
+}
 
 Comparison compare_locks(const json& locked, const json& now) {
   Comparison c;
@@ -301,7 +345,7 @@ Comparison compare_locks(const json& locked, const json& now) {
     for (auto& v : c.verdicts) {
       verdicts.emplace(v.model, &v);
       // The verdict heads the diff: its values that changed follow below.
-      if (v.drift) out.push_back({"model " + v.model, "its locked predictions", v.text, "the model's predictions"});
+      if (v.drift) out.push_back({"model " + v.model, "its locked predictions", v.text, "the model's predictions", DriftKind::headline});
     }
   }
   json tolerance = locked.value("tolerance", default_tolerance());
@@ -319,6 +363,13 @@ Comparison compare_locks(const json& locked, const json& now) {
     }
     return judge(path, a, b, c.same_platform, tolerance);
   });
+  for (auto& d : out)
+    if (d.what.starts_with("value ")) {
+      auto ps = parts(d.what.substr(6));
+      d.kind = value_kind(ps);
+      if (d.kind == DriftKind::cell) d.what = "value " + name_cell(d.what.substr(6), ps, locked, now);
+    }
+  std::stable_sort(out.begin(), out.end(), [](const Drift& a, const Drift& b) { return a.kind < b.kind; });
   return c;
 }
 

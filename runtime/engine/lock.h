@@ -16,12 +16,21 @@ namespace genre {
 json make_lock(const Plan& plan, const json& results, const json& predictions, const std::vector<std::string>& sets,
                const std::string& device, const json& previous);
 
+// What a line of verify's diff is about, in the order the diff lists them: what the
+// run was made from (data, ops, toolkit, --set), then the headline results (accuracy,
+// macro-F1, a grid's chosen point, a model's predictions), then the other metrics
+// (per class, intervals, pairs), then confusion cells.
+enum class DriftKind { input, headline, metric, cell };
+const char* drift_kind_name(DriftKind k);  // "inputs", "headline", "other metrics", "confusion cells"
+
 // One line of verify's diff.
 struct Drift {
-  std::string what;    // "value compare/knn15/accuracy", "data ../data/x.csv", "op knn15/fit"
+  std::string what;    // "value compare/knn15/accuracy", "data ../data/x.csv", "op knn15/fit",
+                       // "value compare/knn15/confusion/Rock/Pop" (cells by class where the lock knows them)
   std::string locked;  // as locked ("" = absent then)
   std::string now;     // as now ("" = absent now)
   std::string rule;    // "exact", "±0.02 (accuracy)", ...
+  DriftKind kind = DriftKind::input;
 };
 
 // On another platform: one evaluated model's predictions, locked vs now.
@@ -39,7 +48,8 @@ struct Comparison {
   std::vector<Verdict> verdicts;  // another platform: every model with predictions in both locks
 };
 
-// What differs between a lock and the lock of the run just made. On the same
+// What differs between a lock and the lock of the run just made, ranked by kind
+// (stable: each kind in the locks' order). On the same
 // platform every value must be identical; on another, a model's values stand
 // or fall with its predictions (Verdict), counts that do not depend on a
 // model (support, rows) stay exact, and the rest keep to the lock's tolerances.

@@ -253,3 +253,40 @@ TEST_CASE("verify passes across CPU capabilities, and a real change fails it on 
     CHECK_THAT(v.second, Catch::Contains(" 0.01 "));
   }
 }
+
+TEST_CASE("verify's diff is ranked: inputs, then headline results, then the rest; cells by class; --all lists everything", "[e2e][lock]") {
+  TempDir d;
+  std::string csv = slurp(fma_csv());
+  d.write("fma.csv", csv);
+  std::string f = d.write("study.genre",
+                          "dataset tracks = csv(\"fma.csv\", label: \"genre_top\") |> drop_columns([\"track_id\"])\n"
+                          "split s = tracks |> split(train: 70%, test: 30%, stratify: label, seed: 1) |> minmax(-1, 1)\n"
+                          "train knn1 = fit(knn(k: 1), s.train)\n"
+                          "report r = evaluate([knn1], s.test) { accuracy, macro_f1, precision, confusion }\n");
+  std::string cache = " --cache " + (d.path / "cache").string();
+  REQUIRE(e2e::run(genre("lock " + f + cache)).first == 0);
+  // One changed value: the first track's danceability. A 1-NN moves a few test rows.
+  size_t at = csv.find("0.6758939853");
+  REQUIRE(at != std::string::npos);
+  csv.replace(at, 12, "0.9999999999");
+  d.write("fma.csv", csv);
+  auto [rc, out] = e2e::run(genre("verify " + f + cache));
+  INFO(out);
+  CHECK(rc == 1);
+  CHECK_THAT(out, Catch::Matches("(.|\n)*differences from .*\\(inputs: 1, headline: 2, other metrics: [0-9]+, confusion cells: [0-9]+\\)(.|\n)*"));
+  // The changed file heads the table, then accuracy and macro-F1, then the rest; cells by class.
+  size_t data = out.find("data fma.csv"), acc = out.find("value r/knn1/accuracy"), f1 = out.find("value r/knn1/macro_f1"),
+         prec = out.find("value r/knn1/per_class/"), cell = out.find("value r/knn1/confusion/");
+  REQUIRE(data != std::string::npos);
+  REQUIRE(acc != std::string::npos);
+  REQUIRE(cell != std::string::npos);
+  CHECK(data < acc);
+  CHECK(acc < f1);
+  CHECK(f1 < prec);
+  CHECK(prec < cell);
+  CHECK_THAT(out.substr(cell, 60), Catch::Matches("value r/knn1/confusion/[A-Z][A-Za-z-]+/[A-Z].*"));
+  auto all = e2e::run(genre("verify --all " + f + cache));
+  CHECK(all.first == 1);
+  CHECK_THAT(all.second, !Catch::Contains("--all lists them"));
+  if (out.find("--all lists them") != std::string::npos) CHECK(all.second.size() > out.size());
+}

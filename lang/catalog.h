@@ -82,6 +82,9 @@ struct Signature {
   bool step = false;
   // Drops or divides rows (keep, balance, distinct, split, kfold): `genre predict` passes new inputs through it.
   bool filter = false;
+  // Parameters that are shares of one whole (split's train, val, test, dev): when every one a call
+  // gives is a number written in the script, they must sum to 100%, checked before anything runs.
+  std::vector<std::string> shares;
   int version = 1;            // bump when an op's results change: invalidates its cache entries
   std::string doc;
 

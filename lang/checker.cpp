@@ -11,6 +11,8 @@
 //   parameter a name that is none of these is free (a column, `label`, a metric).
 #include "lang/checker.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -679,6 +681,25 @@ class Checker {
       error(v.range, sig.name + ": " + why, "`genre ops " + sig.name + "` lists its parameters and their ranges");
   }
 
+  // Shares written as numbers must make one whole (split(train: 70%, test: 40%) is 110%).
+  void whole(const Signature& sig, const std::vector<std::vector<const Expr*>>& vals, Range at) {
+    double sum = 0;
+    std::string terms;
+    for (auto& name : sig.shares) {
+      const Param* p = sig.param(name);
+      if (!p) continue;
+      auto& v = vals[size_t(p - sig.params.data())];
+      if (v.empty()) continue;
+      if (v.size() != 1 || v[0]->kind != Expr::Kind::Number) return;  // from a definition: checked when it runs
+      sum += v[0]->number;
+      terms += fmt::format("{}{} {:.10g}%", terms.empty() ? "" : " + ", name, v[0]->number * 100);
+      if (v[0]->range.end.offset > at.end.offset) at.end = v[0]->range.end;  // from the op's name to its last share
+    }
+    if (terms.empty() || std::abs(sum - 1) <= 1e-9) return;
+    error(at, fmt::format("{}: the shares must sum to 100%: {} = {:.10g}%", sig.name, terms, sum * 100),
+          sum < 1 ? "give the rest to a part (test: ...), or widen one" : "the parts overlap: shrink one");
+  }
+
   void report_free(const Expr& e) {
     using K = Expr::Kind;
     if (e.kind == K::Name && !resolvable(e.text) && !c_.find(e.text)) unknown_name(e);
@@ -766,6 +787,7 @@ class Checker {
 
     for (size_t i = 0; i < n; ++i)
       for (const Expr* v : vals[i]) in_range(*sig, sig->params[i], *v);
+    if (!sig->shares.empty()) whole(*sig, vals, callee_range);
 
     if (node && node->has_block) block(*sig, *node);
 

@@ -280,6 +280,7 @@ void register_split() {
   lang::Signature s;
   s.name = "split";
   s.filter = true;
+  s.shares = {"train", "val", "test", "dev"};
   s.result = Type::Split;
   s.doc = "Divide the rows into parts named by their ratios (train, val, dev, test; they must sum to 100%), "
           "optionally stratified by label and keeping groups (artists) whole; or take the parts from a column.";

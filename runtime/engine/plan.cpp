@@ -11,6 +11,7 @@
 
 #include "lang/checker.h"
 #include "lang/diagnostics.h"
+#include "lang/suggest.h"
 #include "runtime/core/expand.h"
 #include "runtime/core/op.h"
 #include "runtime/core/hash.h"
@@ -518,7 +519,8 @@ class Lowerer {
         if (!param_has(*p, Type::Path) || !params.contains(p->name) || !params[p->name].is_string()) continue;
         std::string full = resolve(params[p->name].get<std::string>());
         if (!std::filesystem::is_regular_file(full))
-          throw PlanDataError({cur_file_, args.front()->range, "file not found: " + full, "paths are relative to the script's folder"});
+          throw PlanDataError({cur_file_, args.front()->range, "file not found: " + full,
+                               missing_hint(params[p->name].get<std::string>(), full)});
         try {
           params[p->name + "_hash"] = hash_files_ ? hash_file(full) : "";
         } catch (const DataError& err) {
@@ -541,7 +543,7 @@ class Lowerer {
       std::string full = resolve(path);
       bool dir = std::filesystem::is_directory(full);
       if (!dir && !std::filesystem::is_regular_file(full))
-        throw PlanDataError({cur_file_, key.range, "file not found: " + full, "paths are relative to the script's folder"});
+        throw PlanDataError({cur_file_, key.range, "file not found: " + full, missing_hint(path, full)});
       try {
         n.files.push_back({full, !hash_files_ ? "" : dir ? hash_tree(full) : hash_file(full)});
       } catch (const DataError& err) {
@@ -563,6 +565,21 @@ class Lowerer {
              "train a model spec with fit(...) before evaluating it");
       add_inputs(n, p, it);
     }
+  }
+
+  // The hint of "file not found": a near name in the same folder, else where paths are taken from.
+  std::string missing_hint(const std::string& given, const std::string& full) {
+    namespace fs = std::filesystem;
+    fs::path dir = fs::path(full).parent_path();
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) return "the folder " + dir.string() + " does not exist either";
+    std::vector<std::string> names;
+    for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+      names.push_back(it->path().filename().string());
+    std::string near = lang::closest(fs::path(full).filename().string(), names);
+    if (!near.empty()) return "did you mean '" + near + "', in the same folder?";
+    if (fs::path(given).is_absolute()) return "no file of that name in " + dir.string();
+    return "paths are relative to the script's folder (" + plan_.script_dir + ")";
   }
 
   std::string resolve(const std::string& p) {

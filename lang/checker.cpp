@@ -591,7 +591,10 @@ class Checker {
       std::snprintf(buf, sizeof buf, "%g", v.number);
       got = buf + (v.unit.empty() ? "" : " (" + v.unit + ")");
     }
-    error(v.range, "argument '" + p.name + "' of '" + sig.name + "' expects " + expects(p) + ", got " + got);
+    std::string hint;
+    if (t.t == Type::Split && has(p, Type::Table))  // fit(knn(k: 5), s)
+      hint = "a split is its parts: pass one, e.g. " + (v.kind == Expr::Kind::Name ? v.text : std::string("s")) + ".train";
+    error(v.range, "argument '" + p.name + "' of '" + sig.name + "' expects " + expects(p) + ", got " + got, hint);
   }
 
   // An expression over free names (keep(label in six), score: ...).

@@ -9,6 +9,8 @@
 
 #include <histedit.h>
 #include <poll.h>
+#include <sys/ioctl.h>
+#include <cstdlib>
 #include <unistd.h>
 
 #include <algorithm>
@@ -46,6 +48,18 @@ namespace {
 
 const std::vector<std::string> commands = {":help", ":list", ":load", ":plan", ":quit", ":show", ":type"};
 constexpr size_t show_rows = 50;  // :show's rows per table
+
+// The columns tables are fitted to: the terminal's, else $COLUMNS, else 0 (no limit: a pipe).
+size_t terminal_width() {
+  winsize ws{};
+  if (::isatty(STDOUT_FILENO) && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  if (const char* c = std::getenv("COLUMNS")) {
+    char* end = nullptr;
+    long n = std::strtol(c, &end, 10);
+    if (end != c && *end == 0 && n > 0) return size_t(n);
+  }
+  return 0;
+}
 
 bool ident(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
@@ -657,7 +671,7 @@ class Session {
         auto t0 = std::chrono::steady_clock::now();
         RunResult r = run(p);
         double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        for (auto& t : r.targets) std::cout << describe({t.name == "_" ? as : t.name, t.op, t.value}, rows);
+        for (auto& t : r.targets) std::cout << describe({t.name == "_" ? as : t.name, t.op, t.value}, rows, terminal_width());
         std::cout << (r.ran == 0 ? fmt::format("(cached: 0 of {} ran)\n", plural(p.nodes.size(), "op"))
                                  : fmt::format("({} of {} ran, {:.2f} s)\n", r.ran, plural(p.nodes.size(), "op"), secs));
       }

@@ -12,7 +12,7 @@ std::string num(double v, int digits) {
   return fmt::format("{:.{}f}", v, digits);
 }
 
-static size_t display_width(const std::string& s) {
+size_t display_width(const std::string& s) {
   size_t w = 0;
   for (unsigned char c : s) w += (c & 0xC0) != 0x80;  // count UTF-8 lead bytes
   return w;

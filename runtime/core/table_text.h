@@ -16,6 +16,8 @@ struct TextTable {
   std::string csv() const;     // RFC 4180
 };
 
+// Terminal columns of UTF-8 text: one per code point (no wide-character tables).
+size_t display_width(const std::string& s);
 std::string num(double v, int digits = 4);  // fixed digits; "-" for NaN
 std::string p_value(double p);              // num(p), but "3.2e-07" below 0.0001, where fixed digits would say 0
 // Tables one after another, each under its title: a report on the terminal.

@@ -14,8 +14,9 @@ namespace genre {
 
 // A compact text view of any value: a report's tables, a table's head and shape.
 // `rows`: how much of a table to show; above the compact 5 (`genre repl`'s :show),
-// a split shows each part's rows too.
-std::string describe(const Target& t, size_t rows = 5);
+// a split shows each part's rows too. `width` > 0 (a terminal's columns): a table shows the
+// leading columns that fit, cells cut to 30 columns, and names the columns left out.
+std::string describe(const Target& t, size_t rows = 5, size_t width = 0);
 
 // Writes DIR/results.json (report -> model -> metric) and DIR/<report>_*.csv,
 // each atomically (temp file + rename).

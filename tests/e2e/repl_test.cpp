@@ -147,6 +147,29 @@ TEST_CASE("genre repl on piped input: shapes, metrics, a positioned error, and t
   CHECK(results["r"]["m"]["accuracy"].get<double>() == Approx(accuracy));
 }
 
+TEST_CASE("genre repl fits a wide table to the terminal's columns, naming the columns left out", "[e2e][repl]") {
+  TempDir d;
+  std::string csv = "id,genre,a_rather_long_column_name,b,c,d,e,f,g,h,lyrics\n";
+  for (int i = 0; i < 4; ++i)
+    csv += std::to_string(i) + ",rock,1.5,2,3,4,5,6,7,8,a line of lyrics much longer than any terminal column should hold\n";
+  d.write("wide.csv", csv);
+  d.write("in.txt", "dataset w = csv(\"wide.csv\", label: \"genre\")\n");
+  for (int width : {40, 72}) {
+    auto [rc, out] = e2e::run("cd " + d.path.string() + " && COLUMNS=" + std::to_string(width) + " " +
+                              std::string(GENRE_BIN) + " repl < in.txt");
+    INFO(out);
+    CHECK(rc == 0);
+    std::string table = after(out, "== w ==\n");
+    table = table.substr(0, table.find("(1 of"));
+    REQUIRE(table.find("4 rows x 11 columns\n") == 0);
+    for (size_t b = 0, e; (e = table.find('\n', b)) != std::string::npos; b = e + 1) CHECK(e - b <= size_t(width));
+    CHECK(table.find(width == 40 ? "... 9 more columns: a_rather_long..." : "... 1 more column: lyrics\n") != std::string::npos);
+  }
+  // A pipe with no COLUMNS: every column, cells whole.
+  auto [rc, out] = e2e::run("cd " + d.path.string() + " && env -u COLUMNS " + std::string(GENRE_BIN) + " repl < in.txt");
+  CHECK(out.find("much longer than any terminal column should hold") != std::string::npos);
+}
+
 TEST_CASE("genre repl FILE loads the script first, and clean input exits 0", "[e2e][repl]") {
   TempDir d;
   d.write("songs.csv", songs_csv());

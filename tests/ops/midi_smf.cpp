@@ -1,7 +1,6 @@
 // The SMF reader on hand-built byte strings (expected values worked out by
 // hand in the comments), on files whose notes mido gave (tests/data/midi), on
 // every kind of damage, and on random mutations.
-#include <chrono>
 #include <cmath>
 #include <random>
 
@@ -305,7 +304,8 @@ TEST_CASE("midi: 20,000 random mutations only ever parse or give a DataError", "
   std::mt19937_64 rng(42);
   auto pick = [&](size_t n) { return n ? size_t(rng() % n) : size_t(0); };
   size_t parsed = 0, errors = 0;
-  auto t0 = std::chrono::steady_clock::now();
+  // No time limit here (a timed unit test fails on a loaded or sanitized machine): a hang is
+  // fuzz/midi_fuzz.cpp's to find, with libFuzzer's -timeout.
   for (int i = 0; i < 20000; ++i) {
     std::string b = seeds[pick(seeds.size())];
     int edits = 1 + int(pick(4));
@@ -331,9 +331,7 @@ TEST_CASE("midi: 20,000 random mutations only ever parse or give a DataError", "
       REQUIRE(std::string(e.what()).rfind("m.mid: byte ", 0) == 0);
     }
   }
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   CHECK(parsed + errors == 20000);
   CHECK(parsed > 100);  // mutations also leave many files readable
   CHECK(errors > 1000);
-  CHECK(secs < 2.0);
 }

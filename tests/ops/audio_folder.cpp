@@ -252,6 +252,23 @@ TEST_CASE("decode: a header claiming an implausible sample rate is damaged, not 
   CHECK(genre::audio::decode(path.string(), "rate.wav").file_rate == 768000);
 }
 
+TEST_CASE("decode: a header claiming billions of frames reads what the file holds", "[audio]") {
+  tabtest::TempDir dir;
+  // fuzz/audio_fuzz.cpp's find: a 42-byte FLAC whose STREAMINFO claims 0xFA655CB54 frames.
+  const unsigned char flac[] = {0x66, 0x4c, 0x61, 0x43, 0x00, 0x00, 0x00, 0x22, 0x10, 0x00, 0x10, 0x00, 0x00, 0x09,
+                                0x01, 0x00, 0x09, 0x97, 0x02, 0xb1, 0x10, 0xf0, 0x40, 0x01, 0x00, 0x00, 0x0f, 0xa6,
+                                0x55, 0xcb, 0x54, 0xd2, 0x8e, 0x6a, 0x4a, 0xc4, 0x18, 0xc6, 0xbf, 0xd2, 0xfa, 0xf9};
+  auto path = dir.dir / "claim.flac";
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(flac), sizeof flac);
+  // A data error or the few samples it holds; never an allocation of the claimed 268 GB (bad_alloc, exit 3).
+  try {
+    auto d = genre::audio::decode(path.string(), "claim.flac");
+    CHECK(d.samples.size() < 100000);
+  } catch (const genre::DataError& e) {
+    CHECK(std::string(e.what()).rfind("claim.flac: ", 0) == 0);
+  }
+}
+
 TEST_CASE("resampling: a 44.1 kHz sine becomes the 22.05 kHz sine, sample for sample", "[audio]") {
   auto y = sine(440, 1, 44100);
   auto r = genre::audio::resample(y, 44100, 22050, "x");

@@ -633,8 +633,11 @@ class Printer {
         put(" ");
         entry(e, tail);
       } else {
-        // Broken by the writer anyway (no comment in it): start it here if its first line fits.
-        if (!f && !after_broken && !o_.must_break && !has_comment(e.begin, e.end)) {
+        // Broken by the writer anyway (no comment in it): start it here if its first line fits,
+        // unless the writer started it on a line of its own. That line break is kept, so fmt's
+        // own output (a too-long item moved to a new line, then broken) formats to itself.
+        if (!f && !after_broken && !o_.must_break && !has_comment(e.begin, e.end) &&
+            line_of(e.begin) == line_of(items[i - 1].end)) {
           Out before = o_;
           put(" ");
           entry(e, tail);

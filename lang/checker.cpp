@@ -59,7 +59,9 @@ bool elem_ok(Type want, Type got) {
 }
 
 bool integral_literal(const Expr& e) {
-  return e.kind != Expr::Kind::Number || (e.unit.empty() && e.number == static_cast<double>(static_cast<long long>(e.number)));
+  // A whole number a 64-bit integer holds (1e60 is not one: casting it would be undefined).
+  return e.kind != Expr::Kind::Number ||
+         (e.unit.empty() && std::isfinite(e.number) && e.number == std::trunc(e.number) && std::fabs(e.number) < 9.2e18);
 }
 
 // Does parameter p take a value of type t (the value's expression is v)?

@@ -110,6 +110,7 @@ struct Entry {
   const std::string* name = nullptr;  // `name:` of a named argument or a field
   const Expr* value = nullptr;
   size_t begin = 0, end = 0;          // source offsets, the name included
+  int min_prec = 0;                   // a block item is a postfix expression: `{ (a - b) }` keeps its parentheses
 };
 
 struct Seq {
@@ -368,7 +369,7 @@ class Printer {
 
   std::optional<std::string> flat(const Entry& e) const {
     if (has_comment(e.begin, e.end)) return std::nullopt;
-    auto v = flat(*e.value);
+    auto v = flat(*e.value, e.min_prec);
     if (!v) return v;
     return e.name ? *e.name + ": " + *v : *v;
   }
@@ -445,7 +446,8 @@ class Printer {
   // ---- the sequences in the tree
   Seq list_seq(const Expr& e) const {
     Seq s{Seq::List, e.range.begin.offset, e.range.end.offset - 1, {}};
-    for (auto& x : e.items) s.items.push_back({nullptr, x.get(), x->range.begin.offset, x->range.end.offset});
+    for (auto& x : e.items)
+      s.items.push_back({nullptr, x.get(), x->range.begin.offset, x->range.end.offset});
     return s;
   }
   Seq record_seq(const Expr& e) const {
@@ -472,7 +474,8 @@ class Printer {
   Seq block_seq(const Expr& e) const {
     size_t after = e.has_parens ? args_seq(e).close + 1 : e.callee_range.end.offset;
     Seq s{Seq::Block, skip_blank(after), e.range.end.offset - 1, {}};
-    for (auto& x : e.items) s.items.push_back({nullptr, x.get(), x->range.begin.offset, x->range.end.offset});
+    for (auto& x : e.items)
+      s.items.push_back({nullptr, x.get(), x->range.begin.offset, x->range.end.offset, x->kind == K::Arrow ? 0 : 9});
     return s;
   }
 
@@ -557,7 +560,7 @@ class Printer {
       tok(*e.name + ":", e.begin);
       put(std::string(size_t(pad), ' '));
     }
-    expr(*e.value, tail);
+    expr(*e.value, tail, e.min_prec);
   }
 
   void seq(const Seq& s, int tail) {

@@ -205,6 +205,13 @@ TEST_CASE("fmt: an argument too long for its line moves to the next and stays th
   CHECK(fmt(once) == once);
 }
 
+TEST_CASE("fmt: a block item in parentheses keeps them (a block holds postfix expressions)", "[fmt]") {
+  // Found by fuzz/script_fuzz.cpp: `{ a (b - c) }` was printed `{ a, b - c }`, which does not parse.
+  CHECK(fmt("model m = classifier { dense (units - 1) dense(softmax) }\n") ==
+        "model m = classifier { dense, (units - 1), dense(softmax) }\n");
+  CHECK(fmt("model m = classifier { dense(4) with { x: 1 } }\n") == "model m = classifier { dense(4) with { x: 1 } }\n");
+}
+
 TEST_CASE("fmt: literals as written, parentheses where the grammar needs them", "[fmt]") {
   CHECK(fmt("let n = [70%, 1e-3, 2.5E+2, 250ms, 16kHz, 30s, -(2), - 3, \"a \\\"b\\\" \\\\ \\t # not a comment\"]") ==
         "let n = [70%, 1e-3, 2.5E+2, 250ms, 16kHz, 30s, -2, -3, \"a \\\"b\\\" \\\\ \\t # not a comment\"]\n");

@@ -64,6 +64,18 @@ enum class Role {
   Spec,  // evaluated while planning into a record (knn(k: 12), dense(256), adam(lr: 0.01))
 };
 
+// What one node of an op needs where it runs, for an executor that sends nodes to a cluster
+// (runtime/engine/executor.h); the command line can override each. A `light` op reshapes a
+// table that is already computed (keep, join, split): it runs in the driver, as a queue wait
+// would cost more than the work. The others are jobs asking for `cpus` cores and `mem_gb`
+// of memory, and a GPU when `gpu` and the run's --device is cuda.
+struct Need {
+  bool light = false;
+  int cpus = 1;
+  int mem_gb = 4;
+  bool gpu = false;
+};
+
 struct Signature {
   std::string name;
   Role role = Role::Op;
@@ -87,6 +99,7 @@ struct Signature {
   std::vector<std::string> shares;
   int version = 1;            // bump when an op's results change: invalidates its cache entries
   std::string doc;
+  Need need = {};
 
   const Param* param(const std::string& n) const {
     for (auto& p : params) if (p.name == n) return &p;

@@ -342,6 +342,7 @@ void register_audio_features() {
        "quarantine (default): a file that cannot be decoded (empty, truncated, not audio) or has no label becomes a "
        "row with its reason in `error` and the rest go on; fail: the first such file is an error"},
   };
+  s.need = {.cpus = 2};
   register_op(s, run_audio_features);
 }
 

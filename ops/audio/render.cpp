@@ -335,6 +335,7 @@ void register_render() {
       {"on_error", {Type::Symbol}, false, {"quarantine", "fail"}, Type::Any,
        "quarantine (default): a damaged file becomes a row with its reason in `error`; fail: the first one is an error"},
   };
+  s.need = {.cpus = 2};
   register_op(s, run_render);
 }
 

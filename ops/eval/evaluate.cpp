@@ -217,7 +217,8 @@ void register_evaluate() {
                       "`resamples` draws of the test rows, stratified by class, seeded); with accuracy, every pair of models "
                       "predicting the same rows is compared (pairs.a.b, a named first in the script: accuracy difference with its paired bootstrap "
                       "interval, McNemar's exact p and its Holm adjustment over the report's pairs). A grid-fitted "
-                      "model's chosen point is always reported (`chosen`)"},
+                      "model's chosen point is always reported (`chosen`)",
+               .need = {.cpus = 2, .mem_gb = 8, .gpu = true}},
               run_evaluate);
 }
 

@@ -281,6 +281,7 @@ void register_csv() {
       {"missing", {Type::List, Type::String}, false, {}, Type::String, "fields that mean a missing value besides the empty one, e.g. [\"NA\", \"Not Found\"]"},
       {"text", {Type::List, Type::String}, false, {}, Type::String, "columns to keep as text even where they look numeric"},
   };
+  s.need = {.light = true};
   register_op(s, run_csv);
 }
 

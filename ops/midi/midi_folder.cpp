@@ -162,6 +162,7 @@ void register_midi_folder() {
        "quarantine (default): a damaged file becomes a row with its reason in `error`; fail: the first damaged file "
        "is an error"},
   };
+  s.need = {.cpus = 2};
   register_op(s, run_midi_folder);
 }
 

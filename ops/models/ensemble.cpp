@@ -218,12 +218,14 @@ void register_ensemble() {
   register_op({.name = "average",
                .params = {models()},
                .result = Type::Trained,
-               .doc = "ensemble: the mean of the members' class probabilities, renormalised to sum 1." + common},
+               .doc = "ensemble: the mean of the members' class probabilities, renormalised to sum 1." + common,
+               .need = {.light = true}},
               [](const OpContext& ctx) { return make_ensemble(ctx, "average"); });
   register_op({.name = "max",
                .params = {models()},
                .result = Type::Trained,
-               .doc = "ensemble: per class, the highest probability any member gives, renormalised to sum 1." + common},
+               .doc = "ensemble: per class, the highest probability any member gives, renormalised to sum 1." + common,
+               .need = {.light = true}},
               [](const OpContext& ctx) { return make_ensemble(ctx, "max"); });
   register_op({.name = "weighted",
                .params = {models(),
@@ -237,7 +239,8 @@ void register_ensemble() {
                                   "to its accuracy on them (info.dev_accuracy)"}},
                .result = Type::Trained,
                .doc = "ensemble: the weighted mean of the members' class probabilities; give weights or fit_on (one "
-                      "of the two)." + common},
+                      "of the two)." + common,
+               .need = {.light = true}},
               [](const OpContext& ctx) { return make_ensemble(ctx, "weighted"); });
   register_op({.name = "vote",
                .params = {models()},
@@ -245,7 +248,8 @@ void register_ensemble() {
                .doc = "ensemble: majority vote of the members' predicted classes; a tie goes to the class with the "
                       "highest summed probability, then to the first class. Scores are (votes + mean member "
                       "probability) / (members + 1): the vote shares, with the tie-break worth less than one vote." +
-                      common},
+                      common,
+               .need = {.light = true}},
               [](const OpContext& ctx) { return make_ensemble(ctx, "vote"); });
 }
 

@@ -256,7 +256,8 @@ void register_sequence_ops() {
                .version = 1,
                .doc = "test loss of next_step models: per model the mean cross-entropy over every predicted step "
                       "and target slot (loss), and the same for pitch, duration and velocity alone; rows are named "
-                      "by the sweep point (genre, instrument), with the mean per value of its first key"},
+                      "by the sweep point (genre, instrument), with the mean per value of its first key",
+               .need = {.cpus = 2, .mem_gb = 8, .gpu = true}},
               run_next_step_loss);
   register_report_kind("next_step_loss", {.name = "next_step_loss",
                                           .terminal =

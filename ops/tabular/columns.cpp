@@ -75,11 +75,13 @@ void register_columns() {
       {"data", {Type::Table}, true, {}, Type::Any, "the table"},
       {"columns", {Type::List, Type::String}, true, {}, Type::String, "the column names: [\"A\", \"B\"] or one name"},
   };
+  s.need = {.light = true};
   register_op(s, run_select);
 
   s.name = "drop_columns";
   s.doc = "Remove the named columns (ids, free text); the label column cannot be dropped.";
   s.params[1].doc = "the column names to remove: [\"Track\", \"Album\"] or one name";
+  s.need = {.light = true};
   register_op(s, run_drop);
 
   s.name = "label";
@@ -88,6 +90,7 @@ void register_columns() {
       {"data", {Type::Table}, true, {}, Type::Any, "the table"},
       {"column", {Type::String}, true, {}, Type::Any, "the name of the label column"},
   };
+  s.need = {.light = true};
   register_op(s, run_label);
 }
 

@@ -40,6 +40,7 @@ void register_distinct() {
       {"data", {Type::Table}, true, {}, Type::Any, "the table"},
       {"on", {Type::String, Type::List}, true, {}, Type::String, "the key column, or a list of them"},
   };
+  s.need = {.light = true};
   register_op(s, run_distinct);
 }
 

@@ -162,6 +162,7 @@ void register_impute() {
       {"fit_on", {Type::String}, false, {}, Type::Any, "the part to fit on (default \"train\")"},
   };
   s.step = true;
+  s.need = {.light = true};
   register_op(s, run_impute);
   kit::register_step("impute", impute_step);
 }

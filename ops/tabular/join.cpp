@@ -130,6 +130,7 @@ void register_join() {
       {"how", {Type::Symbol}, false, {"inner", "left"}, Type::Any,
        "inner (default): only rows with a match; left: every left row, missing values where nothing matches"},
   };
+  s.need = {.light = true};
   register_op(s, run_join);
 }
 

@@ -81,6 +81,7 @@ void register_keep() {
        "the condition over column names (label = the label column); naming a text value no row has is an error; a "
        "condition no row satisfies gives an empty table and a warning"},
   };
+  s.need = {.light = true};
   register_op(s, run_keep);
 }
 

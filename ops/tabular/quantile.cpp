@@ -142,6 +142,7 @@ void register_quantile() {
       {"fit_on", {Type::String}, false, {}, Type::Any, "the part to fit on (default \"train\")"},
   };
   s.step = true;
+  s.need = {.light = true};
   register_op(s, run_quantile);
   kit::register_step("quantile", quantile_step);
 }

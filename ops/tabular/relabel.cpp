@@ -99,6 +99,7 @@ void register_relabel() {
       {"unmapped", {Type::Symbol}, false, {"keep", "drop", "error"}, Type::Any,
        "values not in the map: keep them as they are (default), drop their rows, or stop with an error"},
   };
+  s.need = {.light = true};
   register_op(s, run_relabel);
 }
 

@@ -129,6 +129,7 @@ void register_scale() {
       {"fit_on", {Type::String}, false, {}, Type::Any, "the part to fit on (default \"train\")"},
   };
   s.step = true;
+  s.need = {.light = true};
   register_op(s, run_minmax);
   kit::register_step("minmax", minmax_step);
 
@@ -139,6 +140,7 @@ void register_scale() {
               {"sequences", {Type::Bool}, false, {}, Type::Any,
                "also standardize every dimension of sequence columns (audio frames) over all frames of the fit part "
                "(default false: a token-id column must not be scaled)"}};
+  s.need = {.light = true};
   register_op(s, run_standardize);
   kit::register_step("standardize", standardize_step);
 }

@@ -95,7 +95,8 @@ void register_select() {
                .doc = "keep the k features with the highest one-way ANOVA F statistic against the label on the fit part "
                       "(scikit-learn's SelectKBest(f_classif); a constant feature scores lowest, ties go to the later "
                       "column); the other numeric features are dropped from every part. As a model's prep step "
-                      "(knn(k: 5, prep: [select_best(20)])) the choice is made inside each fold"},
+                      "(knn(k: 5, prep: [select_best(20)])) the choice is made inside each fold",
+               .need = {.light = true}},
               run_select_best);
   kit::register_step("select_best", select_step);
 }

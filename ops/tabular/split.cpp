@@ -300,6 +300,7 @@ void register_split() {
       {"by_column", {Type::String}, false, {}, Type::Any,
        "a column naming each row's part (train/val/test); the column is removed from the parts"},
   };
+  s.need = {.light = true};
   register_op(s, run_split);
 
   s.name = "kfold";
@@ -313,6 +314,7 @@ void register_split() {
       {"seed", {Type::Int}, false, {}, Type::Any, "the seed of the shuffle (default 0)"},
       {"group", {Type::String}, false, {}, Type::Any, "a column whose rows stay together in one fold, e.g. \"Artist\""},
   };
+  s.need = {.light = true};
   register_op(s, run_kfold);
 }
 

@@ -64,6 +64,7 @@ void register_match_scores() {
   s.params = {
       {"path", {Type::Path}, true, {}, Type::Any, "the .json file, relative to the script"},
   };
+  s.need = {.light = true};
   register_op(s, run_match_scores);
 }
 

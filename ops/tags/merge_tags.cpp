@@ -121,6 +121,7 @@ void register_merge_tags() {
       {"item", {Type::String}, false, {}, Type::Any, "the column naming the item that carries tags (default \"artist_id\")"},
       {"tag", {Type::String}, false, {}, Type::Any, "the column holding the tag (default \"term\")"},
   };
+  s.need = {.light = true};
   register_op(s, run_merge_tags);
 }
 

@@ -60,6 +60,7 @@ void register_normalize_tags() {
       {"by", {Type::String}, false, {}, Type::Any, "the column naming the group (default \"artist_id\")"},
       {"value", {Type::String}, false, {}, Type::Any, "the numeric column to normalise (default \"freq\")"},
   };
+  s.need = {.light = true};
   register_op(s, run_normalize_tags);
 }
 

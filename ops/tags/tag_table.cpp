@@ -105,6 +105,7 @@ void register_tag_table() {
       {"tags", {Type::List}, false, {}, Type::String,
        "the tags to report, in this order (default: every tag, most items first); a tag no item has is an error"},
   };
+  s.need = {.light = true};
   register_op(s, run_tag_table);
   register_report_kind("tag_table", {.name = "tags",
                                      .terminal =

@@ -127,6 +127,7 @@ void register_labels() {
       {"data", {Type::Table}, true, {}, Type::Any, "the table, with a label column"},
       lang::bounded({"k", {Type::Int}, true, {}, Type::Any, "how many labels to keep (S3: 10)"}, lang::at_least(1)),
   };
+  top.need = {.light = true};
   register_op(top, run_top_labels);
 
   lang::Signature bal;
@@ -141,6 +142,7 @@ void register_labels() {
       lang::bounded({"per_label", {Type::Int}, true, {}, Type::Any, "the most rows to keep per label (S3: 2000)"}, lang::at_least(1)),
       {"seed", {Type::Int}, false, {}, Type::Any, "the seed of the draw (default: derived from the script)"},
   };
+  bal.need = {.light = true};
   register_op(bal, run_balance);
 
   lang::Signature lc;
@@ -152,6 +154,7 @@ void register_labels() {
   lc.params = {
       {"data", {Type::List, Type::Table}, true, {}, Type::Table, "a table or a list of tables, each reported under its name"},
   };
+  lc.need = {.light = true};
   register_op(lc, run_label_counts);
   register_report_kind("label_counts", {.name = "counts",
                                         .terminal = [](const json& j) { return count_tables(j)[0].second.render(); },

@@ -104,6 +104,7 @@ void register_multi_value() {
           "in table order; empty values are left out; a missing or empty cell stays one row with a missing value. "
           "The copies of a row are not independent: do not split them into train and test.";
   s.params = {data, column, sep};
+  s.need = {.light = true};
   register_op(s, run_explode);
 
   lang::Signature f;
@@ -112,6 +113,7 @@ void register_multi_value() {
   f.doc = "Keep the first value of each multi-valued cell (\"Rock; Pop\" -> \"Rock\"): S3 labels a song with its "
           "artist's first genre; a cell with no value becomes missing.";
   f.params = {data, column, sep};
+  f.need = {.light = true};
   register_op(f, run_first_of);
 }
 

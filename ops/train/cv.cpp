@@ -210,7 +210,8 @@ void register_cv() {
                .result = Type::Report,
                .internal = true,
                .version = 2,
-               .doc = "(internal, made by cv) fit on one fold's training rows and score its held-out rows"},
+               .doc = "(internal, made by cv) fit on one fold's training rows and score its held-out rows",
+               .need = {.cpus = 2, .mem_gb = 8, .gpu = true}},
               run_cv_fold);
 
   register_report_kind("cv_summary", metrics_report());
@@ -222,7 +223,8 @@ void register_cv() {
                .result = Type::Report,
                .internal = true,
                .version = 3,
-               .doc = "(internal, made by cv) per-fold metrics with their mean, population std and t interval"},
+               .doc = "(internal, made by cv) per-fold metrics with their mean, population std and t interval",
+               .need = {.light = true}},
               run_cv_summary);
 }
 

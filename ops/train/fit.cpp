@@ -55,7 +55,8 @@ void register_fit() {
                            .types = {Type::Table},
                            .doc = "rows scored after every epoch (classifier: history val_*, early_stop, reduce_lr)"}},
                .result = Type::Trained,
-               .doc = "train a model spec on a table: features are its numeric columns, the target its label"},
+               .doc = "train a model spec on a table: features are its numeric columns, the target its label",
+               .need = {.cpus = 2, .mem_gb = 8, .gpu = true}},
               [](const OpContext& ctx) -> Value {
                 const Table& data = std::get<Table>(ctx.input("data"));
                 const Value* val = ctx.maybe_input("validate");
@@ -70,7 +71,8 @@ void register_fit() {
                .result = Type::Report,
                .internal = true,
                .doc = "(internal, made by grid) fit on data and report acc_train, acc_val, acc_delta = acc_train - "
-                      "acc_val, f1_train, f1_val (macro) and, for classifiers, loss_val"},
+                      "acc_val, f1_train, f1_val (macro) and, for classifiers, loss_val",
+               .need = {.cpus = 2, .mem_gb = 8, .gpu = true}},
               [](const OpContext& ctx) -> Value {
                 return trial_metrics(spec_param(ctx, "model"), std::get<Table>(ctx.input("data")),
                                      std::get<Table>(ctx.input("validate")), fit_context(ctx));

@@ -175,7 +175,8 @@ void register_grid() {
                .internal = true,
                .version = 2,
                .doc = "(internal, made by grid) average each point's folds (mean, population std, 95% t interval), "
-                      "score, refit the best"},
+                      "score, refit the best",
+               .need = {.cpus = 2, .mem_gb = 8, .gpu = true}},
               run_grid_select);
 }
 

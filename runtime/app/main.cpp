@@ -2,7 +2,10 @@
 //
 // Exit codes: 0 ok, 1 script error, 2 data error, 3 internal error (a bug).
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <csignal>
+#include <pthread.h>
+#include <thread>
 #include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
@@ -31,6 +34,7 @@
 #include "runtime/present/progress.h"
 #include "runtime/app/repl.h"
 #include "runtime/engine/run.h"
+#include "runtime/engine/slurm.h"
 #include "runtime/core/threads.h"
 #include "runtime/core/write_atomic.h"
 
@@ -52,6 +56,8 @@ struct Options {
   std::string explain;            // plan --explain NODE
   std::vector<std::string> allow_write;  // --allow-write DIR: ops may write there too
   bool all = false;                      // verify --all: every difference
+  std::string executor = "local";        // local | slurm
+  SlurmOptions slurm;                    // --slurm-*, --max-jobs
 };
 
 std::string read_source(const std::string& path) {
@@ -139,6 +145,47 @@ fs::path out_dir(const Options& o) {
   return o.out.empty() ? script_dir(o.file) / "out" / fs::path(o.file).stem() : fs::path(o.out);
 }
 
+// --executor slurm: made once per process (a verify runs twice); a Ctrl-C or
+// SIGTERM cancels this run's jobs, then exits 130 (catch_interrupts).
+std::atomic<Executor*> cluster{nullptr};
+
+Executor* executor(const Options& o) {
+  if (o.executor != "slurm") return nullptr;
+  if (Executor* made = cluster.load()) return made;
+  SlurmOptions so = o.slurm;
+  so.cache_dir = fs::absolute(cache_dir(o)).lexically_normal().string();
+  so.device = o.device;
+  std::error_code ec;
+  so.worker = {fs::read_symlink("/proc/self/exe", ec).string(), "worker", o.file};
+  so.worker.insert(so.worker.end(), o.targets.begin(), o.targets.end());
+  so.worker.insert(so.worker.end(), {"--cache", so.cache_dir, "--device", o.device, "--out", fs::absolute(out_dir(o)).string()});
+  for (auto& s : o.sets) so.worker.insert(so.worker.end(), {"--set", s});
+  for (auto& w : o.allow_write) so.worker.insert(so.worker.end(), {"--allow-write", fs::absolute(w).string()});
+  cluster = slurm_executor(std::move(so)).release();  // left to the process's end: the signal thread may use it
+  return cluster;
+}
+
+// Blocks SIGINT and SIGTERM in every thread (call it before any starts: they inherit
+// the mask) and leaves them to one that cancels the cluster's jobs.
+void catch_interrupts() {
+  static sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  std::thread([] {
+    int sig = 0;
+    if (sigwait(&sigs, &sig) != 0) return;
+    const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+    if (Executor* ex = cluster.load()) {
+      ex->cancel(name);  // the run's threads wake, throw Interrupted, and main exits 130
+      return;
+    }
+    std::fprintf(stderr, "interrupted (%s) before any job was submitted\n", name);
+    std::_Exit(130);
+  }).detach();
+}
+
 RunOptions run_options(const Options& o) {
   RunOptions ro;
   ro.write_roots = o.allow_write;
@@ -148,6 +195,7 @@ RunOptions run_options(const Options& o) {
   ro.threads = o.threads;
   ro.device = o.device;
   ro.keep_going = o.keep_going;
+  ro.executor = executor(o);
   return ro;
 }
 
@@ -206,6 +254,39 @@ Outcome run_plan(const Options& o, const Lowered& l, bool show = true) {
                              r.missing_targets.size(), p.targets.size(), names.empty() ? "" : ": ", names);
   }
   return outcome;
+}
+
+// `genre worker SCRIPT [TARGETS] --node KEY --status FILE`: a cluster job
+// (runtime/engine/slurm.h). Computes one node of the script's plan, its inputs
+// from the shared cache, stores it there, and says how it went in FILE.
+int cmd_worker(Options o, const std::string& key, const std::string& status_file, const std::string& platform) {
+  auto report = [&](const json& s) {
+    if (!status_file.empty()) write_atomic(status_file, s.dump() + "\n");
+  };
+  if (const char* cpus = std::getenv("SLURM_CPUS_PER_TASK"); o.threads == 0 && cpus && std::atoi(cpus) > 0)
+    o.threads = std::atoi(cpus);
+  try {
+    Lowered l = lowered(o);
+    auto n = std::find_if(l.plan.nodes.begin(), l.plan.nodes.end(), [&](const Node& n) { return n.key == key; });
+    if (n == l.plan.nodes.end())
+      throw DataError(fmt::format("{} or its data changed after the run that submitted this job planned it: no node has "
+                                  "the key {} now; run it again", o.file, key));
+    RunOptions ro = run_options(o);
+    if (std::string mine = Cache(ro.cache_dir).platform(); !platform.empty() && mine != platform)
+      throw DataError(fmt::format("this machine's numeric platform ({}: {}) is not the driver's ({}), so its results "
+                                  "could differ in the last bits: run the jobs on nodes like the driver's "
+                                  "(--slurm-arg=--constraint=...), or set ATEN_CPU_CAPABILITY to the same value for both",
+                                  mine, numeric_platform().line(), platform));
+    Progress progress(stderr, false);
+    report(worker_status(run_node(l.plan, size_t(n - l.plan.nodes.begin()), ro, progress)));
+    return 0;
+  } catch (const PlanDataError& e) {
+    report(worker_status(e.diag));
+    throw;
+  } catch (const DataError& e) {
+    report(worker_status(std::string(e.what())));
+    throw;
+  }
 }
 
 int cmd_run(const Options& o) { return run_plan(o, lowered(o)).complete ? 0 : 2; }
@@ -447,6 +528,11 @@ int cmd_ops(bool markdown, const std::vector<std::string>& only) {
       std::cout << fmt::format("- `{}`{}: {} — {}{}\n", p.name, p.required ? "" : " (optional)", lang::type_names(p), p.doc,
                                facts.empty() ? "" : " (" + facts + ")");
     }
+    if (sig.role == lang::Role::Op && find_op(name))  // --executor slurm (docs/cluster.md)
+      std::cout << (sig.need.light ? std::string("- on a cluster: runs in the driver (light)\n")
+                                   : fmt::format("- on a cluster: a job of {} core{}, {} GB{}\n", sig.need.cpus,
+                                                 sig.need.cpus == 1 ? "" : "s", sig.need.mem_gb,
+                                                 sig.need.gpu ? ", a GPU with --device cuda" : ""));
     if (sig.block)
       std::cout << "- block `{ ... }`: "
                 << (sig.block_symbols.empty() ? std::string(lang::type_name(sig.block_item)) + " items" : "names from the list below") << "\n";
@@ -478,6 +564,7 @@ std::vector<CliCommand> cli_commands(const CLI::App& app) {
   };
   std::vector<CliCommand> out = {describe(app, "")};
   for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    if (sub->get_group().empty()) continue;  // hidden: worker
     out[0].words.push_back(sub->get_name());
     CliCommand c = describe(*sub, sub->get_name());
     if (c.name == "cache") {
@@ -558,6 +645,34 @@ int main(int argc, char** argv) {
     c->add_option("--allow-write", o.allow_write,
                   "DIR: a folder ops may write to (render's `to`) besides the script's folder and --out");
   }
+  for (auto* c : {run, lock, verify}) {
+    c->add_option("--executor", o.executor, "local | slurm: where nodes are computed (slurm: each node that is not "
+                                            "light is a job; the cache must be on a filesystem the nodes share; "
+                                            "docs/cluster.md)")
+        ->check(CLI::IsMember({"local", "slurm"}));
+    c->add_option("--slurm-partition", o.slurm.partition, "the partition jobs go to (default: the cluster's)");
+    c->add_option("--slurm-time", o.slurm.time, "each job's time limit, as sbatch's --time (default: the partition's)");
+    c->add_option("--slurm-mem", o.slurm.mem, "each job's memory, as sbatch's --mem (default: the op's need, 4G or 8G)");
+    c->add_option("--slurm-cpus", o.slurm.cpus, "each job's cores (default: the op's need, 1 or 2)")->check(CLI::PositiveNumber);
+    c->add_option("--slurm-gpus", o.slurm.gpus, "GPUs for each job of an op that trains or predicts (default: 1 with "
+                                                "--device cuda, else none)")->check(CLI::PositiveNumber);
+    c->add_option("--max-jobs", o.slurm.max_jobs, "jobs in flight at once (default 32)")->check(CLI::PositiveNumber);
+    c->add_option("--slurm-arg", o.slurm.args, "ARG: one more sbatch option for every job (--slurm-arg=--account=lab); "
+                                               "given last, so it wins");
+  }
+  auto* worker = app.add_subcommand("worker", "compute one node of a script into the cache: the command of a cluster job");
+  worker->group("");  // not for people: --executor slurm writes its command line
+  add_file(worker);
+  worker->add_option("targets", o.targets, "the definitions the run planned");
+  std::string worker_node, worker_status_file, worker_platform;
+  worker->add_option("--node", worker_node, "the node's key")->required();
+  worker->add_option("--status", worker_status_file, "where to say how it went (JSON)");
+  worker->add_option("--platform", worker_platform, "the driver's numeric platform: refuse to compute on another");
+  worker->add_option("--cache", o.cache, "the shared cache folder");
+  worker->add_option("--out", o.out, "the run's output folder");
+  worker->add_option("--device", o.device, "auto | cpu | cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  worker->add_option("--threads", o.threads, "threads (default: $SLURM_CPUS_PER_TASK)")->check(CLI::PositiveNumber);
+  worker->add_option("--allow-write", o.allow_write, "DIR: a folder ops may write to");
   for (auto* c : {plan, run, lock, verify, exp, pred})
     c->add_option("--cache", o.cache, "cache folder (default: $GENRE_CACHE, else .genre/cache beside the script)");
   auto* repl = app.add_subcommand("repl", "an interactive session: each definition is checked, run (cached) and shown");
@@ -601,8 +716,10 @@ int main(int argc, char** argv) {
     // script's: exit 1, not CLI11's own codes (105, 106, ...), so the codes stay 0-3.
     return app.exit(e) == 0 ? 0 : 1;
   }
+  if (o.executor == "slurm") catch_interrupts();
   try {
     register_all();
+    if (worker->parsed()) return cmd_worker(o, worker_node, worker_status_file, worker_platform);
     if (check->parsed()) return cmd_check(o);
     if (plan->parsed()) return cmd_plan(o);
     if (run->parsed()) return cmd_run(o);
@@ -618,6 +735,9 @@ int main(int argc, char** argv) {
       std::cout << completion_script(cli_commands(app), shell);
       return 0;
     }
+  } catch (const Interrupted& e) {
+    std::cerr << "\n" << e.what() << "\n";
+    return 130;
   } catch (const lang::ScriptError& e) {
     std::cerr << lang::format(e.diag, read_source(e.diag.file));
     return 1;

@@ -71,6 +71,8 @@ class Cache {
 
   std::filesystem::path path_of(const std::string& key) const;
   const std::filesystem::path& dir() const { return dir_; }
+  // This process's numeric platform, as the cache names its folder ("cpu-1a2b3c4d").
+  std::string platform() const { return entries_.filename().string(); }
 
   // Removes the temp files killed runs left (see cache.cpp for when a temp is
   // judged left over). Returns how many.

@@ -11,6 +11,7 @@
 #include "lang/diagnostics.h"
 #include "runtime/core/op.h"
 #include "runtime/engine/cache.h"
+#include "runtime/engine/executor.h"
 #include "runtime/engine/scheduler.h"
 #include "runtime/core/threads.h"
 
@@ -148,6 +149,24 @@ class Runner {
   }
 
   bool cached(size_t i) { return cache_.contains(plan_.nodes[i].key); }
+  bool writable() const { return cache_.read_only().empty(); }
+
+  // Node i computed by the executor's job: its timing and set-aside files, as if it ran here.
+  void remote(size_t i, Executor& ex) {
+    const Node& n = plan_.nodes[i];
+    double secs = 0;
+    try {
+      secs = ex.compute(plan_, i, progress_);
+    } catch (const PlanDataError&) {
+      throw;
+    } catch (const DataError& e) {  // the job itself failed: name the script position that asked for the node
+      throw PlanDataError({n.file, n.range, fmt::format("in {}: {}", n.label, e.what()), ""});
+    }
+    std::lock_guard<std::mutex> g(result_m_);
+    result.timings.push_back({n.label, secs});
+    for (auto& q : cache_.aside(n.key)) result.quarantine.push_back({n.label, q[0], q[1]});
+    ++result.ran;
+  }
 
   RunResult result;
 
@@ -237,8 +256,17 @@ class Runner {
 
 }  // namespace
 
+double run_node(const Plan& plan, size_t i, const RunOptions& opt, RunEvents& progress) {
+  Runner r(plan, opt, progress);
+  if (!r.cached(i)) r.obtain(i);
+  return r.result.timings.empty() ? 0 : r.result.timings.front().second;
+}
+
 RunResult execute(const Plan& plan, const RunOptions& opt, const std::string& record_name, RunEvents& progress) {
   Runner r(plan, opt, progress);
+  Executor* ex = opt.executor;
+  if (ex && !r.writable())
+    throw DataError("a cluster run needs a writable cache shared with its jobs; this one is not (--cache DIR names one)");
   // One task per node not in the cache; cached nodes are loaded only when a
   // node that runs, or a target, needs them.
   std::vector<Task> tasks;
@@ -248,14 +276,21 @@ RunResult execute(const Plan& plan, const RunOptions& opt, const std::string& re
     Task t;
     for (auto& in : plan.nodes[i].inputs)
       if (auto it = task_of.find(in.node); it != task_of.end()) t.deps.push_back(it->second);
-    t.run = [&r, i] { r.obtain(i); };
+    if (ex && !ex->here(plan.nodes[i]))
+      t.run = [&r, i, ex] { r.remote(i, *ex); };
+    else
+      t.run = [&r, i] { r.obtain(i); };
     t.name = plan.nodes[i].label;
     task_of[i] = tasks.size();
     tasks.push_back(std::move(t));
   }
   int threads = thread_budget(opt.threads, opt.jobs);
+  int jobs = opt.jobs > 0 ? opt.jobs : threads;
+  bool keep_going = opt.keep_going || ex;
+  // A job waits in its own thread, beside the threads that compute light nodes here.
+  if (ex) jobs += ex->slots(), threads += ex->slots();
   DagFailures failures;
-  run_dag(tasks, opt.jobs > 0 ? opt.jobs : threads, opt.keep_going, threads, opt.keep_going ? &failures : nullptr);
+  run_dag(tasks, jobs, keep_going, threads, keep_going ? &failures : nullptr);
   // keep_going: a data error is reported and its branch left out; anything else is a bug, as without it.
   std::set<size_t> lost;  // tasks that failed or were skipped
   for (auto& [task, e] : failures.failed) {

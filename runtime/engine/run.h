@@ -9,6 +9,8 @@
 
 namespace genre {
 
+class Executor;  // runtime/engine/executor.h
+
 struct RunOptions {
   std::string cache_dir;
   int jobs = 0;                 // ops at once; 0 = the thread budget
@@ -16,6 +18,9 @@ struct RunOptions {
   std::string device = "auto";  // auto | cpu | cuda
   bool keep_going = false;
   std::vector<std::string> write_roots;  // where ops may write besides the script's folder (OpContext::output_path)
+  // Null: every node is computed here. Else nodes it does not keep here are its jobs, and a
+  // failed one leaves the rest of the DAG going on, as keep_going.
+  Executor* executor = nullptr;
 };
 
 // What `genre plan` shows for one node.
@@ -74,5 +79,9 @@ struct RunEvents {
 };
 
 RunResult execute(const Plan& plan, const RunOptions& opt, const std::string& record_name, RunEvents& progress);
+
+// `genre worker`, a cluster executor's job: computes node `i` (its inputs come from the
+// cache) and stores its value. Returns the seconds its op ran; 0 when the cache held it.
+double run_node(const Plan& plan, size_t i, const RunOptions& opt, RunEvents& progress);
 
 }  // namespace genre

@@ -26,6 +26,7 @@ void Progress::draw() {
   for (auto& [node, r] : running_) {
     double secs = std::chrono::duration<double>(now - r.since).count();
     std::string line = fmt::format("  ▸ {}  {:.1f} s", node, secs);
+    if (!r.total && !r.what.empty()) line += "  " + r.what;
     if (r.total) {
       const int width = 20;
       int filled = static_cast<int>(width * r.done / r.total);
@@ -55,6 +56,18 @@ void Progress::step(const std::string& node, size_t done, size_t total, const st
   auto it = running_.find(node);
   if (it == running_.end()) return;
   Running& r = it->second;
+  if (!total) {  // a state, not a count: "Slurm job 12 RUNNING"
+    if (r.what == what) return;
+    r.what = what;
+    r.total = 0;
+    if (live_) {
+      clear();
+      draw();
+    } else {
+      std::fprintf(out_, "      %s  %s\n", node.c_str(), what.c_str());
+    }
+    return;
+  }
   r.done = done;
   r.total = total;
   r.what = what;

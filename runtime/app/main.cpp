@@ -234,7 +234,9 @@ Outcome run_plan(const Options& o, const Lowered& l, bool show = true) {
   std::map<std::string, double> secs(r.timings.begin(), r.timings.end());
   for (auto& n : p.nodes) {
     auto t = secs.find(n.label);
-    page.nodes.push_back({n.label, n.op, {}, t != secs.end(), t != secs.end() ? t->second : 0, false});
+    auto e = r.earlier.find(n.label);
+    page.nodes.push_back({n.label, n.op, {}, t != secs.end(), t != secs.end() ? t->second : 0,
+                          e != r.earlier.end() ? e->second : -1, false});
     for (auto& in : n.inputs) page.nodes.back().inputs.push_back({in.node, in.part});
   }
   for (auto& [def, node] : p.targets) page.nodes[node].target = true;
@@ -330,6 +332,9 @@ int cmd_verify(Options o) {
   json now = locked_run(o, locked);
   Comparison cmp = compare_locks(locked, now);
   auto& drift = cmp.drift;
+  for (auto& d : drift)  // a CSV that changed: which rows
+    if (d.what.starts_with("data ") && d.what.ends_with(".csv") && !d.locked.empty() && !d.now.empty())
+      if (std::string rows = csv_drift(locked, now, d.what.substr(5), cache_dir(o)); !rows.empty()) d.rule += ": " + rows;
   if (!cmp.same_platform) {
     std::cerr << fmt::format("note: locked on {}, verifying on {}: each evaluated model is judged by its predictions "
                              "(McNemar's exact test, paired bootstrap intervals), other floats by the lock's "

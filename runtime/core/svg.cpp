@@ -307,7 +307,21 @@ std::string bar_chart(const BarChart& c) {
     for (size_t s = 0; s < c.errors[g].size(); ++s)
       if (auto e = error(g, s)) lo = std::min(lo, e->first), hi = std::max(hi, e->second);
   if (!std::isfinite(hi)) hi = 1;
+  if (c.from_data && !c.y_range) {
+    double least = INFINITY;
+    for (auto& r : c.values)
+      for (double v : r)
+        if (std::isfinite(v)) least = std::min(least, v);
+    for (size_t g = 0; g < c.errors.size(); ++g)
+      for (size_t s = 0; s < c.errors[g].size(); ++s)
+        if (auto e = error(g, s)) least = std::min(least, e->first);
+    // A margin of a tenth of the spread below the least value, so its bar still shows.
+    if (std::isfinite(least) && least > 0) lo = std::max(0.0, least - 0.1 * std::max(hi - least, 0.05 * hi));
+  }
   Axis y = axis(lo, hi, c.y_range);
+  const double base = c.y_range ? 0 : std::max(0.0, y.lo);  // where the bars start
+  std::string y_title = c.y_title;
+  if (base > 0) y_title += fmt::format(" (axis from {})", tick_text(base, y.decimals));
   // Bars narrow as groups and series grow, so the chart stays about a screen wide.
   const double bar = std::clamp((900.0 / double(std::max<size_t>(G, 1)) - 16) / double(S), 6.0, S == 1 ? 30.0 : 22.0);
   const double group = double(S) * bar + 16;
@@ -326,8 +340,11 @@ std::string bar_chart(const BarChart& c) {
   const double height = std::max(top + h + below + 8, top + 8 + 18 * double(items.size()));
   Axis x{0, 1, {}, 0};
   std::string out = open(width, height, c.title);
-  out += frame(left, top, w, h, x, y, "", c.y_title, false);
+  out += frame(left, top, w, h, x, y, "", y_title, false);
   auto Y = [&](double v) { return top + h - (v - y.lo) / (y.hi - y.lo) * h; };
+  if (base > 0)  // a break mark: two slashes across the axis just above its foot
+    out += fmt::format("<path d=\"M{0:.1f},{1:.1f}l8,-5M{0:.1f},{2:.1f}l8,-5\" stroke=\"#333\" stroke-width=\"1.2\" fill=\"none\"/>\n",
+                       left - 4, top + h - 6, top + h - 10);
   // Values over the bars where they fit: smaller type for narrow bars, none below 7 px.
   const double value_size = std::min(9.0, (bar - 1) / (0.6 * double(chars(fmt::format("{:.{}f}", hi, c.digits)))));
   const bool values = double(G * S) <= 60 && value_size >= 7;
@@ -337,7 +354,7 @@ std::string bar_chart(const BarChart& c) {
       double v = g < c.values.size() && s < c.values[g].size() ? c.values[g][s] : NAN;
       if (!std::isfinite(v)) continue;
       double x0 = left + double(g) * group + 8 + double(s) * bar;
-      double y0 = Y(std::max(v, 0.0)), y1 = Y(std::min(v, 0.0));
+      double y0 = Y(std::max(v, base)), y1 = Y(std::min(v, base));
       bool hl = std::find(c.highlight.begin(), c.highlight.end(), int(g)) != c.highlight.end();
       std::string fill = S == 1 ? colour(hl ? 1 : 0) : colour(s);
       std::string text = fmt::format("{:.{}f}", v, c.digits);

@@ -49,6 +49,10 @@ struct BarChart {
   std::vector<std::string> series;          // bars per group, in the legend (none for one series)
   std::vector<std::vector<double>> values;  // groups x series; NaN: no bar
   std::optional<std::pair<double, double>> y_range;
+  // Without y_range: the axis starts near the smallest value (and whisker) rather than at 0, so
+  // 0.67 and 0.76 do not look alike; the bars grow from there, and the axis title and a break
+  // mark on the axis say so.
+  bool from_data = false;
   int digits = 2;              // decimals of the value printed over each bar
   std::vector<int> highlight;  // one series: groups drawn in the second colour (the best point)
   // Error bars, groups x series like values: an interval {lo, hi} drawn as a whisker; NaN or missing: none.

@@ -22,7 +22,8 @@ namespace {
 // Ops that read a folder return a table whose `error` column names the
 // files they set aside (midi_folder, audio_folder): collect them.
 
-json record_of(const Plan& plan) {
+// `seconds`: each node's op time when it was computed (this run or an earlier one), where known.
+json record_of(const Plan& plan, const std::map<std::string, double>& seconds) {
   json r = json::object();
   for (auto& n : plan.nodes) {
     json inputs = json::array();
@@ -31,6 +32,7 @@ json record_of(const Plan& plan) {
     for (auto& [path, hash] : n.files) files[path] = hash;
     r[n.label] = {{"key", n.key},   {"params", n.params_hash}, {"inputs", inputs}, {"files", files},
                   {"op", n.op},     {"version", n.version},    {"args", n.params}};
+    if (auto t = seconds.find(n.label); t != seconds.end()) r[n.label]["seconds"] = t->second;
   }
   return r;
 }
@@ -331,8 +333,19 @@ RunResult execute(const Plan& plan, const RunOptions& opt, const std::string& re
       if (seen.insert(q.file).second) all.push_back(q);
   }
   r.result.quarantine = std::move(all);
+  // A reused node's op time is the run's that computed it, as the last record kept it (report.html shows it).
+  json last = cache.read_record(record_name);
+  std::map<std::string, double> seconds;
+  for (auto& n : plan.nodes) {
+    const json* prev = last.is_object() && last.contains(n.label) ? &last[n.label] : nullptr;
+    if (!ran.count(n.label) && prev && prev->value("key", "") == n.key && prev->contains("seconds") &&
+        (*prev)["seconds"].is_number())
+      r.result.earlier[n.label] = (*prev)["seconds"].get<double>();
+  }
+  seconds.insert(r.result.earlier.begin(), r.result.earlier.end());
+  seconds.insert(r.result.timings.begin(), r.result.timings.end());
   if (cache.read_only().empty()) {
-    cache.write_record(record_name, record_of(plan));
+    cache.write_record(record_name, record_of(plan, seconds));
     if (r.result.ran > 0) cache.gc_temps();  // a killed run's half-written entries; only when work was done, to keep cached runs fast
   }
   return std::move(r.result);

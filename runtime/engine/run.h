@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,7 @@ struct RunResult {
   size_t ran = 0;  // nodes computed; the rest of the plan was reused from the cache
   std::vector<std::string> problems;  // e.g. corrupt cache entries found and recomputed
   std::vector<std::pair<std::string, double>> timings;  // (label, seconds) of nodes that ran
+  std::map<std::string, double> earlier;  // label -> seconds, for reused nodes: the op time of the run that computed them
   std::vector<Quarantined> quarantine;  // this run's and, for reused nodes, the run's that made them
   // With keep_going: each node that failed (its data error, with the script position), and the
   // targets not computed because of them; the other targets are in `targets` as usual.

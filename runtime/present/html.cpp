@@ -42,6 +42,9 @@ figure .scroll { overflow: auto; max-height: 900px; border: 1px solid #eceef1; }
 figure .scroll svg { max-width: none; }
 figure .row { display: flex; flex-wrap: wrap; gap: 8px 16px; }
 figcaption { font-size: 12px; color: #555; max-width: 620px; margin-top: 4px; }
+.side figure { width: min-content; }
+.side figure svg { max-width: none; }
+.side figcaption { max-width: none; min-width: 260px; }
 .tables { display: flex; flex-wrap: wrap; gap: 0 24px; align-items: flex-start; }
 table { border-collapse: collapse; font-size: 12.5px; margin: 6px 0 12px; }
 caption { text-align: left; font-weight: bold; padding: 3px 0; font-size: 13px; }
@@ -51,6 +54,7 @@ th { background: #eef2f7; text-align: left; font-weight: 600; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
 tr.ran td { background: #fff6eb; }
 .bar { display: inline-block; height: 8px; background: #ff7f0e; vertical-align: middle; margin-right: 6px; }
+.bar.before { background: #9ecae1; }
 details { margin: 4px 0 10px; }
 summary { cursor: pointer; color: #1f3a5f; font-size: 13px; }
 pre { background: #f7f8fa; border: 1px solid #e6e8eb; padding: 8px 10px; font-size: 12px; overflow: auto; }
@@ -165,15 +169,18 @@ class Page {
   std::string head() {
     std::string stem = std::filesystem::path(p_.script).stem().string();
     size_t ran = 0;
-    double secs = 0;
-    for (auto& n : p_.nodes)
+    double secs = 0, before = 0;
+    for (auto& n : p_.nodes) {
       if (n.ran) ++ran, secs += n.seconds;
+      else if (n.earlier >= 0) before += n.earlier;
+    }
     std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
     out += "<title>" + esc(stem) + " — genre report</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n<header>\n";
     out += "<h1>" + esc(stem) + "</h1>\n";
-    out += fmt::format("<p>{} · genre {} · {} nodes: {} ran ({:.1f} s of op time), {} reused from the cache</p>\n",
-                       esc(p_.script), GENRE_VERSION, p_.nodes.size(), ran, secs, p_.nodes.size() - ran);
+    out += fmt::format("<p>{} · genre {} · {} nodes: {} ran ({:.1f} s of op time), {} reused from the cache{}</p>\n",
+                       esc(p_.script), GENRE_VERSION, p_.nodes.size(), ran, secs, p_.nodes.size() - ran,
+                       before > 0 ? fmt::format(" (computed in {:.1f} s by earlier runs)", before) : "");
     if (!p_.sets.empty()) {
       std::string s;
       for (auto& x : p_.sets) s += (s.empty() ? "" : "  ") + ("--set " + x);
@@ -262,7 +269,7 @@ class Page {
     svg::BarChart bars;
     bars.title = name + ": metrics per model";
     bars.y_title = "score";
-    bars.y_range = std::pair{0.0, 1.0};
+    bars.from_data = true;
     std::vector<std::string> keys;
     for (auto& [key, title] : summary_metrics(r, order)) {
       keys.push_back(key);
@@ -305,7 +312,7 @@ class Page {
     if (!ap.series.empty()) {
       ap.title = name + ": average precision per class";
       ap.y_title = "average precision (PR-AUC)";
-      ap.y_range = std::pair{0.0, 1.0};
+      ap.from_data = true;
       for (auto& c : classes) {
         ap.groups.push_back(c);
         std::vector<double> row;
@@ -319,6 +326,7 @@ class Page {
     }
     if (!cv) body += ranking(r, order);
     body += "<div class=\"figs\">\n" + figs + "</div>\n";
+    body += side_by_side(name, r, order, classes);
     if (tables.count("summary")) body += html_table(tables["summary"], "summary");
     if (tables.count("pairs"))
       body += folded(fmt::format("every pair of models ({}): McNemar's exact test, paired bootstrap of the accuracy difference",
@@ -330,7 +338,6 @@ class Page {
       const json& x = r["models"][m];
       std::vector<std::string> cls = x.value("classes", classes);
       std::string mfigs, mtables;
-      if (x.contains("confusion") && x["confusion"].is_array()) mfigs += confusion(name, m, x["confusion"], cls);
       if (x.contains("pr_curve") && x["pr_curve"].is_object()) {
         std::vector<svg::PrCurve> curves;
         for (auto& c : cls) {
@@ -361,6 +368,72 @@ class Page {
     std::string kind = cv ? fmt::format("cross-validation, {} folds", r["cv"].value("k", 0))
                           : fmt::format("evaluate, {} test rows", r.value("rows", 0));
     return section(name, kind, body);
+  }
+
+  // The models compared class by class: F1 per class as grouped bars, then every confusion matrix in one row.
+  std::string side_by_side(const std::string& name, const json& r, const std::vector<std::string>& order,
+                           const std::vector<std::string>& classes) {
+    std::string figs;
+    svg::BarChart f1;
+    f1.title = name + ": F1 per class";
+    f1.y_title = "F1";
+    f1.from_data = true;
+    bool from_confusion = false;
+    for (auto& m : order) {
+      const json& x = r["models"][m];
+      bool listed = x.contains("per_class") && !x["per_class"].empty() && x["per_class"].begin()->contains("f1");
+      if (!listed && !(x.contains("confusion") && x["confusion"].is_array())) continue;
+      f1.series.push_back(m);
+      from_confusion |= !listed;
+    }
+    for (size_t c = 0; c < classes.size() && !f1.series.empty(); ++c) {
+      f1.groups.push_back(classes[c]);
+      std::vector<double> row;
+      std::vector<std::pair<double, double>> err;
+      for (auto& m : f1.series) {
+        const json& x = r["models"][m];
+        if (x.contains("per_class") && x["per_class"].contains(classes[c]) && x["per_class"][classes[c]].contains("f1")) {
+          const json& pc = x["per_class"][classes[c]];
+          row.push_back(get(pc, "f1"));
+          err.push_back(metric_interval(pc, "f1").value_or(std::pair{NAN, NAN}));
+        } else {
+          row.push_back(class_f1(x["confusion"], c));
+          err.push_back({NAN, NAN});
+        }
+      }
+      f1.values.push_back(row);
+      f1.errors.push_back(err);
+    }
+    if (!f1.groups.empty()) {
+      if (f1.series.size() == 1) f1.title += " (" + f1.series[0] + ")", f1.series.clear();
+      figs += figure("fig-" + name + "-f1", svg::bar_chart(f1),
+                     std::string("Each class's F1 (the harmonic mean of its precision and recall) per model") +
+                         (from_confusion ? ", computed from the confusion matrices." : ", whiskers: bootstrap intervals."));
+    }
+    std::string matrices;
+    for (auto& m : order) {
+      const json& x = r["models"][m];
+      if (x.contains("confusion") && x["confusion"].is_array())
+        matrices += confusion(name, m, x["confusion"], x.value("classes", classes));
+    }
+    if (figs.empty() && matrices.empty()) return "";
+    return "<h3>models side by side</h3>\n" + (figs.empty() ? "" : "<div class=\"figs\">\n" + figs + "</div>\n") +
+           (matrices.empty() ? "" : "<div class=\"figs side\">\n" + matrices + "</div>\n");
+  }
+
+  // F1 of class c from a confusion matrix (rows: true class, columns: predicted); NaN when it has no rows and
+  // no predictions, 0 when it has either but no hit (scikit-learn's zero_division=0).
+  static double class_f1(const json& conf, size_t c) {
+    double hit = 0, truth = 0, predicted = 0;
+    for (size_t i = 0; i < conf.size(); ++i)
+      for (size_t j = 0; j < conf[i].size(); ++j) {
+        double v = conf[i][j].is_number() ? conf[i][j].get<double>() : 0;
+        if (i == c && j == c) hit = v;
+        if (i == c) truth += v;
+        if (j == c) predicted += v;
+      }
+    if (truth + predicted == 0) return NAN;
+    return 2 * hit / (truth + predicted);
   }
 
   std::string confusion(const std::string& report, const std::string& m, const json& conf, const std::vector<std::string>& cls) {
@@ -397,14 +470,13 @@ class Page {
     };
     std::string svgs;
     bool validated = false;
-    for (auto [what, train, val, range] : {std::tuple{"loss", "loss", "val_loss", false}, {"accuracy", "acc", "val_acc", true}}) {
+    for (auto [what, train, val] : {std::tuple{"loss", "loss", "val_loss"}, {"accuracy", "acc", "val_acc"}}) {
       svg::LineChart c;
       c.title = m + ": " + what;
       c.x_title = "epoch";
       c.y_title = what;
       c.width = 340;
       c.height = 220;
-      if (range) c.y_range = std::pair{0.0, 1.0};
       for (auto s : {series(train, "training", 0, false), series(val, "validation", 1, true)})
         if (!s.x.empty()) validated |= s.dashed, c.series.push_back(std::move(s));
       if (!c.series.empty()) svgs += svg::line_chart(c);
@@ -420,6 +492,7 @@ class Page {
     b.title = m + ": grid search, score per point";
     b.y_title = "score (mean over folds)";
     b.digits = 3;
+    b.from_data = true;
     double best = -INFINITY;
     int best_i = -1;
     for (auto& row : rows) {
@@ -560,96 +633,169 @@ class Page {
     return section(name, "label counts", body);
   }
 
+  // A node's box in the drawing: nodes an expansion made (a grid's trials, cv's folds, a sweep's
+  // fits: labels that differ only inside [...]) share one box with their count.
+  struct Box {
+    std::string label, op;
+    std::vector<size_t> nodes;
+    size_t ran = 0;
+    double seconds = 0, earlier = 0;  // op time of those that ran; of the others, when computed before
+    bool target = false;
+  };
+
+  static std::string group_label(const std::string& label) {
+    std::string out;
+    int depth = 0;
+    for (char c : label) {
+      if (c == '[') ++depth;
+      else if (c == ']' && depth > 0) --depth;
+      else if (depth == 0) out += c;
+    }
+    return out;
+  }
+
+  std::vector<Box> boxes(std::vector<size_t>& box_of) {
+    const auto& nodes = p_.nodes;
+    std::vector<Box> out;
+    std::map<std::string, size_t> by;
+    box_of.assign(nodes.size(), 0);
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      auto& nd = nodes[i];
+      bool expanded = nd.label.find('[') != std::string::npos;
+      std::string key = expanded ? group_label(nd.label) + "\n" + nd.op : "#" + std::to_string(i);
+      auto [it, added] = by.try_emplace(key, out.size());
+      if (added) out.push_back({expanded ? group_label(nd.label) : nd.label, nd.op, {}});
+      Box& b = out[it->second];
+      b.nodes.push_back(i);
+      if (nd.ran) ++b.ran, b.seconds += nd.seconds;
+      else if (nd.earlier >= 0) b.earlier += nd.earlier;
+      b.target |= nd.target;
+      box_of[i] = it->second;
+    }
+    return out;
+  }
+
   // The DAG drawn in layers by depth (sources on the left), then as a table.
   std::string dag() {
     const auto& nodes = p_.nodes;
     size_t n = nodes.size();
-    std::vector<int> depth(n, 0);
+    std::vector<size_t> box_of;
+    std::vector<Box> bx = boxes(box_of);
+    size_t B = bx.size();
+    // Edges between boxes, once each; a box's depth is one more than its deepest input's.
+    std::vector<std::set<size_t>> ins(B);
     for (size_t i = 0; i < n; ++i)
       for (auto& [in, part] : nodes[i].inputs)
-        if (in < i) depth[i] = std::max(depth[i], depth[in] + 1);
-    int layers = n ? *std::max_element(depth.begin(), depth.end()) + 1 : 0;
+        if (in < n && box_of[in] != box_of[i]) ins[box_of[i]].insert(box_of[in]);
+    std::vector<int> depth(B, 0);
+    for (size_t pass = 0, changed = 1; changed && pass <= B; ++pass) {  // B passes at most: a cycle of boxes stops here
+      changed = 0;
+      for (size_t b = 0; b < B; ++b)
+        for (size_t a : ins[b])
+          if (depth[b] < depth[a] + 1 && depth[a] + 1 <= int(B)) depth[b] = depth[a] + 1, changed = 1;
+    }
+    int layers = B ? *std::max_element(depth.begin(), depth.end()) + 1 : 0;
     std::vector<std::vector<size_t>> layer(static_cast<size_t>(layers));
-    for (size_t i = 0; i < n; ++i) layer[size_t(depth[i])].push_back(i);
+    for (size_t b = 0; b < B; ++b) layer[size_t(depth[b])].push_back(b);
 
-    const double bw = 190, bh = 44, gap = 46, row = 52, top = 46, left = 12;
-    // Each node as level as it can be with the mean height of its inputs (fewer
-    // crossings, short edges), pushed down only as far as the node above it needs.
-    std::vector<double> y(n, 0);
-    double bottom = top;
+    // Top to bottom, a row per depth, so a long pipeline grows down the page, not sideways.
+    const double bw = 190, bh = 44, col = 206, row = 78, top = 46, left = 12;
+    // Each box as near as it can be to the mean position of its inputs (fewer
+    // crossings, short edges), pushed right only as far as the box before it needs.
+    std::vector<double> x(B, 0);
+    double right = left;
     for (auto& l : layer) {
       std::vector<std::pair<double, size_t>> at;
-      for (size_t i : l) {
+      for (size_t b : l) {
         double s = 0;
         int k = 0;
-        for (auto& [in, part] : nodes[i].inputs)
-          if (in < i) s += y[in], ++k;
-        at.push_back({k ? s / k : top + double(at.size()) * row, i});
+        for (size_t a : ins[b])
+          if (depth[a] < depth[b]) s += x[a], ++k;
+        at.push_back({k ? s / k : left + double(at.size()) * col, b});
       }
       std::stable_sort(at.begin(), at.end());
-      double next = top;
-      for (auto& [want, i] : at) {
-        y[i] = std::max(want, next);
-        next = y[i] + row;
+      double next = left;
+      for (auto& [want, b] : at) {
+        x[b] = std::max(want, next);
+        next = x[b] + col;
       }
-      bottom = std::max(bottom, next);
+      right = std::max(right, next);
     }
-    auto x_of = [&](size_t i) { return left + depth[i] * (bw + gap); };
+    auto x_of = [&](size_t b) { return x[b]; };
+    std::vector<double> y(B);
+    for (size_t b = 0; b < B; ++b) y[b] = top + depth[b] * row;
+    auto when = [](double secs) { return fmt::format("{:.2f} s", secs); };
 
     std::string svg;
-    if (n > 0 && n <= 600) {
-      double w = left + layers * (bw + gap) - gap + 12, h = bottom + 8;
+    if (B > 0 && B <= 600) {
+      double w = right - col + bw + 16, h = top + layers * row - (row - bh) + 12;
       svg = fmt::format(
           "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0:.0f}\" height=\"{1:.0f}\" viewBox=\"0 0 {0:.0f} {1:.0f}\" "
           "role=\"img\" aria-label=\"the DAG\" font-family=\"DejaVu Sans, Verdana, Arial, sans-serif\" font-size=\"11\">\n"
           "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
-          std::max(w, 520.0), h);
+          std::max(w, 620.0), h);
       // Legend.
       svg += "<g font-size=\"12\">"
              "<rect x=\"12\" y=\"10\" width=\"16\" height=\"12\" fill=\"#fde3c8\" stroke=\"#e6550d\"/><text x=\"34\" y=\"20\">ran in this run (seconds)</text>"
-             "<rect x=\"220\" y=\"10\" width=\"16\" height=\"12\" fill=\"#dfeaf6\" stroke=\"#3a78b5\"/><text x=\"242\" y=\"20\">reused from the cache</text>"
-             "<rect x=\"410\" y=\"10\" width=\"16\" height=\"12\" fill=\"white\" stroke=\"#222\" stroke-width=\"2.5\"/><text x=\"432\" y=\"20\">reported</text>"
+             "<rect x=\"220\" y=\"10\" width=\"16\" height=\"12\" fill=\"#dfeaf6\" stroke=\"#3a78b5\"/><text x=\"242\" y=\"20\">from the cache (seconds when computed)</text>"
+             "<rect x=\"512\" y=\"10\" width=\"16\" height=\"12\" fill=\"white\" stroke=\"#222\" stroke-width=\"2.5\"/><text x=\"534\" y=\"20\">reported</text>"
              "</g>\n";
       svg += "<g fill=\"none\" stroke=\"#9aa5b1\" stroke-width=\"1.2\">\n";
-      for (size_t i = 0; i < n; ++i)
-        for (auto& [in, part] : nodes[i].inputs) {
-          if (in >= i) continue;
-          double x1 = x_of(in) + bw, y1 = y[in] + bh / 2, x2 = x_of(i), y2 = y[i] + bh / 2, dx = std::min(45.0, (x2 - x1) / 2);
-          svg += fmt::format("<path d=\"M{:.1f},{:.1f} C{:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f}\"/>\n", x1, y1, x1 + dx, y1,
-                             x2 - dx, y2, x2, y2);
+      for (size_t b = 0; b < B; ++b)
+        for (size_t a : ins[b]) {
+          if (depth[a] >= depth[b]) continue;
+          double x1 = x_of(a) + bw / 2, y1 = y[a] + bh, x2 = x_of(b) + bw / 2, y2 = y[b], dy = (y2 - y1) / 2;
+          svg += fmt::format("<path d=\"M{:.1f},{:.1f} C{:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f}\"/>\n", x1, y1, x1, y1 + dy,
+                             x2, y2 - dy, x2, y2);
         }
       svg += "</g>\n";
-      for (size_t i = 0; i < n; ++i) {
-        auto& nd = nodes[i];
-        auto lines = box_lines(nd.label, nd.op, 27);
-        std::string sub = nd.op + " · " + (nd.ran ? fmt::format("{:.2f} s", nd.seconds) : "cached");
+      for (size_t b = 0; b < B; ++b) {
+        const Box& x = bx[b];
+        size_t count = x.nodes.size();
+        std::string name = count > 1 ? fmt::format("{} ×{}", x.label, count) : x.label;
+        auto lines = box_lines(name, x.op, 27);
+        std::string sub = x.op + " · " +
+                          (x.ran == count ? when(x.seconds)
+                           : x.ran > 0    ? fmt::format("{} ran, {}", x.ran, when(x.seconds))
+                                          : "cached" + (x.earlier > 0 ? " (" + when(x.earlier) + ")" : std::string()));
+        std::string tip = count > 1 ? fmt::format("{} ({}): {} nodes, {} ran", x.label, x.op, count, x.ran)
+                                    : nodes[x.nodes[0]].label + " (" + x.op + ")";
         svg += fmt::format(
             "<a href=\"#node-{}\"><g><title>{}</title><rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.0f}\" height=\"{:.0f}\" rx=\"4\" "
             "fill=\"{}\" stroke=\"{}\" stroke-width=\"{}\"/>",
-            i, esc(nd.label + " (" + nd.op + ")"), x_of(i), y[i], bw, bh, nd.ran ? "#fde3c8" : "#dfeaf6",
-            nd.target ? "#222" : nd.ran ? "#e6550d" : "#3a78b5", nd.target ? 2.5 : 1);
-        double ty = y[i] + (lines.size() == 1 ? 18 : 13);
+            x.nodes[0], esc(tip), x_of(b), y[b], bw, bh, x.ran ? "#fde3c8" : "#dfeaf6",
+            x.target ? "#222" : x.ran ? "#e6550d" : "#3a78b5", x.target ? 2.5 : 1);
+        if (count > 1)  // a stack: the box drawn over a second one
+          svg = svg.insert(svg.rfind("<rect x="), fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.0f}\" height=\"{:.0f}\" "
+                                                              "rx=\"4\" fill=\"white\" stroke=\"#9aa5b1\"/>",
+                                                              x_of(b) + 3, y[b] + 3, bw, bh));
+        double ty = y[b] + (lines.size() == 1 ? 18 : 13);
         for (auto& l : lines) {
-          svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>", x_of(i) + 6, ty, esc(l));
+          svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>", x_of(b) + 6, ty, esc(l));
           ty += 12;
         }
-        svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"10\" fill=\"#555\">{}</text></g></a>\n", x_of(i) + 6,
-                           y[i] + (lines.size() == 1 ? 34 : 39), esc(sub));
+        svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"10\" fill=\"#555\">{}</text></g></a>\n", x_of(b) + 6,
+                           y[b] + (lines.size() == 1 ? 34 : 39), esc(sub));
       }
       svg += "</svg>\n";
     }
     size_t ran = 0;
-    double secs = 0, slowest = 0;
-    for (auto& nd : nodes)
-      if (nd.ran) ++ran, secs += nd.seconds, slowest = std::max(slowest, nd.seconds);
+    double secs = 0, slowest = 0, before = 0;
+    for (auto& nd : nodes) {
+      if (nd.ran) ++ran, secs += nd.seconds;
+      else if (nd.earlier >= 0) before += nd.earlier;
+      slowest = std::max(slowest, nd.ran ? nd.seconds : std::max(0.0, nd.earlier));
+    }
     std::string body = fmt::format("<p class=\"note\">{} nodes: {} ran ({:.1f} s of op time, in parallel where the DAG "
-                                   "allows), {} reused from the cache. Sources on the left; each node to the right of "
-                                   "its inputs.</p>\n",
-                                   n, ran, secs, n - ran);
+                                   "allows), {} reused from the cache{}. Sources at the top; each node below "
+                                   "its inputs{}.</p>\n",
+                                   n, ran, secs, n - ran,
+                                   before > 0 ? fmt::format(" (computed in {:.1f} s of op time by earlier runs)", before) : "",
+                                   B < n ? "; the nodes an expansion made (a grid's trials, cv's folds, a sweep) share a box with their count" : "");
     if (!svg.empty())
       body += figure("fig-dag", "<div class=\"scroll\">\n" + svg + "</div>\n",
-                     "Each op call of the plan, layered by depth; click a node for its row below.");
-    else if (n > 600)
+                     "Each op call of the plan, layered by depth; click a box for its row below.");
+    else if (B > 600)
       body += "<p class=\"note\">Too many nodes to draw; the table lists them all.</p>\n";
     std::string t = "<table>\n<thead><tr><th>#</th><th>node</th><th>op</th><th>inputs</th><th>status</th><th>seconds</th></tr></thead>\n<tbody>\n";
     for (size_t i = 0; i < n; ++i) {
@@ -660,12 +806,13 @@ class Page {
         std::string l = in < n ? nodes[in].label : "?";
         ins += fmt::format("<a href=\"#node-{}\">{}</a>", in, esc(part.empty() ? l : l + "." + part));
       }
-      std::string sec = nd.ran ? fmt::format("<span class=\"bar\" style=\"width:{:.0f}px\"></span>{:.2f}",
-                                             slowest > 0 ? std::max(1.0, 80 * nd.seconds / slowest) : 1, nd.seconds)
-                               : "";
+      double shown = nd.ran ? nd.seconds : nd.earlier;
+      std::string sec = shown >= 0 ? fmt::format("<span class=\"bar{}\" style=\"width:{:.0f}px\"></span>{:.2f}", nd.ran ? "" : " before",
+                                                 slowest > 0 ? std::max(1.0, 80 * shown / slowest) : 1, shown)
+                                   : "";
       t += fmt::format("<tr id=\"node-{}\"{}><td class=\"n\">{}</td><td>{}{}</td><td>{}</td><td class=\"wrap\">{}</td><td>{}</td><td class=\"n\">{}</td></tr>\n",
                        i, nd.ran ? " class=\"ran\"" : "", i, esc(nd.label), nd.target ? " <b>(reported)</b>" : "", esc(nd.op),
-                       ins, nd.ran ? "ran" : "cached", sec);
+                       ins, nd.ran ? "ran" : nd.earlier >= 0 ? "cached (seconds when computed)" : "cached", sec);
     }
     t += "</tbody></table>\n";
     body += n > 40 ? folded(fmt::format("every node ({})", n), t) : t;

@@ -7,7 +7,8 @@
 // its id made of the target, the model and the plot, each reduced to
 // [A-Za-z0-9_-] (anything else becomes '_'):
 //   fig-<report>-summary             evaluate/cv: the single-number metrics per model
-//   fig-<report>-<model>-confusion   confusion matrix (heatmap)
+//   fig-<report>-<model>-confusion   confusion matrix (heatmap), every model's side by side
+//   fig-<report>-f1                  F1 per class, models side by side (from the confusion matrices)
 //   fig-<report>-<model>-pr          precision-recall curves per class (pr_curve)
 //   fig-<report>-pr_auc              average precision per class and model (pr_auc)
 //   fig-<report>-<model>-training    training curves (history): loss, accuracy
@@ -33,6 +34,7 @@ struct PageNode {
   std::vector<std::pair<size_t, std::string>> inputs;  // (producer's index, a Split's part or "")
   bool ran = false;      // computed by this run; else reused from the cache
   double seconds = 0;    // when it ran
+  double earlier = -1;   // when it did not: the op time of the run that computed it (-1: unknown)
   bool target = false;   // a definition the run reports
 };
 

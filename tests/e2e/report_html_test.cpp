@@ -54,7 +54,7 @@ std::string study(const fs::path& dir) {
 }
 
 const std::vector<std::string> kFigures = {
-    "fig-r-summary",   "fig-r-pr_auc",      "fig-r-nn-confusion", "fig-r-nn-pr",    "fig-r-nn-training",
+    "fig-r-summary",   "fig-r-pr_auc",      "fig-r-f1",           "fig-r-nn-confusion", "fig-r-nn-pr",    "fig-r-nn-training",
     "fig-r-knn5-confusion", "fig-r-knn5-pr", "fig-r-tuned-confusion", "fig-r-tuned-pr", "fig-r-tuned-trials",
     "fig-t-share",     "fig-t-jaccard",     "fig-c-dendrogram",   "fig-dag"};
 
@@ -255,6 +255,11 @@ TEST_CASE("genre run writes a self-contained report.html with every plot", "[e2e
     CHECK(count(again, " class=\"ran\"") == 0);
     CHECK(again.find(std::to_string(nodes) + " nodes: 0 ran") != std::string::npos);
     CHECK(figure(again, "fig-r-tuned-trials").find("k=9") != std::string::npos);
+    // The timings of the run that computed each value stay on the page of a run that computed nothing.
+    CHECK(again.find("reused from the cache (computed in ") != std::string::npos);
+    CHECK(count(again, "cached (seconds when computed)") == nodes);
+    // The grid's 4 trials (2 points x 2 folds) are one box in the drawing.
+    CHECK(figure(again, "fig-dag").find("tuned/trial ×4") != std::string::npos);
   }
 
   SECTION("rendered by headless chromium: a real picture, every figure in the DOM") {

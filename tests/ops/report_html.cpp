@@ -147,9 +147,9 @@ TEST_CASE("html: the DAG lists every node with its inputs, what ran and for how 
   ReportPage p;
   p.script = "s.genre";
   p.source = "line <one>\nline two";
-  p.nodes = {{"songs/csv", "csv", {}, false, 0, false},
-             {"s/split", "split", {{0, ""}}, true, 1.25, false},
-             {"r/evaluate", "evaluate", {{1, "test"}, {0, ""}}, true, 0.5, true}};
+  p.nodes = {{"songs/csv", "csv", {}, false, 0, 2.0, false},
+             {"s/split", "split", {{0, ""}}, true, 1.25, -1, false},
+             {"r/evaluate", "evaluate", {{1, "test"}, {0, ""}}, true, 0.5, -1, true}};
   p.quarantine = {{"notes/midi_folder", "rock/<bad>.mid", "not a MIDI file"}};
   std::string html = render_html(p);
   CHECK_THAT(html, Contains("<a href=\"#quarantine\">"));
@@ -158,19 +158,58 @@ TEST_CASE("html: the DAG lists every node with its inputs, what ran and for how 
   std::string dag = figure(html, "fig-dag");
   REQUIRE(!dag.empty());
   CHECK(count(dag, "<a href=\"#node-") == 3);
-  CHECK_THAT(html, Contains("3 nodes: 2 ran (1.8 s of op time), 1 reused from the cache"));
+  CHECK_THAT(html, Contains("3 nodes: 2 ran (1.8 s of op time), 1 reused from the cache (computed in 2.0 s by earlier runs)"));
   CHECK_THAT(html, Contains("<a href=\"#node-1\">s/split.test</a>"));
   CHECK(count(html, "<tr id=\"node-") == 3);
   CHECK(count(html, " class=\"ran\"") == 2);
   CHECK_THAT(dag, Contains("split · 1.25 s"));
-  CHECK_THAT(dag, Contains("csv · cached"));
-  // Layers by depth: each node to the right of its inputs.
-  std::regex box(R"re(<title>([^<]*)</title><rect x="([^"]*)")re");
-  std::map<std::string, double> x;
+  CHECK_THAT(dag, Contains("csv · cached (2.00 s)"));  // the op time of the run that computed it
+  CHECK_THAT(html, Contains("<td>cached (seconds when computed)</td>"));
+  // Layers by depth: each node below its inputs.
+  std::regex box(R"re(<title>([^<]*)</title><rect x="[^"]*" y="([^"]*)")re");
+  std::map<std::string, double> y;
   for (auto it = std::sregex_iterator(dag.begin(), dag.end(), box); it != std::sregex_iterator(); ++it)
-    x[(*it)[1]] = std::stod((*it)[2]);
-  REQUIRE(x.size() == 3);
-  CHECK(x["songs/csv (csv)"] < x["s/split (split)"]);
-  CHECK(x["s/split (split)"] < x["r/evaluate (evaluate)"]);
+    y[(*it)[1]] = std::stod((*it)[2]);
+  REQUIRE(y.size() == 3);
+  CHECK(y["songs/csv (csv)"] < y["s/split (split)"]);
+  CHECK(y["s/split (split)"] < y["r/evaluate (evaluate)"]);
   CHECK_THAT(html, Contains("line &lt;one&gt;"));
+}
+
+TEST_CASE("html: an expansion's nodes (a grid's trials) share one box with their count", "[html]") {
+  ReportPage p;
+  p.script = "s.genre";
+  p.nodes = {{"s/split", "split", {}, false, 0, 0.5, false}};
+  for (int k : {3, 9})
+    for (int fold : {1, 2, 3})
+      p.nodes.push_back({fmt::format("tuned[k={} fold={}]/trial", k, fold), "trial", {{0, "train"}}, fold < 3, 1.5, 4.0, false});
+  p.nodes.push_back({"tuned/grid_select", "grid_select", {{1, ""}, {2, ""}, {3, ""}, {4, ""}, {5, ""}, {6, ""}}, true, 0.25, -1, true});
+  std::string dag = figure(render_html(p), "fig-dag");
+  CHECK(count(dag, "<a href=\"#node-") == 3);  // split, the six trials, grid_select
+  CHECK_THAT(dag, Contains("tuned/trial ×6"));
+  CHECK_THAT(dag, Contains("trial · 4 ran, 6.00 s"));  // four ran this time (1.5 s each); two came from the cache
+  CHECK_THAT(dag, Contains("<title>tuned/trial (trial): 6 nodes, 4 ran</title>"));
+  CHECK(count(dag, "<path d=\"M") == 2);  // one edge per pair of boxes, however many nodes they hold
+}
+
+TEST_CASE("svg: a bar chart from_data starts its axis near the least value, and says so", "[html]") {
+  svg::BarChart b;
+  b.title = "accuracy";
+  b.y_title = "score";
+  b.groups = {"knn", "mlp"};
+  b.values = {{0.67}, {0.76}};
+  std::string zero = svg::bar_chart(b);
+  b.from_data = true;
+  std::string data = svg::bar_chart(b);
+  CHECK(zero.find("axis from") == std::string::npos);
+  CHECK_THAT(data, Contains("score (axis from 0.6"));
+  auto z = bars(zero), d = bars(data);
+  double ratio_zero = z["mlp: 0.76"].second / z["knn: 0.67"].second, ratio_data = d["mlp: 0.76"].second / d["knn: 0.67"].second;
+  CHECK(ratio_zero == Approx(0.76 / 0.67).epsilon(0.02));
+  CHECK(ratio_data > 1.3);  // the difference is visible: bars measure from the axis's foot
+  // Both bars still stand on the same baseline, the axis's foot.
+  CHECK(d["knn: 0.67"].first + d["knn: 0.67"].second == Approx(d["mlp: 0.76"].first + d["mlp: 0.76"].second).margin(0.1));
+  // Values near 0 keep the axis at 0.
+  b.values = {{0.05}, {0.76}};
+  CHECK(svg::bar_chart(b).find("axis from") == std::string::npos);
 }

@@ -10,6 +10,7 @@
 
 #include "runtime/core/metrics.h"
 #include "runtime/core/hash.h"
+#include "runtime/engine/cache.h"
 #include "runtime/engine/run.h"
 #include "runtime/core/stats.h"
 #include "runtime/core/threads.h"
@@ -96,10 +97,31 @@ json platform(const std::string& device) {
 
 // A lock must not depend on where the checkout is: an absolute path in a
 // parameter (a spec's resolved file) is kept relative to the script.
+// A path as the lock stores it: relative to the script's folder, so that a clone elsewhere
+// verifies, when it lies in the script's project or beside it (the project: the nearest folder
+// up with a .git, else the script's own folder; beside it: under that folder's parent, as
+// ../shared/data is). Elsewhere it is absolute: "../../work/x.csv" from /tmp/study says less
+// than "/work/x.csv".
+std::string lock_path(const fs::path& p, const fs::path& dir) {
+  fs::path project = dir.lexically_normal();
+  std::error_code ec;
+  for (fs::path at = project; !at.empty(); at = at.parent_path()) {
+    if (fs::exists(at / ".git", ec)) {
+      project = at;
+      break;
+    }
+    if (at == at.parent_path()) break;
+  }
+  fs::path base = project.has_parent_path() ? project.parent_path() : project;
+  fs::path from_base = p.lexically_normal().lexically_relative(base);
+  bool near = !from_base.empty() && *from_base.begin() != "..";
+  return near ? p.lexically_relative(dir).generic_string() : p.lexically_normal().generic_string();
+}
+
 json portable(const json& j, const fs::path& dir) {
   if (j.is_string()) {
     fs::path p(j.get<std::string>());
-    return p.is_absolute() ? json(p.lexically_relative(dir).generic_string()) : j;
+    return p.is_absolute() ? json(lock_path(p, dir)) : j;
   }
   if (!j.is_structured()) return j;
   json out = j;
@@ -152,11 +174,12 @@ json make_lock(const Plan& plan, const json& results, const json& predictions, c
   for (auto& n : plan.nodes) {
     for (auto& [path, hash] : n.files) {
       // A file's key hash is its content hash already; a folder's is its listing (see hash.h).
-      std::string rel = fs::path(path).lexically_relative(plan.script_dir).generic_string();
+      std::string rel = lock_path(path, plan.script_dir);
       if (!data.contains(rel)) data[rel] = fs::is_directory(path) ? hash_tree_content(path) : hash;
     }
+    // The key finds the node's value in a cache later (verify's rows changed in a CSV); never compared.
     ops[n.label] = {{"op", n.op}, {"version", n.version}, {"seed", node_seed(n)},
-                    {"params", portable(n.params, plan.script_dir)}};
+                    {"params", portable(n.params, plan.script_dir)}, {"key", n.key}};
   }
   lock["data"] = data;
   lock["ops"] = ops;
@@ -371,6 +394,72 @@ Comparison compare_locks(const json& locked, const json& now) {
     }
   std::stable_sort(out.begin(), out.end(), [](const Drift& a, const Drift& b) { return a.kind < b.kind; });
   return c;
+}
+
+namespace {
+
+// A row's content as one hash: its cells in column order (a missing value distinct from any other).
+uint64_t row_hash(const Table& t, size_t r) {
+  std::string bytes;
+  for (auto& c : t.cols) {
+    if (c.numeric) {
+      double v = c.num[r];
+      bytes.append(std::isnan(v) ? "\x01NaN" : std::string(reinterpret_cast<const char*>(&v), sizeof v));
+    } else if (c.is_sequence()) {
+      bytes.append(reinterpret_cast<const char*>(c.seq[r].data()), c.seq[r].size() * sizeof(float));
+    } else {
+      bytes += c.present[r] ? "\x02" + c.text[r] : std::string("\x03");
+    }
+    bytes += '\x1f';
+  }
+  return std::stoull(hash_hex(bytes).substr(0, 16), nullptr, 16);
+}
+
+std::string thousands(size_t n) {
+  std::string s = std::to_string(n);
+  for (int i = int(s.size()) - 3; i > 0; i -= 3) s.insert(size_t(i), ",");
+  return s;
+}
+
+}  // namespace
+
+std::string csv_drift(const json& locked, const json& now, const std::string& path, const std::string& cache_dir) {
+  auto key_of = [&](const json& lock) -> std::string {
+    if (!lock.contains("ops")) return "";
+    for (auto& [label, op] : lock["ops"].items())
+      if (op.value("op", "") == "csv" && op.value("/params/path"_json_pointer, json()) == path && op.contains("key"))
+        return op["key"].get<std::string>();
+    return "";
+  };
+  std::string was_key = key_of(locked), now_key = key_of(now);
+  if (was_key.empty() || now_key.empty()) return "";
+  Cache cache(cache_dir);
+  auto was = cache.get(was_key), is = cache.get(now_key);
+  const Table* a = was ? std::get_if<Table>(&*was) : nullptr;
+  const Table* b = is ? std::get_if<Table>(&*is) : nullptr;
+  if (!a || !b) return "the locked version's rows are no longer in the cache to compare";
+  if (a->column_names() != b->column_names())
+    return fmt::format("its columns changed ({} -> {} columns), {} -> {} rows", a->cols.size(), b->cols.size(),
+                       thousands(a->rows()), thousands(b->rows()));
+  if (a->rows() == b->rows()) {  // row by row: which ones
+    std::vector<size_t> changed;
+    for (size_t r = 0; r < a->rows(); ++r)
+      if (row_hash(*a, r) != row_hash(*b, r)) changed.push_back(r + 1);
+    std::string which;
+    for (size_t i = 0; i < changed.size() && i < 5; ++i) which += (i ? ", " : "") + thousands(changed[i]);
+    return fmt::format("{} of {} rows changed{}", thousands(changed.size()), thousands(a->rows()),
+                       changed.empty() ? " (the same rows: its text changed, e.g. quoting)"
+                                       : fmt::format(" (row{} {}{})", changed.size() == 1 ? "" : "s", which,
+                                                     changed.size() > 5 ? ", ..." : ""));
+  }
+  std::multiset<uint64_t> left;  // rows added or removed: compared as collections
+  for (size_t r = 0; r < a->rows(); ++r) left.insert(row_hash(*a, r));
+  size_t added = 0;
+  for (size_t r = 0; r < b->rows(); ++r)
+    if (auto it = left.find(row_hash(*b, r)); it != left.end()) left.erase(it);
+    else ++added;
+  return fmt::format("{} -> {} rows: {} added, {} removed", thousands(a->rows()), thousands(b->rows()), thousands(added),
+                     thousands(left.size()));
 }
 
 }  // namespace genre

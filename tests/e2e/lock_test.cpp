@@ -1,6 +1,7 @@
 // End to end: genre lock / verify, plan --explain, and determinism across runs and --jobs.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -285,8 +286,31 @@ TEST_CASE("verify's diff is ranked: inputs, then headline results, then the rest
   CHECK(f1 < prec);
   CHECK(prec < cell);
   CHECK_THAT(out.substr(cell, 60), Catch::Matches("value r/knn1/confusion/[A-Z][A-Za-z-]+/[A-Z].*"));
+  // The file's line says which rows changed: the cache still holds the locked run's table.
+  size_t rows = size_t(std::count(csv.begin(), csv.end(), '\n')) - 1;
+  std::string n = std::to_string(rows);
+  if (rows >= 1000) n.insert(n.size() - 3, ",");
+  CHECK_THAT(out, Catch::Contains("exact: 1 of " + n + " rows changed (row 1)"));
   auto all = e2e::run(genre("verify --all " + f + cache));
   CHECK(all.first == 1);
   CHECK_THAT(all.second, !Catch::Contains("--all lists them"));
   if (out.find("--all lists them") != std::string::npos) CHECK(all.second.size() > out.size());
+}
+
+TEST_CASE("the lock names data by a path relative to the script, unless it lies far from the script's project", "[e2e][lock]") {
+  TempDir d;  // no .git here: the project is the script's folder, and "beside it" its parent (the temp folder)
+  std::string f = d.write("study.genre", "dataset tracks = csv(\"" + fma_csv() + "\", label: \"genre_top\")\n"
+                                         "report n = label_counts(tracks)\n");
+  auto [rc, out] = e2e::run(genre("lock " + f + " --cache " + (d.path / "cache").string()));
+  INFO(out);
+  REQUIRE(rc == 0);
+  json lock = json::parse(slurp(f + ".lock"));
+  REQUIRE(lock["data"].size() == 1);
+  std::string key = lock["data"].begin().key();
+  fs::path data(fma_csv());
+  bool beside = !data.lexically_relative(d.path.parent_path()).string().starts_with("..");
+  CHECK(key == (beside ? data.lexically_relative(d.path).generic_string() : data.generic_string()));
+  if (!beside) CHECK(key.find("..") == std::string::npos);  // "/work/...", not "../../work/..."
+  CHECK(lock["ops"]["tracks/csv"]["params"]["path"] == key);
+  CHECK(lock["ops"]["tracks/csv"].contains("key"));
 }

@@ -319,3 +319,43 @@ TEST_CASE("genre repl on a terminal: tab completion, and history across sessions
     CHECK(t.quit() == 0);
   }
 }
+
+// The lines a terminal shows at the end: the progress block's "cursor up, erase line" pairs
+// take back the lines they erase.
+std::vector<std::string> screen_lines(const std::string& bytes) {
+  const std::string erase = "\x1b[1A\x1b[2K";
+  std::vector<std::string> lines{""};
+  for (size_t i = 0; i < bytes.size();) {
+    if (bytes.compare(i, erase.size(), erase) == 0) {
+      if (lines.size() > 1) lines.pop_back(), lines.back().clear();
+      i += erase.size();
+      continue;
+    }
+    char c = bytes[i++];
+    if (c == '\n') lines.emplace_back();
+    else if (c != '\r') lines.back() += c;
+  }
+  return lines;
+}
+
+TEST_CASE("genre repl on a terminal: one line per op that ran, its live line erased", "[e2e][repl]") {
+  TempDir d;
+  Terminal t(d.path, d.path / "history");
+  REQUIRE(t.wait_for("genre> "));
+  REQUIRE(t.wait_raw());
+  size_t from = t.out.size();
+  t.send("train k3 = fit(knn(k: 3), csv(\"" + e2e::fma_csv() + "\", label: \"genre_top\"))\r");
+  bool shown = t.wait_for("genre> ", from + 10);
+  std::string after = t.out.substr(from);
+  INFO(visible(after));
+  REQUIRE(shown);
+  size_t fit = 0, csv = 0;
+  for (auto& line : screen_lines(after)) {
+    fit += line.find("k3/fit") != std::string::npos;
+    csv += line.find("k3/csv") != std::string::npos;
+  }
+  CHECK(fit == 1);  // "done  k3/fit (0.01 s)", not also "▸ k3/fit 0.0 s"
+  CHECK(csv == 1);
+  CHECK(after.find("done  k3/fit") != std::string::npos);
+  CHECK(t.quit() == 0);
+}

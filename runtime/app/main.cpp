@@ -588,6 +588,7 @@ std::vector<CliCommand> cli_commands(const CLI::App& app) {
 
 int main(int argc, char** argv) {
   flush_denormals();  // before any thread starts: they inherit it
+  keep_freed_memory();
   // Past `ulimit -f` a write fails with EFBIG, which write_atomic reports naming
   // the file (exit 2); the default action of SIGXFSZ would kill us without a word.
   std::signal(SIGXFSZ, SIG_IGN);

@@ -1,5 +1,7 @@
 #include "runtime/core/threads.h"
 
+#include <malloc.h>
+
 #include <sched.h>
 #if defined(__SSE2__)
 #include <xmmintrin.h>
@@ -21,6 +23,11 @@ int hardware_threads() {
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
   return std::max(1, int(std::thread::hardware_concurrency()));
+}
+
+void keep_freed_memory() {
+  ::mallopt(M_MMAP_THRESHOLD, 256 << 20);  // blocks up to 256 MB from the heap (a larger one is mapped still)
+  ::mallopt(M_TRIM_THRESHOLD, 1 << 30);    // keep up to 1 GB of free heap for the next clip
 }
 
 void flush_denormals() {

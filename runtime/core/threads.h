@@ -42,6 +42,13 @@ int torch_threads();  // the intra-op thread count torch uses on the calling thr
 // one mode for the whole process keeps results independent of which thread ran what.
 void flush_denormals();
 
+// Large blocks (a 30-s clip's samples, 2.6 MB; its spectrogram, 5 MB) come from the heap and go back
+// to it, not to the kernel: glibc maps each block above 128 KB-32 MB with mmap and unmaps it on free,
+// so every clip paid its page faults again (S1's features: a third of the op's time was system
+// time). Call it first in main. The cost: freed memory stays with the process until it exits, up to
+// what one chunk of clips or one op's largest working set needed.
+void keep_freed_memory();
+
 // What decides the last bits of a float result on a CPU: its model (OpenBLAS
 // and ATen pick their kernels from its features) and the variables that
 // override those picks, "auto" where unset. Cheap (no LibTorch; /proc/cpuinfo

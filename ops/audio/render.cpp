@@ -10,6 +10,7 @@
 // cache key, which audio_features reads, stays the same on a re-render.
 #include "ops/audio/render.h"
 
+#include <dlfcn.h>
 #include <fluidsynth.h>
 #include <fnmatch.h>
 #include <sndfile.h>
@@ -34,6 +35,52 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// libfluidsynth (and the SDL2, PulseAudio, X11 and glib libraries it brings) is loaded by the
+// first render, not when genre starts: linked, it cost every genre command ~8 ms of start-up.
+namespace fl {
+
+void* symbol(const char* name) {
+  static void* lib = [] {
+    void* h = ::dlopen("libfluidsynth.so.3", RTLD_NOW | RTLD_LOCAL);
+    if (!h)
+      throw DataError(std::string("render: cannot load libfluidsynth.so.3 (") + ::dlerror() +
+                      "): install Debian's libfluidsynth3");
+    return h;
+  }();
+  void* f = ::dlsym(lib, name);
+  if (!f) throw DataError(std::string("render: libfluidsynth.so.3 has no ") + name + ": a fluidsynth 2.x is needed");
+  return f;
+}
+
+// A fluidsynth function of the same name and type, looked up once.
+#define GENRE_FLUID(name)                                                           \
+  template <class... A>                                                             \
+  auto name(A... a) {                                                               \
+    static auto* f = reinterpret_cast<decltype(&::name)>(symbol(#name));            \
+    return f(a...);                                                                 \
+  }
+GENRE_FLUID(delete_fluid_player)
+GENRE_FLUID(delete_fluid_settings)
+GENRE_FLUID(delete_fluid_synth)
+GENRE_FLUID(fluid_is_soundfont)
+GENRE_FLUID(fluid_player_add_mem)
+GENRE_FLUID(fluid_player_get_status)
+GENRE_FLUID(fluid_player_play)
+GENRE_FLUID(fluid_set_log_function)
+GENRE_FLUID(fluid_settings_setint)
+GENRE_FLUID(fluid_settings_setnum)
+GENRE_FLUID(fluid_settings_setstr)
+GENRE_FLUID(fluid_synth_all_notes_off)
+GENRE_FLUID(fluid_synth_get_active_voice_count)
+GENRE_FLUID(fluid_synth_sfload)
+GENRE_FLUID(fluid_synth_write_float)
+GENRE_FLUID(new_fluid_player)
+GENRE_FLUID(new_fluid_settings)
+GENRE_FLUID(new_fluid_synth)
+#undef GENRE_FLUID
+
+}  // namespace fl
+
 // fluidsynth reports trouble through a global log function: keep the last
 // error of this thread so it can go into the DataError, and print nothing.
 thread_local std::string last_error;
@@ -41,19 +88,24 @@ thread_local std::string last_error;
 void install_log() {
   static std::once_flag once;
   std::call_once(once, [] {
-    fluid_set_log_function(FLUID_PANIC, [](int, const char* m, void*) { last_error = m; }, nullptr);
-    fluid_set_log_function(FLUID_ERR, [](int, const char* m, void*) { last_error = m; }, nullptr);
-    for (int level : {FLUID_WARN, FLUID_INFO, FLUID_DBG}) fluid_set_log_function(level, nullptr, nullptr);
+    fl::fluid_set_log_function(FLUID_PANIC, [](int, const char* m, void*) { last_error = m; }, nullptr);
+    fl::fluid_set_log_function(FLUID_ERR, [](int, const char* m, void*) { last_error = m; }, nullptr);
+    for (int level : {FLUID_WARN, FLUID_INFO, FLUID_DBG}) fl::fluid_set_log_function(level, nullptr, nullptr);
   });
 }
 
-template <class T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
+struct FreeSettings {
+  void operator()(fluid_settings_t* p) const { fl::delete_fluid_settings(p); }
 };
-using Settings = std::unique_ptr<fluid_settings_t, Deleter<fluid_settings_t, delete_fluid_settings>>;
-using SynthPtr = std::unique_ptr<fluid_synth_t, Deleter<fluid_synth_t, delete_fluid_synth>>;
-using Player = std::unique_ptr<fluid_player_t, Deleter<fluid_player_t, delete_fluid_player>>;
+struct FreeSynth {
+  void operator()(fluid_synth_t* p) const { fl::delete_fluid_synth(p); }
+};
+struct FreePlayer {
+  void operator()(fluid_player_t* p) const { fl::delete_fluid_player(p); }
+};
+using Settings = std::unique_ptr<fluid_settings_t, FreeSettings>;
+using SynthPtr = std::unique_ptr<fluid_synth_t, FreeSynth>;
+using Player = std::unique_ptr<fluid_player_t, FreePlayer>;
 
 // Loading FluidR3_GM's 148 MB of samples takes ~0.5 s, three quarters of a
 // 30-s render. fluidsynth shares loaded samples between synths (its sample
@@ -68,14 +120,14 @@ void keep_loaded(const std::string& soundfont, int rate) {
   std::lock_guard<std::mutex> lock(m);
   for (auto& k : kept)
     if (k.first == soundfont) return;
-  fluid_settings_t* s = new_fluid_settings();  // its own: a synth keeps its settings for life
+  fluid_settings_t* s = fl::new_fluid_settings();  // its own: a synth keeps its settings for life
   if (!s) return;
-  fluid_settings_setnum(s, "synth.sample-rate", rate);
-  fluid_settings_setint(s, "synth.lock-memory", 0);
-  fluid_synth_t* holder = new_fluid_synth(s);
+  fl::fluid_settings_setnum(s, "synth.sample-rate", rate);
+  fl::fluid_settings_setint(s, "synth.lock-memory", 0);
+  fluid_synth_t* holder = fl::new_fluid_synth(s);
   if (!holder) return;
-  if (fluid_synth_sfload(holder, soundfont.c_str(), 0) == FLUID_FAILED) {
-    delete_fluid_synth(holder);
+  if (fl::fluid_synth_sfload(holder, soundfont.c_str(), 0) == FLUID_FAILED) {
+    fl::delete_fluid_synth(holder);
     return;  // the render's own sfload reports why
   }
   kept.emplace_back(soundfont, holder);
@@ -100,37 +152,37 @@ Rendered render_midi(const std::string& path, const std::string& shown, const Sy
                     " (Debian's fluid-soundfont-gm installs /usr/share/sounds/sf2/FluidR3_GM.sf2)");
 
   // Checked here: fluidsynth would hand anything else to libinstpatch, which prints glib warnings.
-  if (!fluid_is_soundfont(how.soundfont.c_str()))
+  if (!fl::fluid_is_soundfont(how.soundfont.c_str()))
     throw DataError("render: cannot load the soundfont " + how.soundfont + " (not an SF2 or DLS file)");
 
   // Our reader first: a damaged file gets its byte offset, and the file's length says whether it is padded.
   std::string bytes = read_bytes(path, shown);
   midi::Song song = midi::parse(bytes, shown);
 
-  Settings settings(new_fluid_settings());
+  Settings settings(fl::new_fluid_settings());
   if (!settings) throw InternalError("render: fluidsynth could not allocate its settings");
   fluid_settings_t* s = settings.get();
-  fluid_settings_setnum(s, "synth.sample-rate", how.rate);
-  fluid_settings_setnum(s, "synth.gain", how.gain);
+  fl::fluid_settings_setnum(s, "synth.sample-rate", how.rate);
+  fl::fluid_settings_setnum(s, "synth.gain", how.gain);
   // Deterministic output: no effects, one thread, and the MIDI player timed by
   // rendered samples rather than the wall clock (as fluidsynth's -F renderer).
-  fluid_settings_setint(s, "synth.reverb.active", 0);
-  fluid_settings_setint(s, "synth.chorus.active", 0);
-  fluid_settings_setint(s, "synth.cpu-cores", 1);
-  fluid_settings_setint(s, "synth.lock-memory", 0);
-  fluid_settings_setstr(s, "player.timing-source", "sample");
-  fluid_settings_setint(s, "player.reset-synth", 1);
+  fl::fluid_settings_setint(s, "synth.reverb.active", 0);
+  fl::fluid_settings_setint(s, "synth.chorus.active", 0);
+  fl::fluid_settings_setint(s, "synth.cpu-cores", 1);
+  fl::fluid_settings_setint(s, "synth.lock-memory", 0);
+  fl::fluid_settings_setstr(s, "player.timing-source", "sample");
+  fl::fluid_settings_setint(s, "player.reset-synth", 1);
 
   keep_loaded(how.soundfont, how.rate);
-  SynthPtr synth(new_fluid_synth(s));
+  SynthPtr synth(fl::new_fluid_synth(s));
   if (!synth) throw DataError("render: fluidsynth could not start (" + last_error + ")");
   last_error.clear();
-  if (fluid_synth_sfload(synth.get(), how.soundfont.c_str(), 1) == FLUID_FAILED)
+  if (fl::fluid_synth_sfload(synth.get(), how.soundfont.c_str(), 1) == FLUID_FAILED)
     throw DataError("render: cannot load the soundfont " + how.soundfont + " (" + last_error + ")");
-  Player player(new_fluid_player(synth.get()));
+  Player player(fl::new_fluid_player(synth.get()));
   if (!player) throw DataError("render: fluidsynth could not start its MIDI player (" + last_error + ")");
-  if (fluid_player_add_mem(player.get(), bytes.data(), bytes.size()) != FLUID_OK ||
-      fluid_player_play(player.get()) != FLUID_OK)
+  if (fl::fluid_player_add_mem(player.get(), bytes.data(), bytes.size()) != FLUID_OK ||
+      fl::fluid_player_play(player.get()) != FLUID_OK)
     throw DataError(shown + ": fluidsynth cannot play the file (" + last_error + ")");
 
   Rendered out;
@@ -147,14 +199,14 @@ Rendered render_midi(const std::string& path, const std::string& shown, const Sy
   for (;;) {
     if (how.clip && out.samples.size() >= want) break;
     if (!how.clip) {
-      bool done = fluid_player_get_status(player.get()) == FLUID_PLAYER_DONE;
+      bool done = fl::fluid_player_get_status(player.get()) == FLUID_PLAYER_DONE;
       if (done && !notes_off) {
-        fluid_synth_all_notes_off(synth.get(), -1);
+        fl::fluid_synth_all_notes_off(synth.get(), -1);
         notes_off = true;
       }
-      if ((done && fluid_synth_get_active_voice_count(synth.get()) == 0) || out.samples.size() >= most) break;
+      if ((done && fl::fluid_synth_get_active_voice_count(synth.get()) == 0) || out.samples.size() >= most) break;
     }
-    if (fluid_synth_write_float(synth.get(), block, left, 0, 1, right, 0, 1) != FLUID_OK)
+    if (fl::fluid_synth_write_float(synth.get(), block, left, 0, 1, right, 0, 1) != FLUID_OK)
       throw DataError(shown + ": fluidsynth failed while rendering (" + last_error + ")");
     for (int i = 0; i < block; ++i) out.samples.push_back(0.5f * (left[i] + right[i]));
   }

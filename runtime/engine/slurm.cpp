@@ -206,10 +206,17 @@ class Slurm : public Executor {
     auto t0 = std::chrono::steady_clock::now();
     auto wall = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
     events.start(n.label);
-    Job job = adopt(n, events);
-    if (job.id.empty()) job = submit(n);
-    events.step(n.label, 0, 0, fmt::format("Slurm job {} {}", job.id, job.state));
-    std::string state = follow(job, n.label, events);
+    Job job;
+    std::string state;
+    try {  // sbatch refused the job, or Ctrl-C came while it was submitted
+      job = adopt(n, events);
+      if (job.id.empty()) job = submit(n);
+      events.step(n.label, 0, 0, fmt::format("Slurm job {} {}", job.id, job.state));
+      state = follow(job, n.label, events);
+    } catch (...) {
+      events.finish(n.label, wall(), false);
+      throw;
+    }
     if (cancelled()) {
       events.finish(n.label, wall(), false);
       throw Interrupted(interrupted());

@@ -13,13 +13,13 @@ skip() { echo "slurm: $*: skipped" >&2; exit 77; }
 
 stop() {
   for pid in "$dir/slurmd.pid" "$dir/slurmctld.pid" "$dir/munge/munged.pid"; do
-    [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null || true
+    [ -f "$pid" ] && kill "$(cat "$pid" 2>/dev/null)" 2>/dev/null || true
   done
   # slurmd's job steps (slurmstepd) end with their jobs; give the daemons a moment.
   for _ in 1 2 3 4 5 6 7 8 9 10; do
     alive=0
     for pid in "$dir/slurmd.pid" "$dir/slurmctld.pid" "$dir/munge/munged.pid"; do
-      [ -f "$pid" ] && kill -0 "$(cat "$pid")" 2>/dev/null && alive=1
+      [ -f "$pid" ] && kill -0 "$(cat "$pid" 2>/dev/null)" 2>/dev/null && alive=1
     done
     [ $alive = 0 ] && return 0
     sleep 0.5

@@ -64,6 +64,14 @@ for script in "$repo/examples/genre_factor.genre" "$here/grid.genre"; do
     fail "$name: a second run ran or submitted something: $(tail -n 1 "$work/$name.again.log")"
 done
 
+# A job sbatch refuses (no such partition): its node fails with sbatch's own words, positioned.
+"$genre" run "$here/grid.genre" --executor slurm --slurm-partition nosuch --cache "$work/refused" \
+  --out "$work/refused/out" >"$work/refused.log" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q "grid.genre:[0-9]*:[0-9]*: error: in .*: sbatch did not take the job: .*partition" "$work/refused.log" &&
+  pass "a job sbatch refuses fails its node with sbatch's reason (exit 2)" ||
+  fail "a refused job: exit $rc, $(grep -m 2 "sbatch" "$work/refused.log")"
+
 # 2. A driver killed mid-run leaves its job running; the next run waits for that job.
 slow="$here/slow.genre"
 cache="$work/slow/cache"
@@ -72,8 +80,7 @@ driver=$!
 wait_for 'grep -q "long/fit  Slurm job [0-9]* RUNNING" "$work/slow.1.log"' 120 ||
   fail "no job of slow.genre started running: $(tail -n 5 "$work/slow.1.log")"
 long_job=$(sed -n 's/.*long\/fit  Slurm job \([0-9]*\).*/\1/p' "$work/slow.1.log" | head -n 1)
-kill -9 $driver
-wait $driver 2>/dev/null
+{ kill -9 $driver; wait $driver; } 2>/dev/null
 "$genre" run "$slow" --executor slurm --cache "$cache" --out "$work/slow/out" >"$work/slow.2.log" 2>&1 &
 driver=$!
 if wait_for 'grep -q "Slurm job $long_job (submitted by an earlier run) is still [A-Z]*: waiting for it" "$work/slow.2.log"' 60; then

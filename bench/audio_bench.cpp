@@ -70,14 +70,12 @@ std::vector<fs::path> sources(const fs::path& tmp) {
   return files;
 }
 
-std::string fmt_name(size_t i) { return "clip" + std::to_string(i) + ".wav"; }
-
 // `n` clips in dir/genre/, hard links to the sources in turn.
 std::vector<fs::path> folder(const fs::path& dir, const std::vector<fs::path>& src, size_t n) {
   fs::create_directories(dir / "genre");
   std::vector<fs::path> out;
   for (size_t i = 0; i < n; ++i) {
-    fs::path p = dir / "genre" / fmt_name(i);
+    fs::path p = dir / "genre" / ("clip" + std::to_string(i) + ".wav");
     std::error_code ec;
     fs::create_hard_link(src[i % src.size()], p, ec);
     if (ec) fs::copy_file(src[i % src.size()], p);

@@ -95,8 +95,6 @@ json platform(const std::string& device) {
           {"blas", torch_runtime().blas_core()}};
 }
 
-// A lock must not depend on where the checkout is: an absolute path in a
-// parameter (a spec's resolved file) is kept relative to the script.
 // A path as the lock stores it: relative to the script's folder, so that a clone elsewhere
 // verifies, when it lies in the script's project or beside it (the project: the nearest folder
 // up with a .git, else the script's own folder; beside it: under that folder's parent, as
@@ -118,6 +116,8 @@ std::string lock_path(const fs::path& p, const fs::path& dir) {
   return near ? p.lexically_relative(dir).generic_string() : p.lexically_normal().generic_string();
 }
 
+// A lock must not depend on where the checkout is: an absolute path in a
+// parameter (a spec's resolved file) is stored as lock_path gives it.
 json portable(const json& j, const fs::path& dir) {
   if (j.is_string()) {
     fs::path p(j.get<std::string>());
@@ -398,7 +398,8 @@ Comparison compare_locks(const json& locked, const json& now) {
 
 namespace {
 
-// A row's content as one hash: its cells in column order (a missing value distinct from any other).
+// A row's content as one hash, within this process: its cells in column order (a missing value
+// distinct from any other).
 uint64_t row_hash(const Table& t, size_t r) {
   std::string bytes;
   for (auto& c : t.cols) {
@@ -412,7 +413,7 @@ uint64_t row_hash(const Table& t, size_t r) {
     }
     bytes += '\x1f';
   }
-  return std::stoull(hash_hex(bytes).substr(0, 16), nullptr, 16);
+  return std::hash<std::string>{}(bytes);
 }
 
 std::string thousands(size_t n) {

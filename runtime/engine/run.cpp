@@ -151,7 +151,7 @@ class Runner {
   }
 
   bool cached(size_t i) { return cache_.contains(plan_.nodes[i].key); }
-  bool writable() const { return cache_.read_only().empty(); }
+  const std::string& read_only() const { return cache_.read_only(); }
 
   // Node i computed by the executor's job: its timing and set-aside files, as if it ran here.
   void remote(size_t i, Executor& ex) {
@@ -267,8 +267,9 @@ double run_node(const Plan& plan, size_t i, const RunOptions& opt, RunEvents& pr
 RunResult execute(const Plan& plan, const RunOptions& opt, const std::string& record_name, RunEvents& progress) {
   Runner r(plan, opt, progress);
   Executor* ex = opt.executor;
-  if (ex && !r.writable())
-    throw DataError("a cluster run needs a writable cache shared with its jobs; this one is not (--cache DIR names one)");
+  if (ex && !r.read_only().empty())
+    throw DataError(fmt::format("the cache {} is read-only ({}); a cluster's jobs store their results there, so it must be "
+                                "a writable folder every node sees (--cache DIR)", opt.cache_dir, r.read_only()));
   // One task per node not in the cache; cached nodes are loaded only when a
   // node that runs, or a target, needs them.
   std::vector<Task> tasks;

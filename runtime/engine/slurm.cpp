@@ -100,7 +100,7 @@ Output command(const std::vector<std::string>& argv) {
   return o;
 }
 
-std::string first_line(std::string s) {
+std::string last_line(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   if (size_t nl = s.rfind('\n'); nl != std::string::npos) s = s.substr(nl + 1);  // the last line says what failed
   return s;
@@ -152,17 +152,13 @@ json read_json(const fs::path& p) {
 class Slurm : public Executor {
  public:
   explicit Slurm(SlurmOptions o) : o_(std::move(o)), dir_(fs::path(o_.cache_dir) / "slurm") {
-    Cache cache(o_.cache_dir);
-    if (!cache.read_only().empty())
-      throw DataError(fmt::format("--executor slurm: the cache {} is read-only ({}); the jobs store their results there, so it "
-                                  "must be a writable folder every node sees (--cache DIR)", o_.cache_dir, cache.read_only()));
-    platform_ = cache.platform();
+    platform_ = Cache(o_.cache_dir).platform();  // writable: execute() checks it for any executor
     Output q = command({"squeue", "-h", "-o", "%i", "-j", "0"});
     if (q.rc == -1)
       throw DataError("--executor slurm: cannot run squeue (" + q.err +
                       "): run genre on a machine with Slurm's client commands (slurm-client) and access to the cluster");
     if (q.rc != 0 && q.err.find("Invalid job id") == std::string::npos)
-      throw DataError("--executor slurm: the cluster does not answer: squeue says: " + first_line(q.err));
+      throw DataError("--executor slurm: the cluster does not answer: squeue says: " + last_line(q.err));
     std::error_code ec;
     fs::create_directories(dir_ / "logs", ec);
     if (ec) throw DataError(fmt::format("{}: cannot create the folder for job logs ({})", (dir_ / "logs").string(), ec.message()));
@@ -327,7 +323,7 @@ class Slurm : public Executor {
     Output r = command(argv);
     std::string id = r.out.substr(0, r.out.find_first_of(";\n"));
     if (r.rc != 0 || id.empty() || id.find_first_not_of("0123456789") != std::string::npos)
-      throw DataError("sbatch did not take the job: " + first_line(r.err.empty() ? r.out : r.err));
+      throw DataError("sbatch did not take the job: " + last_line(r.err.empty() ? r.out : r.err));
     Job job{id, "PENDING", log.replace(log.rfind("%j"), 2, id)};
     write_atomic(dir_ / (n.key + ".job"), json{{"id", id}, {"log", job.log}, {"node", n.label}}.dump() + "\n");
     std::lock_guard lock(m_);

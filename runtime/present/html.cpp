@@ -760,15 +760,14 @@ class Page {
                                           : "cached" + (x.earlier > 0 ? " (" + when(x.earlier) + ")" : std::string()));
         std::string tip = count > 1 ? fmt::format("{} ({}): {} nodes, {} ran", x.label, x.op, count, x.ran)
                                     : nodes[x.nodes[0]].label + " (" + x.op + ")";
-        svg += fmt::format(
-            "<a href=\"#node-{}\"><g><title>{}</title><rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.0f}\" height=\"{:.0f}\" rx=\"4\" "
-            "fill=\"{}\" stroke=\"{}\" stroke-width=\"{}\"/>",
-            x.nodes[0], esc(tip), x_of(b), y[b], bw, bh, x.ran ? "#fde3c8" : "#dfeaf6",
-            x.target ? "#222" : x.ran ? "#e6550d" : "#3a78b5", x.target ? 2.5 : 1);
+        svg += fmt::format("<a href=\"#node-{}\"><g><title>{}</title>", x.nodes[0], esc(tip));
         if (count > 1)  // a stack: the box drawn over a second one
-          svg = svg.insert(svg.rfind("<rect x="), fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.0f}\" height=\"{:.0f}\" "
-                                                              "rx=\"4\" fill=\"white\" stroke=\"#9aa5b1\"/>",
-                                                              x_of(b) + 3, y[b] + 3, bw, bh));
+          svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.0f}\" height=\"{:.0f}\" rx=\"4\" fill=\"white\" "
+                             "stroke=\"#9aa5b1\"/>", x_of(b) + 3, y[b] + 3, bw, bh);
+        svg += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.0f}\" height=\"{:.0f}\" rx=\"4\" fill=\"{}\" stroke=\"{}\" "
+                           "stroke-width=\"{}\"/>",
+                           x_of(b), y[b], bw, bh, x.ran ? "#fde3c8" : "#dfeaf6", x.target ? "#222" : x.ran ? "#e6550d" : "#3a78b5",
+                           x.target ? 2.5 : 1);
         double ty = y[b] + (lines.size() == 1 ? 18 : 13);
         for (auto& l : lines) {
           svg += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>", x_of(b) + 6, ty, esc(l));

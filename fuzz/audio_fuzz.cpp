@@ -1,5 +1,5 @@
 // libFuzzer entry for the audio decoder wrapper (ops/audio/decode.cpp over
-// libsndfile and libsamplerate): any bytes must decode or give a DataError;
+// libsndfile and libsoxr): any bytes must decode or give a DataError;
 // anything else (a crash, a sanitizer report, another exception, a hang) is a
 // bug. The first byte picks the window, the rate and the channel as a script's
 // audio_features options would. Built in the sanitizer tree (see csv_fuzz.cpp).

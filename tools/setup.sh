@@ -10,7 +10,7 @@ packages=(
   tao-pegtl-dev       # PEGTL: the grammar
   libtbb-dev          # oneTBB: running ops in parallel
   libsndfile1-dev     # audio files
-  libsamplerate0-dev  # resampling audio to a script's rate
+  libsoxr-dev         # resampling audio to a script's rate: libsoxr, as librosa.load (python-soxr) does
   libfluidsynth-dev   # MIDI -> audio (render)
   fluid-soundfont-gm  # its default soundfont, FluidR3_GM.sf2
   libfmt-dev          # formatting

@@ -293,8 +293,9 @@ void register_audio_features() {
   s.name = "audio_features";
   s.result = Type::Table;
   // 2: rate, clip, offset, summarize: none, quarantine (an `error` column); 3: tempo. (label: a table
-  // came without a bump: a call without it gives what it gave, and keeps its cached clips.)
-  s.version = 3;
+  // came without a bump: a call without it gives what it gave, and keeps its cached clips.) 4: `rate`
+  // resamples with libsoxr's HQ filter, librosa.load's (was libsamplerate's best sinc).
+  s.version = 4;
   s.doc = "Every audio file under a folder (WAV, AU, AIFF, FLAC, OGG, MP3; made mono; at its own sample rate or resampled "
           "to `rate`; cut or zero-padded to `clip` seconds after `offset`), one row per clip: file, label (the parent "
           "folder's name, or the file's label in a table: label: csv(\"labels.csv\", label: \"genre\")), then "
@@ -331,7 +332,7 @@ void register_audio_features() {
        "how frames become columns: mean_var (default) or none (a sequence column `frames`, frames x features per "
        "clip, as a sequence model reads it)"},
       {"rate", {Type::Number}, false, {}, Type::Any,
-       "samples per second, a whole number (22050 or 22050Hz): files at another rate are resampled (libsamplerate, best sinc); default: each file's own"},
+       "samples per second, a whole number (22050 or 22050Hz): files at another rate are resampled as librosa.load does (libsoxr, HQ); default: each file's own"},
       {"clip", {Type::Number}, false, {}, Type::Any,
        "seconds (30 or 30s) kept per file; a shorter file is padded with zeros and marked 1 in the `padded` column"},
       lang::bounded({"offset", {Type::Number}, false, {}, Type::Any, "seconds (0.5 or 500ms) skipped at the start of each file (default 0)"}, lang::at_least(0)),

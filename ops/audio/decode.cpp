@@ -1,7 +1,7 @@
 #include "ops/audio/decode.h"
 
-#include <samplerate.h>
 #include <sndfile.h>
+#include <soxr.h>
 
 #include <algorithm>
 #include <cctype>
@@ -51,22 +51,35 @@ std::string truncation(SNDFILE* f) {
 
 std::vector<float> resample(const std::vector<float>& y, int from, int to, const std::string& shown) {
   if (from == to || y.empty()) return y;
-  double ratio = static_cast<double>(to) / from;
-  size_t want = static_cast<size_t>(std::ceil(static_cast<double>(y.size()) * ratio));
-  std::vector<float> out(want + 16);
-  SRC_DATA d{};
-  d.data_in = y.data();
-  d.input_frames = static_cast<long>(y.size());
-  d.data_out = out.data();
-  d.output_frames = static_cast<long>(out.size());
-  d.src_ratio = ratio;
-  d.end_of_input = 1;
-  if (int e = src_simple(&d, SRC_SINC_BEST_QUALITY, 1))
-    throw DataError(shown + ": cannot resample from " + std::to_string(from) + " to " + std::to_string(to) +
-                    " Hz (" + src_strerror(e) + ")");
-  // The converter may stop a sample or two short of the exact length: those are zeros.
-  out.resize(static_cast<size_t>(d.output_frames_gen));
-  out.resize(want, 0.0f);
+  auto fail = [&](const char* why) {
+    return DataError(fmt::format("{}: cannot resample from {} to {} Hz (libsoxr: {})", shown, from, to, why));
+  };
+  // librosa.resample(res_type="soxr_hq") calls python-soxr's resample(), which makes this resampler:
+  // float32 in and out, soxr_quality_spec(SOXR_HQ, 0), one thread. HQ is libsoxr's single-precision
+  // engine (SSE on every x86-64), so the samples do not depend on the CPU.
+  soxr_error_t err = nullptr;
+  soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
+  soxr_quality_spec_t quality = soxr_quality_spec(SOXR_HQ, 0);
+  soxr_runtime_spec_t runtime = soxr_runtime_spec(1);
+  std::unique_ptr<soxr, void (*)(soxr_t)> s(soxr_create(from, to, 1, &err, &io, &quality, &runtime), soxr_delete);
+  if (err || !s) throw fail(err ? err : "cannot create the resampler");
+  // Fed as python-soxr feeds it: chunks of 48000 * from / to samples into int(n * to / from) + 1
+  // slots, then a flush.
+  const size_t n = y.size();
+  const size_t slots = static_cast<size_t>(static_cast<double>(n) * to / from + 1);
+  const size_t chunk = static_cast<size_t>(48000.0 * from / to);
+  std::vector<float> out(slots);
+  size_t at = 0, done = 0;
+  for (size_t i = 0; i < n; i += chunk) {
+    if ((err = soxr_process(s.get(), y.data() + i, std::min(chunk, n - i), nullptr, out.data() + at, slots - at, &done)))
+      throw fail(err);
+    at += done;
+  }
+  if ((err = soxr_process(s.get(), nullptr, 0, nullptr, out.data() + at, slots - at, &done))) throw fail(err);
+  at += done;
+  // librosa.util.fix_length: exactly ceil(n * to / from) samples, zeros past what soxr gave.
+  out.resize(at);
+  out.resize(static_cast<size_t>(std::ceil(static_cast<double>(n) * to / from)), 0.0f);
   return out;
 }
 

@@ -1,5 +1,5 @@
 // Reading an audio file into mono float samples (libsndfile: WAV, AU, AIFF,
-// FLAC, OGG, MP3), optionally cut to a window and resampled (libsamplerate),
+// FLAC, OGG, MP3), optionally cut to a window and resampled (libsoxr, HQ),
 // as librosa.load(path, sr=rate, mono=True, offset=..., duration=...) does.
 #pragma once
 #include <optional>
@@ -28,8 +28,8 @@ struct Decoded {
 // unreadable, empty or truncated file (its header promises more audio than it holds).
 Decoded decode(const std::string& path, const std::string& shown, const Load& how = {});
 
-// `y` at `from` Hz resampled to `to` Hz with libsamplerate's best sinc
-// converter: ceil(size * to / from) samples, as librosa.resample gives.
+// `y` at `from` Hz resampled to `to` Hz as librosa.resample(res_type="soxr_hq"), librosa.load's
+// default, does it: libsoxr's HQ filter, then cut or padded to ceil(size * to / from) samples.
 std::vector<float> resample(const std::vector<float>& y, int from, int to, const std::string& shown);
 
 // True for the extensions libsndfile reads (.wav .au .aif .aiff .flac .ogg .mp3), any case.

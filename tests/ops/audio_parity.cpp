@@ -191,3 +191,42 @@ TEST_CASE("GTZAN clips come out close to their rows of features_30_sec.csv", "[a
   // Measured: at most 4.6e-6 (a small mfcc18 mean), most near 1e-7: float32 rounding.
   CHECK(all < 1e-5);
 }
+
+TEST_CASE("features of resampled clips match librosa's of librosa.load(sr=22050)", "[audio][torch]") {
+  // tests/data/resample (gen_resample.py): three clips shipped here, and FMA's MP3 when shared/ is present.
+  std::string dir = std::string(GENRE_TEST_DIR) + "/data/resample/";
+  std::vector<std::pair<std::string, std::string>> clips = {{"stereo_44100", dir + "stereo_44100.wav"},
+                                                            {"mono_48000", dir + "mono_48000.flac"},
+                                                            {"mono_16000", dir + "mono_16000.wav"}};
+  if (fs::exists(shared("fma-audio-clip/000002.mp3")))
+    clips.push_back({"fma_000002", shared("fma-audio-clip/000002.mp3")});
+  else
+    WARN("FMA's clip skipped: " << shared("fma-audio-clip") << " is absent");
+  const std::vector<Feature> which = {Feature::mfcc, Feature::centroid, Feature::chroma, Feature::rolloff};
+  genre::audio::Settings s;
+  for (auto& [name, file] : clips) {
+    INFO("clip " << name);
+    genre::audio::Load how;
+    how.rate = 22050;
+    auto d = genre::audio::decode(file, name, how);
+    auto got = genre::audio::compute({{d.samples, d.rate}}, which, s).at(0);
+    auto rows = read_rows(dir + name + ".features.csv");
+    REQUIRE(got.frames == static_cast<int>(rows.at("centroid").size()));
+    std::ostringstream out;
+    out << name << " at 22050 Hz, worst error / range:";
+    for (size_t i = 0; i < which.size(); ++i) {
+      auto& m = got.features[i];
+      std::string feature = genre::audio::feature_name(which[i]);
+      double lo = INFINITY, hi = -INFINITY, err = 0;
+      for (int dim = 0; dim < m.dims; ++dim) {
+        auto& r = rows.at(ref_name(feature, dim, m.dims));
+        for (int t = 0; t < m.frames; ++t)
+          lo = std::min(lo, r[t]), hi = std::max(hi, r[t]), err = std::max(err, std::fabs(m.at(dim, t) - r[t]));
+      }
+      double rel = err / (hi - lo > 0 ? hi - lo : 1.0);
+      out << " " << feature << " " << std::setprecision(3) << rel;
+      CHECK(rel <= 1e-4);
+    }
+    std::cout << out.str() << "\n";
+  }
+}

@@ -1,15 +1,21 @@
-// Files/s and notes/s reading a folder of MIDI files (default: the Groove MIDI
-// set, 1,150 files), single-threaded and with all threads, beside mido.
+// MIDI speed beside mido, in one run on the same files.
 //   bench_midi [folder] [--mido] [--repeat N]
-// --mido also times Debian's python3-mido on the same files in this run
-// (parse + the same note pairing); without it the figure from
-// shared/data/midi-ref/SOURCE.md (35 files/s) is printed for comparison.
+//     The SMF reader alone: files/s and notes/s over a folder (default: the Groove MIDI set,
+//     1,150 files), one thread and all threads. --mido also times Debian's python3-mido on the
+//     same files (parse + the same note pairing); without it the figure from
+//     shared/data/midi-ref/SOURCE.md (35 files/s) is printed for comparison.
+//   bench_midi --op [N] [--op-from folder]
+//     The whole midi_folder op (listing, reading, the note table), one thread, on N multi-track
+//     songs (default 320: data/lakh-mini's songs hard-linked N / 87 times, so the work per file is
+//     equal at any N), min and median of 3, beside mido on the same files (min and median of 3);
+//     the table's bytes per note in the cache (serialize) and the peak memory (RSS) of the op.
 // Files are read from disk on every pass (the page cache is warm after the first).
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -20,7 +26,13 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
+
+#include <functional>
+
 #include "ops/midi/smf.h"
+#include "runtime/core/op.h"
+#include "runtime/core/threads.h"
 #include "runtime/core/value.h"
 
 namespace fs = std::filesystem;
@@ -60,7 +72,7 @@ void print(const char* what, const Pass& p, double mido_fps) {
 }
 
 // mido on the same files, timed by Python itself: "files notes seconds".
-bool run_mido(const std::vector<std::string>& files, double& fps, double& nps) {
+bool run_mido(const std::vector<std::string>& files, double& fps, double& nps, double* seconds = nullptr) {
   fs::path list = fs::temp_directory_path() / "genre_bench_midi_files.txt";
   fs::path script = fs::temp_directory_path() / "genre_bench_midi.py";
   fs::path out = fs::temp_directory_path() / "genre_bench_midi.out";
@@ -91,7 +103,75 @@ bool run_mido(const std::vector<std::string>& files, double& fps, double& nps) {
   if (!(in >> n >> notes >> secs) || secs <= 0) return false;
   fps = n / secs;
   nps = notes / secs;
+  if (seconds) *seconds = secs;
   return true;
+}
+
+std::pair<double, double> min_median(std::vector<double> t) {
+  std::sort(t.begin(), t.end());
+  return {t[0], t[t.size() / 2]};
+}
+
+double peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024.0;
+}
+
+// The midi_folder op on `n` songs, beside mido.
+int op_bench(size_t n, const fs::path& from) {
+  std::vector<fs::path> src;
+  for (auto& e : fs::recursive_directory_iterator(from))
+    if (e.is_regular_file() && e.path().extension() == ".mid") src.push_back(e.path());
+  std::sort(src.begin(), src.end());
+  if (src.empty()) return std::fprintf(stderr, "bench_midi: no .mid under %s\n", from.c_str()), 1;
+  fs::path dir = fs::temp_directory_path() / ("genre_bench_midi_" + std::to_string(n));
+  fs::remove_all(dir);
+  std::vector<std::string> files;
+  for (size_t i = 0; i < n; ++i) {
+    fs::path p = dir / std::to_string(i / 100) / (std::to_string(i) + ".mid");
+    fs::create_directories(p.parent_path());
+    std::error_code ec;
+    fs::create_hard_link(src[i % src.size()], p, ec);
+    if (ec) fs::copy_file(src[i % src.size()], p);
+    files.push_back(p.string());
+  }
+  genre::register_all();
+  const genre::OpFn* op = genre::find_op("midi_folder");
+  genre::OpContext ctx;
+  ctx.params = {{"path", dir.string()}, {"label", "parent_dir"}};
+  ctx.script_dir = "/";
+  tbb::task_arena arena(1);
+  double rss0 = peak_rss_mb();
+  size_t notes = 0, bytes = 0;
+  std::vector<double> ours;
+  for (int k = 0; k < 3; ++k) {
+    auto t0 = clk::now();
+    genre::Value v = arena.execute([&] { return (*op)(ctx); });
+    ours.push_back(std::chrono::duration<double>(clk::now() - t0).count());
+    notes = std::get<genre::Table>(v).rows();
+    if (k == 0) bytes = genre::serialize(v).size();
+  }
+  double rss = peak_rss_mb();
+  auto [omin, omed] = min_median(ours);
+  std::printf("%zu songs (%zu distinct, hard-linked), %zu notes\n", n, std::min(n, src.size()), notes);
+  std::printf("genre midi_folder, 1 thread   min %.3f s  median %.3f s\n", omin, omed);
+  std::printf("  cache entry %.1f MB = %.1f bytes per note; peak RSS %.0f MB (%.0f MB before the op)\n", bytes / 1e6,
+              double(bytes) / notes, rss, rss0);
+  std::vector<double> theirs;
+  for (int k = 0; k < 3; ++k) {
+    double fps, nps, secs;
+    if (!run_mido(files, fps, nps, &secs)) {
+      std::printf("mido did not run (python3-mido missing?): no ratio\n");
+      return 0;
+    }
+    theirs.push_back(secs);
+  }
+  auto [mmin, mmed] = min_median(theirs);
+  std::printf("mido 1.2 (parse + note pairing)  min %.3f s  median %.3f s\n", mmin, mmed);
+  std::printf("ratio: %.1fx (min) / %.1fx (median)\n", mmin / omin, mmed / omed);
+  fs::remove_all(dir);
+  return 0;
 }
 
 }  // namespace
@@ -101,6 +181,15 @@ int main(int argc, char** argv) {
   std::string dir = groove;
   bool mido = false;
   int repeat = 5;
+  for (int i = 1; i < argc; ++i)
+    if (!std::strcmp(argv[i], "--op")) {
+      size_t n = i + 1 < argc && std::isdigit(static_cast<unsigned char>(argv[i + 1][0])) ? std::stoul(argv[i + 1]) : 320;
+      fs::path from = std::string(GENRE_SOURCE_DIR) + "/data/lakh-mini/lmd_aligned";
+      for (int j = 1; j + 1 < argc; ++j)
+        if (!std::strcmp(argv[j], "--op-from")) from = argv[j + 1];
+      genre::keep_freed_memory();  // as the genre command does
+      return op_bench(n, from);
+    }
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--mido")) mido = true;
     else if (!std::strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = std::max(1, std::atoi(argv[++i]));

@@ -221,9 +221,9 @@ std::string describe_dendrogram(const json& j) {
 
 void write_dendrogram(const std::filesystem::path& dir, const std::string& name, const json& j) {
   const json& d = j["dendrogram"];
-  write_atomic(dir / (name + "_merges.csv"), merge_table(j, true).csv());
+  write_if_changed(dir / (name + "_merges.csv"), merge_table(j, true).csv());
   std::string title = fmt::format("{}: {} linkage, {} distance", name, d.value("method", "?"), d.value("metric", "?"));
-  write_atomic(dir / (name + "_dendrogram.svg"), dendrogram_svg(j, title));
+  write_if_changed(dir / (name + "_dendrogram.svg"), dendrogram_svg(j, title));
 }
 
 }  // namespace genre

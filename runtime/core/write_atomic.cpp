@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <thread>
@@ -48,6 +49,25 @@ void write_atomic(const std::filesystem::path& target, std::initializer_list<std
     ::unlink(tmp.c_str());
     throw DataError(target.string() + ": cannot write (" + failed + ")");
   }
+}
+
+bool write_if_changed(const std::filesystem::path& target, std::string_view bytes) {
+  int fd = ::open(target.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    struct stat st {};
+    bool same = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && size_t(st.st_size) == bytes.size();
+    std::string buf(same ? std::min<size_t>(bytes.size(), 1 << 20) : 0, '\0');
+    for (size_t at = 0; same && at < bytes.size();) {
+      ssize_t n = ::read(fd, buf.data(), std::min(buf.size(), bytes.size() - at));
+      if (n < 0 && errno == EINTR) continue;
+      same = n > 0 && std::memcmp(buf.data(), bytes.data() + at, size_t(n)) == 0;
+      at += n > 0 ? size_t(n) : 0;
+    }
+    ::close(fd);
+    if (same) return false;
+  }
+  write_atomic(target, bytes);
+  return true;
 }
 
 }  // namespace genre

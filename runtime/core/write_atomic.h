@@ -14,4 +14,8 @@ void write_atomic(const std::filesystem::path& target, std::string_view bytes, i
 // The same for a file made of several pieces (a header and a large payload), without joining them first.
 void write_atomic(const std::filesystem::path& target, std::initializer_list<std::string_view> pieces, int mode = -1);
 
+// write_atomic, unless `target` already holds exactly `bytes` (a re-run that changed nothing leaves
+// its outputs, and their times, alone, and costs no flush to disk). True when it wrote.
+bool write_if_changed(const std::filesystem::path& target, std::string_view bytes);
+
 }  // namespace genre

@@ -416,7 +416,7 @@ void Cache::write_record(const std::string& name, const json& j) {
   fs::path runs = dir_ / "runs";
   std::error_code ec;
   fs::create_directories(runs, ec);
-  write_atomic(runs / (file_name_for(name) + ".json"), j.dump(2, ' ', false, json::error_handler_t::replace));
+  write_if_changed(runs / (file_name_for(name) + ".json"), j.dump(2, ' ', false, json::error_handler_t::replace));
 }
 
 }  // namespace genre

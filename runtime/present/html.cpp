@@ -846,7 +846,7 @@ std::string render_html(const ReportPage& page) { return Page(page).render(); }
 
 void write_html(const std::filesystem::path& file, const ReportPage& page) {
   std::filesystem::create_directories(file.parent_path());
-  write_atomic(file, render_html(page));
+  write_if_changed(file, render_html(page));
 }
 
 }  // namespace genre

@@ -96,10 +96,10 @@ json write_outputs(const fs::path& dir, const std::vector<Target>& targets) {
     if (!k) continue;
     if (json r = k->results(*j); !r.is_null()) results[t.name] = r;
     if (k->files)
-      for (auto& [title, table] : k->files(*j)) write_atomic(dir / (t.name + "_" + title + ".csv"), table.csv());
+      for (auto& [title, table] : k->files(*j)) write_if_changed(dir / (t.name + "_" + title + ".csv"), table.csv());
     if (k->extra_files) k->extra_files(dir, t.name, *j);
   }
-  write_atomic(dir / "results.json", results.dump(2) + "\n");
+  write_if_changed(dir / "results.json", results.dump(2) + "\n");
   return results;
 }
 

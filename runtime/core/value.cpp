@@ -2,10 +2,17 @@
 //
 //   "GNRV" u8 version u8 tag body
 //   tag 0 table: varint ncols, str label, str source, then per column:
-//                str name, u8 numeric, varint n,
-//                numeric: n little-endian doubles in one block (NaN kept bit for bit)
-//                text: n strs, varint m, m present bytes
-//                sequence (kind 2): varint dims, varint n, n x (varint k, k floats), varint m, m present bytes
+//                str name, u8 kind, then by kind:
+//                1 numeric: varint n, n little-endian doubles in one block (NaN kept bit for bit)
+//                0 text: varint n, n strs, varint m, m present bytes
+//                2 sequence: varint dims, varint n, n x (varint k, k floats), varint m, m present bytes
+//                3 whole numbers (version 2): varint n, zigzag varint base, u8 width (1, 2 or 4),
+//                  n little-endian unsigned offsets from base; the width's top code is missing
+//                4 text in runs (version 2): varint n, strs distinct values, then runs of equal
+//                  rows up to n: varint value index, varint length; then present flags in runs:
+//                  u8 first flag, runs up to n: varint length (the flag alternates)
+//                The writer picks 3 and 4 where they are smaller: a note table's pitch, velocity,
+//                program and channel take a byte a row, its file and label a few bytes a song.
 //   tag 1 split: varint nparts, then per part: str name, table body
 //   tag 2 model: str kind, strs classes, strs features, bytes cbor(spec),
 //                bytes state, bytes cbor(info)
@@ -20,8 +27,11 @@
 
 #include "runtime/core/value.h"
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <mutex>
+#include <unordered_map>
 
 #include "runtime/core/model_check.h"
 
@@ -30,7 +40,16 @@ namespace genre {
 namespace {
 
 constexpr char magic[4] = {'G', 'N', 'R', 'V'};
-constexpr uint8_t version = 1;
+constexpr uint8_t version = 2;  // 1: kinds 0-2 only; still read
+
+// A column in runs may hold this many rows more than 1024 per byte it takes, no more: damaged
+// lengths cannot make a few bytes ask for gigabytes of rows (the writer keeps to the same rule).
+constexpr uint64_t run_rows_free = 1 << 20;
+constexpr uint64_t run_rows_per_byte = 1024;
+
+bool is_canonical_missing(double v) {
+  return std::bit_cast<uint64_t>(v) == std::bit_cast<uint64_t>(missing);
+}
 enum Tag : uint8_t { TableTag = 0, SplitTag = 1, ModelTag = 2, JsonTag = 3 };
 
 [[noreturn]] void corrupt(const std::string& what) {
@@ -87,12 +106,85 @@ struct Writer {
     bytes(std::string_view(reinterpret_cast<const char*>(c.data()), c.size()));
   }
 
+  // Kind 3, when every value is a whole number (or the missing NaN) in a range that fits 4 bytes.
+  bool whole_numbers(const std::vector<double>& v) {
+    if (v.empty()) return false;
+    double lo = INFINITY, hi = -INFINITY;
+    bool gaps = false;
+    for (double d : v) {
+      if (is_canonical_missing(d)) {
+        gaps = true;
+        continue;
+      }
+      // -0.0 and 2^53 and beyond would not come back bit for bit.
+      if (!(d >= -9007199254740992.0 && d <= 9007199254740992.0) || d != std::trunc(d) || (d == 0 && std::signbit(d)))
+        return false;
+      lo = std::min(lo, d), hi = std::max(hi, d);
+    }
+    if (lo > hi) lo = hi = 0;  // every value missing
+    double span = hi - lo + (gaps ? 1 : 0);
+    // Offsets 0 .. top - 1; the top code of the width is missing.
+    int width = span < 0xFF ? 1 : span < 0xFFFF ? 2 : span < 0xFFFFFFFFu ? 4 : 0;
+    if (!width) return false;
+    byte(3);
+    varint(v.size());
+    auto base = static_cast<int64_t>(lo);
+    varint((static_cast<uint64_t>(base) << 1) ^ static_cast<uint64_t>(base >> 63));
+    byte(uint8_t(width));
+    uint64_t top = (uint64_t(1) << (8 * width)) - 1;
+    size_t at = out.size();
+    out.resize(at + v.size() * size_t(width));
+    for (double d : v) {
+      uint64_t u = is_canonical_missing(d) ? top : uint64_t(static_cast<int64_t>(d) - base);
+      for (int i = 0; i < width; ++i) out[at++] = char(u >> (8 * i));
+    }
+    return true;
+  }
+
+  // Kind 4, when rows repeat in runs (a note table's file, label and error): at most one run per
+  // 4 rows, and within the rows-per-byte rule the reader holds to.
+  bool text_runs(const Column& c) {
+    size_t n = c.text.size();
+    if (n < 8) return false;
+    size_t runs = 1;
+    for (size_t i = 1; i < n; ++i) runs += c.text[i] != c.text[i - 1];
+    if (runs * 4 > n) return false;
+    Writer w;
+    w.varint(n);
+    std::vector<std::string> distinct;
+    std::unordered_map<std::string_view, uint64_t> index;
+    std::vector<std::pair<uint64_t, uint64_t>> spans;  // value, length
+    for (size_t i = 0; i < n;) {
+      size_t j = i + 1;
+      while (j < n && c.text[j] == c.text[i]) ++j;
+      auto [it, fresh] = index.try_emplace(c.text[i], distinct.size());
+      if (fresh) distinct.push_back(c.text[i]);
+      spans.push_back({it->second, j - i});
+      i = j;
+    }
+    w.strs(distinct);
+    for (auto& [value, length] : spans) w.varint(value), w.varint(length);
+    w.byte(c.present[0] != 0);
+    for (size_t i = 0; i < n;) {
+      size_t j = i + 1;
+      while (j < n && (c.present[j] != 0) == (c.present[i] != 0)) ++j;
+      w.varint(j - i);
+      i = j;
+    }
+    if (n > run_rows_free + run_rows_per_byte * w.out.size()) return false;
+    byte(4);
+    out.append(w.out);
+    return true;
+  }
+
   void table(const Table& t) {
     varint(t.cols.size());
     bytes(t.label);
     bytes(t.source);
     for (auto& c : t.cols) {
       bytes(c.name);
+      if (c.numeric && whole_numbers(c.num)) continue;
+      if (c.is_text() && c.present.size() == c.text.size() && text_runs(c)) continue;
       byte(c.numeric ? 1 : c.is_sequence() ? 2 : 0);
       if (c.numeric) {
         doubles(c.num);
@@ -114,6 +206,7 @@ struct Writer {
 struct Reader {
   std::string_view in;
   size_t at = 0;
+  uint8_t ver = version;
 
   size_t left() const { return in.size() - at; }
   void need(uint64_t n, const char* what) {
@@ -194,6 +287,54 @@ struct Reader {
     }
   }
 
+  std::vector<double> whole_numbers(const std::string& name) {
+    uint64_t n = varint("whole-number count");
+    uint64_t z = varint("whole-number base");
+    auto base = static_cast<int64_t>((z >> 1) ^ (~(z & 1) + 1));
+    uint8_t width = byte("whole-number width");
+    if (width != 1 && width != 2 && width != 4) corrupt("column \"" + name + "\" has whole numbers " + std::to_string(width) + " bytes wide");
+    if (n > left() / width) corrupt("column \"" + name + "\": " + std::to_string(n) + " whole numbers exceed the " + std::to_string(left()) + " bytes left");
+    auto block = raw(n * width, "whole numbers");
+    uint64_t top = (uint64_t(1) << (8 * width)) - 1;
+    std::vector<double> v(n);
+    for (size_t k = 0; k < n; ++k) {
+      uint64_t u = 0;
+      for (int i = 0; i < width; ++i) u |= uint64_t(uint8_t(block[k * width + i])) << (8 * i);
+      v[k] = u == top ? missing : static_cast<double>(base + static_cast<int64_t>(u));
+    }
+    return v;
+  }
+
+  void text_runs(Column& c) {
+    size_t start = at;
+    uint64_t n = varint("text rows");
+    auto distinct = strs("text values");
+    std::vector<std::pair<uint64_t, uint64_t>> spans;
+    for (uint64_t rows = 0; rows < n;) {
+      uint64_t value = varint("text run value"), length = varint("text run length");
+      if (value >= distinct.size() || length == 0 || length > n - rows)
+        corrupt("column \"" + c.name + "\": a run of " + std::to_string(length) + " rows of value " +
+                std::to_string(value) + " (of " + std::to_string(distinct.size()) + ") after " + std::to_string(rows) + " of " +
+                std::to_string(n) + " rows");
+      spans.push_back({value, length});
+      rows += length;
+    }
+    uint8_t flag = byte("present flags") != 0;
+    std::vector<uint64_t> flag_spans;
+    for (uint64_t rows = 0; rows < n;) {
+      uint64_t length = varint("present run length");
+      if (length == 0 || length > n - rows) corrupt("column \"" + c.name + "\": a run of " + std::to_string(length) + " present flags after " + std::to_string(rows) + " of " + std::to_string(n));
+      flag_spans.push_back(length);
+      rows += length;
+    }
+    if (n > run_rows_free + run_rows_per_byte * (at - start))
+      corrupt("column \"" + c.name + "\": " + std::to_string(n) + " rows from " + std::to_string(at - start) + " bytes");
+    c.text.reserve(n);
+    for (auto& [value, length] : spans) c.text.insert(c.text.end(), length, distinct[value]);
+    c.present.reserve(n);
+    for (uint64_t length : flag_spans) c.present.insert(c.present.end(), length, flag), flag ^= 1;
+  }
+
   Table table() {
     Table t;
     // Each column takes at least 3 bytes (name length, flag, row count).
@@ -203,9 +344,13 @@ struct Reader {
     for (auto& c : t.cols) {
       c.name = bytes("column name");
       uint8_t flag = byte("column kind");
-      if (flag > 2) corrupt("column \"" + c.name + "\" has kind " + std::to_string(flag));
-      c.numeric = flag == 1;
-      if (c.numeric) {
+      if (flag > (ver >= 2 ? 4 : 2)) corrupt("column \"" + c.name + "\" has kind " + std::to_string(flag));
+      c.numeric = flag == 1 || flag == 3;
+      if (flag == 3) {
+        c.num = whole_numbers(c.name);
+      } else if (flag == 4) {
+        text_runs(c);
+      } else if (c.numeric) {
         c.num = doubles("numeric column");
       } else if (flag == 2) {
         uint64_t dims = varint("sequence dims");
@@ -301,9 +446,9 @@ Value deserialize(std::string_view bytes) {
   Reader r{bytes};
   if (r.left() < 6 || std::memcmp(bytes.data(), magic, 4) != 0) corrupt("not a genre value (bad magic)");
   r.at = 4;
-  uint8_t ver = r.byte("version");
-  if (ver != version)
-    corrupt("format version " + std::to_string(ver) + ", this genre reads version " + std::to_string(version));
+  uint8_t ver = r.ver = r.byte("version");
+  if (ver < 1 || ver > version)
+    corrupt("format version " + std::to_string(ver) + ", this genre reads versions 1 to " + std::to_string(version));
   uint8_t tag = r.byte("tag");
   Value v;
   switch (tag) {

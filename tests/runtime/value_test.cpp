@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <bit>
 #include <cstring>
 
 #include "runtime/core/model_check.h"
@@ -44,6 +45,33 @@ void check_same(const Table& x, const Table& y) {
 }
 
 Value round_trip(const Value& v) { return deserialize(serialize(v)); }
+
+// midi_folder's shape: `songs` songs of `per` notes; the last song a quarantined file (its numbers
+// missing, its reason in `error`).
+Table note_table(int songs, int per) {
+  Table t;
+  Column file{"file", false, {}, {}, {}}, label{"label", false, {}, {}, {}}, error{"error", false, {}, {}, {}};
+  Column onset{"onset", true, {}, {}, {}}, pitch{"pitch", true, {}, {}, {}}, chan{"channel", true, {}, {}, {}},
+      shift{"shift", true, {}, {}, {}};
+  for (int s = 0; s < songs; ++s)
+    for (int k = 0; k < (s + 1 == songs ? 1 : per); ++k) {
+      bool bad = s + 1 == songs;
+      file.text.push_back("lmd/" + std::to_string(s) + "/song.mid"), file.present.push_back(1);
+      label.text.push_back(s % 3 ? "rock" : ""), label.present.push_back(s % 3 != 0);
+      error.text.push_back(bad ? "truncated" : ""), error.present.push_back(bad);
+      onset.num.push_back(bad ? missing : k * 0.123456789);
+      pitch.num.push_back(bad ? missing : (s * 7 + k * 13) % 128);
+      chan.num.push_back(bad ? missing : k % 16);
+      shift.num.push_back(bad ? missing : -40000.0 + (k * 977) % 80000);  // 4 bytes wide
+    }
+  t.cols = {file, onset, pitch, chan, shift, label, error};
+  return t;
+}
+
+void put_varint(std::string& b, uint64_t v) {
+  for (; v >= 0x80; v >>= 7) b.push_back(char(uint8_t(v) | 0x80));
+  b.push_back(char(v));
+}
 
 }  // namespace
 
@@ -163,6 +191,67 @@ TEST_CASE("value: json round-trips", "[value]") {
   CHECK(std::get<json>(round_trip(json(nullptr))).is_null());
 }
 
+TEST_CASE("value: a note table is stored in a few bytes a row and comes back bit for bit", "[value]") {
+  Table t = note_table(40, 250);  // 9,751 rows
+  std::string b = serialize(t);
+  check_same(t, std::get<Table>(deserialize(b)));
+  // onset: 8 bytes a row (not whole numbers); pitch and channel 1 (0-127, 0-15 and missing);
+  // shift 4 (-40000..39999); file, label and error in runs: a few bytes a song.
+  size_t rows = t.rows();
+  INFO(b.size() << " bytes for " << rows << " rows");
+  CHECK(b.size() <= rows * (8 + 1 + 1 + 4) + 40 * 40);
+  CHECK(b.size() >= rows * (8 + 1 + 1 + 4));
+
+  // Values the narrow forms cannot hold stay doubles, bit for bit.
+  Table odd;
+  odd.cols = {Column{"z", true, {1, 2, -0.0, 4, 5, 6, 7, 8, 9}, {}, {}},
+              Column{"big", true, {9007199254740994.0, 1, 2, 3, 4, 5, 6, 7, 8}, {}, {}},
+              Column{"nan", true, {1, 2, std::bit_cast<double>(0x7ff8000000000001ULL), 4, 5, 6, 7, 8, 9}, {}, {}},
+              Column{"wide", true, {0, 5e9, 1, 2, 3, 4, 5, 6, 7}, {}, {}},
+              Column{"frac", true, {0, 0.5, 1, 2, 3, 4, 5, 6, 7}, {}, {}}};
+  std::string ob = serialize(odd);
+  CHECK(ob.size() > 5 * 9 * 8);
+  check_same(odd, std::get<Table>(deserialize(ob)));
+  // Only missing values, and a negative base.
+  Table gaps;
+  gaps.cols = {Column{"m", true, std::vector<double>(20, missing), {}, {}},
+               Column{"neg", true, {-5, -4, -3, -2, -1, -5, -4, -3, -2, -1, -5, -4, -3, -2, -1, missing, -5, -4, -3, -2}, {}, {}}};
+  std::string gb = serialize(gaps);
+  CHECK(gb.size() < 2 * 20 * 2);
+  check_same(gaps, std::get<Table>(deserialize(gb)));
+}
+
+TEST_CASE("value: entries written by the first format (version 1) are still read", "[value]") {
+  // sample_table() takes none of version 2's forms: its bytes are version 1's but for the version byte.
+  std::string b = serialize(sample_table());
+  REQUIRE(b[4] == 2);
+  b[4] = 1;
+  check_same(sample_table(), std::get<Table>(deserialize(b)));
+  // A version-1 entry cannot hold the kinds version 2 added.
+  std::string n = serialize(note_table(3, 10));
+  n[4] = 1;
+  CHECK_THROWS_WITH(deserialize(n), Catch::Contains("has kind 3") || Catch::Contains("has kind 4"));
+}
+
+TEST_CASE("value: rows in runs cannot claim more than their bytes allow", "[value]") {
+  auto one_column = [](uint64_t rows, uint64_t run) {
+    std::string b = "GNRV\x02";
+    b.push_back(0);                           // table
+    put_varint(b, 1), put_varint(b, 0), put_varint(b, 0);  // 1 column, no label, no source
+    put_varint(b, 1), b += "f", b.push_back(4);               // "f", text in runs
+    put_varint(b, rows), put_varint(b, 1), put_varint(b, 1), b += "a";  // rows; one distinct value, "a"
+    put_varint(b, 0), put_varint(b, run);                     // value 0 for `run` rows
+    b.push_back(1), put_varint(b, rows);                      // present throughout
+    return b;
+  };
+  auto t = std::get<Table>(deserialize(one_column(1000, 1000)));
+  CHECK(t.rows() == 1000);
+  CHECK(t.cols[0].text[999] == "a");
+  CHECK_THROWS_WITH(deserialize(one_column(1000000000000ULL, 1000000000000ULL)), Catch::Contains("rows from"));
+  CHECK_THROWS_WITH(deserialize(one_column(1000, 1001)), Catch::Contains("a run of 1001 rows"));
+  CHECK_THROWS_WITH(deserialize(one_column(1000, 999)), Catch::Contains("corrupt value"));
+}
+
 TEST_CASE("value: every truncation of valid bytes throws, never crashes", "[value]") {
   Split s;
   s.parts = {{"train", sample_table()}};
@@ -171,7 +260,7 @@ TEST_CASE("value: every truncation of valid bytes throws, never crashes", "[valu
   m.classes = {"a", "b"};
   m.spec = {{"c", 1}};
   m.state = "xyz";
-  for (const Value& v : {Value(sample_table()), Value(s), Value(m), Value(json{{"a", {1, 2, 3}}})}) {
+  for (const Value& v : {Value(sample_table()), Value(note_table(4, 12)), Value(s), Value(m), Value(json{{"a", {1, 2, 3}}})}) {
     std::string b = serialize(v);
     for (size_t n = 0; n < b.size(); ++n) {
       INFO(kind_name(v) << " cut to " << n << " of " << b.size() << " bytes");
@@ -202,7 +291,7 @@ TEST_CASE("value: random garbage and random byte flips never crash", "[value]") 
     return uint32_t(seed >> 33);
   };
   Split s;
-  s.parts = {{"train", sample_table()}, {"test", sample_table()}};
+  s.parts = {{"train", sample_table()}, {"test", sample_table()}, {"notes", note_table(4, 12)}};
   std::string good = serialize(s);
   size_t threw = 0, parsed = 0;
   for (int i = 0; i < 3000; ++i) {
@@ -220,7 +309,7 @@ TEST_CASE("value: random garbage and random byte flips never crash", "[value]") 
   CHECK(threw > 0);
   CHECK(threw + parsed == 3000);
   for (int i = 0; i < 1000; ++i) {
-    std::string b = "GNRV\x01";
+    std::string b = i % 2 ? "GNRV\x01" : "GNRV\x02";
     size_t n = next() % 64;
     for (size_t k = 0; k < n; ++k) b.push_back(char(next()));
     try {

@@ -33,6 +33,11 @@ void set_threads(int n) {
 FitContext prepared(const FitContext& c) {
   set_threads(1);
   FitContext out = c;
+  // The fit may go on on another thread after its turn: that thread's LibTorch gets one thread too.
+  out.take_turn = [turn = c.take_turn] {
+    turn();
+    set_threads(1);
+  };
   if (out.device == "auto") out.device = torch::cuda::is_available() ? "cuda" : "cpu";
   return out;
 }

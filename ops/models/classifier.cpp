@@ -813,6 +813,7 @@ Model fit_classifier(const json& spec, const Table& train, const Table* validate
     }
     history.push_back(h);
     ctx.progress(size_t(epoch), size_t(epochs), "epoch");
+    ctx.take_turn();
 
     if (stop.active) {  // Keras EarlyStopping.on_epoch_end
       double cur = h[stop.monitor].get<double>();

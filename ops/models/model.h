@@ -34,6 +34,7 @@ struct FitContext {
   std::string device = "cpu";
   uint64_t seed = 0;
   std::function<void(size_t done, size_t total, const std::string& what)> progress = [](size_t, size_t, const std::string&) {};
+  std::function<void()> take_turn = [] {};  // after each epoch: OpContext::take_turn
 };
 
 Model fit_model(const json& spec, const Table& train, const Table* validate, const FitContext& ctx);

@@ -194,6 +194,7 @@ Model fit_next_step(const json& spec, const Table& train, const Table* validate,
     json h = {{"epoch", epoch}, {"loss", sum / count}};
     if (validate) h["val_loss"] = score(*net, c, s, *validate, batch, dev).loss;
     history.push_back(h);
+    ctx.take_turn();
   }
 
   std::vector<torch::Tensor> weights;

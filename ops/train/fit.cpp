@@ -22,7 +22,7 @@ const json& spec_param(const OpContext& ctx, const std::string& name) {
 }
 
 FitContext fit_context(const OpContext& ctx) {
-  return FitContext{.device = ctx.device, .seed = ctx.seed, .progress = ctx.progress};
+  return FitContext{.device = ctx.device, .seed = ctx.seed, .progress = ctx.progress, .take_turn = ctx.take_turn};
 }
 
 json trial_metrics(const json& spec, const Table& train, const Table& val, const FitContext& fc) {

@@ -30,6 +30,9 @@ struct OpContext {
   // Something the user should know that does not stop the op (a file read with a
   // repair, a filter that kept no row): shown as a warning naming the node.
   std::function<void(const std::string&)> warn = [](const std::string&) {};
+  // Between the steps of long work (a training epoch): lets waiting ops have this op's job slot for
+  // a while (runtime/engine/scheduler.h, take_turn), so equal trials finish together.
+  std::function<void()> take_turn = [] {};
 
   const Value& input(const std::string& param) const;  // the first input bound to param; InternalError if none
   const Value* maybe_input(const std::string& param) const;

@@ -219,10 +219,12 @@ class Runner {
       progress_.step(label, done, total, what);
     };
     ctx.warn = [this, label](const std::string& what) { note(label + ": " + what); };
+    double waited = 0;  // in take_turn: not the op's time
+    ctx.take_turn = [&waited] { waited += take_turn(); };
     progress_.start(n.label);
     auto t0 = std::chrono::steady_clock::now();
     Value v;
-    auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+    auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() - waited; };
     try {
       v = (*fn)(ctx);
     } catch (const PlanDataError&) {

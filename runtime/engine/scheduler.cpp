@@ -2,10 +2,12 @@
 
 #include <tbb/global_control.h>
 #include <tbb/info.h>
+#include <tbb/task.h>
 #include <tbb/task_arena.h>
 #include <tbb/task_group.h>
 
 #include <atomic>
+#include <chrono>
 #include <deque>
 #include <exception>
 #include <memory>
@@ -56,6 +58,29 @@ std::vector<std::vector<size_t>> users_of(const std::vector<Task>& tasks) {
   return users;
 }
 
+struct Run;
+
+// The run_dag task a thread is executing, on that task's own stack (which moves to another thread
+// when take_turn suspends and resumes it); `outer`: what the thread executed before.
+struct Frame {
+  Run* run;
+  Frame* outer;
+};
+
+// Read through a call the compiler can neither inline nor analyse (noipa: else it may deem the
+// call constant and reuse its result): after take_turn the same stack may continue on another
+// thread, and a thread-local's address computed before must not be used after.
+__attribute__((noinline, noipa)) Frame*& current_frame() {
+  static thread_local Frame* frame = nullptr;
+  return frame;
+}
+
+// A ready task not yet started, or a started one waiting its turn (take_turn).
+struct Waiter {
+  size_t task = 0;
+  std::optional<tbb::task::suspend_point> resume;
+};
+
 struct Run {
   std::vector<Task>& tasks;
   std::vector<std::vector<size_t>> users;
@@ -70,15 +95,16 @@ struct Run {
   size_t first_index = 0;
   tbb::task_group* group = nullptr;
   int jobs = 1;
-  int running = 0;            // tasks started and not finished (under mu)
-  std::deque<size_t> queued;  // ready tasks waiting for a job slot (under mu)
+  int running = 0;            // tasks holding a job slot (under mu)
+  int turning = 0;            // tasks waiting in `queued` for their turn (under mu)
+  std::deque<Waiter> queued;  // waiting for a job slot, first come first served (under mu)
 
   // A ready task starts now if fewer than `jobs` run, else when one finishes.
   void ready(size_t i) {
     {
       std::lock_guard lock(mu);
       if (running >= jobs) {
-        queued.push_back(i);
+        queued.push_back({i, {}});
         return;
       }
       ++running;
@@ -86,8 +112,24 @@ struct Run {
     start(i);
   }
 
+  // Gives a job slot to `w`: starts its task, or lets it go on after take_turn.
+  void launch(const Waiter& w) {
+    if (w.resume) tbb::task::resume(*w.resume);
+    else start(w.task);
+  }
+
+  // The first waiter, taking a job slot over (under mu).
+  Waiter pop() {
+    Waiter w = queued.front();
+    queued.pop_front();
+    if (w.resume) --turning;
+    return w;
+  }
+
   void start(size_t i) {
     group->run([this, i] {
+      Frame f{this, current_frame()};
+      current_frame() = &f;
       bool ok = false;
       if (blocked[i] && !skipped.empty()) skipped[i] = 1;
       if (!blocked[i] && !stop) {
@@ -101,6 +143,7 @@ struct Run {
           if (!keep_going) stop = true;
         }
       }
+      current_frame() = f.outer;  // f.outer is the current thread's: take_turn set it on resuming
       finish(i, ok);
     });
   }
@@ -112,21 +155,42 @@ struct Run {
       if (!ok) blocked[u] = true;
       if (--waiting[u] == 0) ready(u);
     }
-    std::optional<size_t> next;
+    std::optional<Waiter> next;
     {
       std::lock_guard lock(mu);
-      if (queued.empty()) {
-        --running;
-      } else {
-        next = queued.front();
-        queued.pop_front();
-      }
+      if (queued.empty()) --running;
+      else next = pop();
     }
-    if (next) start(*next);
+    if (next) launch(*next);
   }
 };
 
 }  // namespace
+
+double take_turn() {
+  Frame* me = current_frame();
+  if (!me) return 0;
+  Run* r = me->run;
+  {
+    std::lock_guard lock(r->mu);
+    if (r->queued.empty() || r->turning >= r->jobs) return 0;
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  current_frame() = me->outer;  // this thread goes on with other work meanwhile
+  tbb::task::suspend([r](tbb::task::suspend_point self) {
+    Waiter next;
+    {
+      std::lock_guard lock(r->mu);
+      r->queued.push_back({0, self});
+      ++r->turning;
+      next = r->pop();  // ourselves when the line emptied meanwhile: we go on at once
+    }
+    r->launch(next);
+  });
+  me->outer = current_frame();  // perhaps another thread now
+  current_frame() = me;
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
 
 void run_dag(std::vector<Task>& tasks, int jobs, bool keep_going, int threads, DagFailures* failures) {
   if (jobs < 1) throw InternalError("run_dag: jobs must be at least 1, got " + std::to_string(jobs));

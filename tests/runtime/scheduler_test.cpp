@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -253,4 +254,60 @@ TEST_CASE("scheduler: cycles and bad indices are refused before anything runs", 
   std::vector<Task> none;
   CHECK_NOTHROW(run_dag(none, 3));
   CHECK_THROWS_AS(run_dag(none, 0), InternalError);
+}
+
+TEST_CASE("scheduler: take_turn lets 3 tasks on 2 slots share them to the end", "[scheduler]") {
+  CHECK(take_turn() == 0);  // not in a run_dag task: nothing to do
+  std::mutex mu;
+  std::vector<int> log;  // task of each step, in time order
+  Gauge g;
+  std::vector<Task> tasks(3);
+  for (int k = 0; k < 3; ++k)
+    tasks[size_t(k)].run = [&, k] {
+      for (int step = 0; step < 6; ++step) {
+        {
+          std::lock_guard lock(mu);
+          log.push_back(k);
+        }
+        g.hold(10);   // one "epoch"
+        take_turn();  // may go on on another thread
+      }
+    };
+  run_dag(tasks, 2);
+  REQUIRE(log.size() == 18);
+  CHECK(g.most <= 2);
+  // Without turns task 2 starts at step 12, once 0 and 1 have done all theirs (their last steps at
+  // 10 and 11, then task 2 alone). With them it starts after their first, and every task's last
+  // step is among the last six of the run.
+  auto first = [&](int k) { return std::find(log.begin(), log.end(), k) - log.begin(); };
+  auto last = [&](int k) { return log.rend() - std::find(log.rbegin(), log.rend(), k) - 1; };
+  CHECK(first(2) <= 3);
+  for (int k = 0; k < 3; ++k) CHECK(last(k) >= 12);
+}
+
+TEST_CASE("scheduler: take_turn keeps at most jobs tasks waiting their turn", "[scheduler]") {
+  std::atomic<int> started{0}, ended{0}, most_live{0};
+  std::atomic<int> waited_some{0};
+  std::vector<Task> tasks(12);
+  for (auto& t : tasks)
+    t.run = [&] {
+      ++started;
+      for (int step = 0; step < 4; ++step) {
+        int live = started - ended, m = most_live;
+        while (live > m && !most_live.compare_exchange_weak(m, live)) {
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(3));
+        if (take_turn() > 0) ++waited_some;
+      }
+      ++ended;
+    };
+  run_dag(tasks, 2);
+  CHECK(ended == 12);
+  CHECK(waited_some > 0);
+  CHECK(most_live <= 4);  // 2 holding a slot + at most 2 waiting their turn
+  // Nothing waits for a slot with a slot per task: no turns taken.
+  waited_some = 0, started = 0, ended = 0;
+  std::vector<Task> few(3, tasks[0]);
+  run_dag(few, 3);
+  CHECK(waited_some == 0);
 }

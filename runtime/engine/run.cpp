@@ -220,7 +220,7 @@ class Runner {
     };
     ctx.warn = [this, label](const std::string& what) { note(label + ": " + what); };
     double waited = 0;  // in take_turn: not the op's time
-    ctx.take_turn = [&waited] { waited += take_turn(); };
+    ctx.take_turn = [&waited, run = this_run()] { waited += take_turn(run); };
     progress_.start(n.label);
     auto t0 = std::chrono::steady_clock::now();
     Value v;

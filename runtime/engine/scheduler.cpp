@@ -60,20 +60,18 @@ std::vector<std::vector<size_t>> users_of(const std::vector<Task>& tasks) {
 
 struct Run;
 
-// The run_dag task a thread is executing, on that task's own stack (which moves to another thread
-// when take_turn suspends and resumes it); `outer`: what the thread executed before.
-struct Frame {
+}  // namespace
+
+struct Turns {
   Run* run;
-  Frame* outer;
 };
 
-// Read through a call the compiler can neither inline nor analyse (noipa: else it may deem the
-// call constant and reuse its result): after take_turn the same stack may continue on another
-// thread, and a thread-local's address computed before must not be used after.
-__attribute__((noinline, noipa)) Frame*& current_frame() {
-  static thread_local Frame* frame = nullptr;
-  return frame;
-}
+namespace {
+
+// The run whose task the thread is running: set when a task starts, cleared when one ends and when
+// run_dag returns, read by this_run() before the task can take a turn (after a turn the task may
+// go on on another thread, whose value is another task's).
+thread_local Turns* started_in = nullptr;
 
 // A ready task not yet started, or a started one waiting its turn (take_turn).
 struct Waiter {
@@ -95,6 +93,7 @@ struct Run {
   size_t first_index = 0;
   tbb::task_group* group = nullptr;
   int jobs = 1;
+  Turns turns{this};
   int running = 0;            // tasks holding a job slot (under mu)
   int turning = 0;            // tasks waiting in `queued` for their turn (under mu)
   std::deque<Waiter> queued;  // waiting for a job slot, first come first served (under mu)
@@ -128,8 +127,7 @@ struct Run {
 
   void start(size_t i) {
     group->run([this, i] {
-      Frame f{this, current_frame()};
-      current_frame() = &f;
+      started_in = &turns;
       bool ok = false;
       if (blocked[i] && !skipped.empty()) skipped[i] = 1;
       if (!blocked[i] && !stop) {
@@ -143,7 +141,7 @@ struct Run {
           if (!keep_going) stop = true;
         }
       }
-      current_frame() = f.outer;  // f.outer is the current thread's: take_turn set it on resuming
+      started_in = nullptr;  // on the thread the task ended on
       finish(i, ok);
     });
   }
@@ -167,16 +165,16 @@ struct Run {
 
 }  // namespace
 
-double take_turn() {
-  Frame* me = current_frame();
-  if (!me) return 0;
-  Run* r = me->run;
+Turns* this_run() { return started_in; }
+
+double take_turn(Turns* turns) {
+  if (!turns) return 0;
+  Run* r = turns->run;
   {
     std::lock_guard lock(r->mu);
     if (r->queued.empty() || r->turning >= r->jobs) return 0;
   }
   auto t0 = std::chrono::steady_clock::now();
-  current_frame() = me->outer;  // this thread goes on with other work meanwhile
   tbb::task::suspend([r](tbb::task::suspend_point self) {
     Waiter next;
     {
@@ -187,8 +185,6 @@ double take_turn() {
     }
     r->launch(next);
   });
-  me->outer = current_frame();  // perhaps another thread now
-  current_frame() = me;
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
@@ -220,6 +216,7 @@ void run_dag(std::vector<Task>& tasks, int jobs, bool keep_going, int threads, D
       if (tasks[i].deps.empty()) r.ready(i);
     group.wait();
   });
+  started_in = nullptr;  // this thread may have run a task that ended on another
   if (failures && keep_going) {
     for (size_t i = 0; i < n; ++i) {
       if (r.errors[i]) failures->failed.push_back({i, r.errors[i]});

@@ -32,14 +32,18 @@ struct DagFailures {
 void run_dag(std::vector<Task>& tasks, int jobs, bool keep_going = false, int threads = 0,
              DagFailures* failures = nullptr);
 
-// Called by a task between the steps of long work (a training epoch). When ready tasks wait for
+// Taking turns. this_run(): the run_dag whose task the calling thread is running (nullptr outside
+// one); read it at the start of the task, before anything that may take a turn. take_turn(run):
+// called by a task between the steps of long work (a training epoch). When ready tasks wait for
 // a job slot, this task hands its slot to the first of them and waits at the back of the line,
 // so that 3 equal trials on 2 slots take turns and finish together (1.5x one trial) instead of
 // the third running alone on one core while the other idles (2x). At most `jobs` tasks wait like
 // this at once (each keeps its memory), so 12 trials on 2 slots do not all start at once.
 // The task may go on on another thread: thread-local settings (LibTorch's thread count) must be
 // set again after it returns. Returns the seconds it waited; 0 at once when no task waits, or
-// when not called from a run_dag task.
-double take_turn();
+// for a null run.
+struct Turns;
+Turns* this_run();
+double take_turn(Turns* run);
 
 }  // namespace genre

@@ -257,32 +257,36 @@ TEST_CASE("scheduler: cycles and bad indices are refused before anything runs", 
 }
 
 TEST_CASE("scheduler: take_turn lets 3 tasks on 2 slots share them to the end", "[scheduler]") {
-  CHECK(take_turn() == 0);  // not in a run_dag task: nothing to do
+  CHECK(this_run() == nullptr);  // not in a run_dag task
+  CHECK(take_turn(nullptr) == 0);
   std::mutex mu;
   std::vector<int> log;  // task of each step, in time order
+  std::vector<int> turns(3, 0);  // turns each task waited for
   Gauge g;
   std::vector<Task> tasks(3);
   for (int k = 0; k < 3; ++k)
     tasks[size_t(k)].run = [&, k] {
+      Turns* run = this_run();
       for (int step = 0; step < 6; ++step) {
         {
           std::lock_guard lock(mu);
           log.push_back(k);
         }
         g.hold(10);   // one "epoch"
-        take_turn();  // may go on on another thread
+        if (take_turn(run) > 0) ++turns[size_t(k)];  // may go on on another thread
       }
     };
   run_dag(tasks, 2);
   REQUIRE(log.size() == 18);
   CHECK(g.most <= 2);
-  // Without turns task 2 starts at step 12, once 0 and 1 have done all theirs (their last steps at
-  // 10 and 11, then task 2 alone). With them it starts after their first, and every task's last
-  // step is among the last six of the run.
+  // Without turns task 2 starts at step 12, once tasks 0 and 1 have done all theirs (their last
+  // steps at 10 and 11, then task 2 alone on one slot). With them it starts after their first
+  // steps, long before either ends, and every task waited for its turn at least once.
   auto first = [&](int k) { return std::find(log.begin(), log.end(), k) - log.begin(); };
   auto last = [&](int k) { return log.rend() - std::find(log.rbegin(), log.rend(), k) - 1; };
   CHECK(first(2) <= 3);
-  for (int k = 0; k < 3; ++k) CHECK(last(k) >= 12);
+  CHECK(first(2) < std::min(last(0), last(1)) - 4);
+  for (int k = 0; k < 3; ++k) CHECK(turns[size_t(k)] >= 1);
 }
 
 TEST_CASE("scheduler: take_turn keeps at most jobs tasks waiting their turn", "[scheduler]") {
@@ -292,12 +296,13 @@ TEST_CASE("scheduler: take_turn keeps at most jobs tasks waiting their turn", "[
   for (auto& t : tasks)
     t.run = [&] {
       ++started;
+      Turns* run = this_run();
       for (int step = 0; step < 4; ++step) {
         int live = started - ended, m = most_live;
         while (live > m && !most_live.compare_exchange_weak(m, live)) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(3));
-        if (take_turn() > 0) ++waited_some;
+        if (take_turn(run) > 0) ++waited_some;
       }
       ++ended;
     };

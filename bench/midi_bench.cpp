@@ -4,7 +4,7 @@
 //     1,150 files), one thread and all threads. --mido also times Debian's python3-mido on the
 //     same files (parse + the same note pairing); without it the figure from
 //     shared/data/midi-ref/SOURCE.md (35 files/s) is printed for comparison.
-//   bench_midi --op [N] [--op-from folder]
+//   bench_midi --op [N] [--op-from folder] [--no-mido]
 //     The whole midi_folder op (listing, reading, the note table), one thread, on N multi-track
 //     songs (default 320: data/lakh-mini's songs hard-linked N / 87 times, so the work per file is
 //     equal at any N), min and median of 3, beside mido on the same files (min and median of 3);
@@ -119,7 +119,7 @@ double peak_rss_mb() {
 }
 
 // The midi_folder op on `n` songs, beside mido.
-int op_bench(size_t n, const fs::path& from) {
+int op_bench(size_t n, const fs::path& from, bool mido) {
   std::vector<fs::path> src;
   for (auto& e : fs::recursive_directory_iterator(from))
     if (e.is_regular_file() && e.path().extension() == ".mid") src.push_back(e.path());
@@ -159,13 +159,17 @@ int op_bench(size_t n, const fs::path& from) {
   std::printf("  cache entry %.1f MB = %.1f bytes per note; peak RSS %.0f MB (%.0f MB before the op)\n", bytes / 1e6,
               double(bytes) / notes, rss, rss0);
   std::vector<double> theirs;
-  for (int k = 0; k < 3; ++k) {
+  for (int k = 0; k < 3 && mido; ++k) {
     double fps, nps, secs;
     if (!run_mido(files, fps, nps, &secs)) {
       std::printf("mido did not run (python3-mido missing?): no ratio\n");
       return 0;
     }
     theirs.push_back(secs);
+  }
+  if (theirs.empty()) {  // --no-mido
+    fs::remove_all(dir);
+    return 0;
   }
   auto [mmin, mmed] = min_median(theirs);
   std::printf("mido 1.2 (parse + note pairing)  min %.3f s  median %.3f s\n", mmin, mmed);
@@ -185,10 +189,13 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--op")) {
       size_t n = i + 1 < argc && std::isdigit(static_cast<unsigned char>(argv[i + 1][0])) ? std::stoul(argv[i + 1]) : 320;
       fs::path from = std::string(GENRE_SOURCE_DIR) + "/data/lakh-mini/lmd_aligned";
-      for (int j = 1; j + 1 < argc; ++j)
-        if (!std::strcmp(argv[j], "--op-from")) from = argv[j + 1];
+      bool with_mido = true;
+      for (int j = 1; j < argc; ++j) {
+        if (!std::strcmp(argv[j], "--op-from") && j + 1 < argc) from = argv[j + 1];
+        if (!std::strcmp(argv[j], "--no-mido")) with_mido = false;
+      }
       genre::keep_freed_memory();  // as the genre command does
-      return op_bench(n, from);
+      return op_bench(n, from, with_mido);
     }
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--mido")) mido = true;

@@ -42,8 +42,10 @@ namespace {
 constexpr char magic[4] = {'G', 'N', 'R', 'V'};
 constexpr uint8_t version = 2;  // 1: kinds 0-2 only; still read
 
-// A column in runs may hold this many rows more than 1024 per byte it takes, no more: damaged
-// lengths cannot make a few bytes ask for gigabytes of rows (the writer keeps to the same rule).
+// A table's first column, when in runs, may hold this many rows more than 1024 per byte of the
+// whole value, no more; every later column must have the first one's rows, checked before
+// anything is allocated. So damaged lengths cannot make a few bytes ask for gigabytes of rows
+// (the writer keeps to the same rule).
 constexpr uint64_t run_rows_free = 1 << 20;
 constexpr uint64_t run_rows_per_byte = 1024;
 
@@ -143,7 +145,7 @@ struct Writer {
 
   // Kind 4, when rows repeat in runs (a note table's file, label and error): at most one run per
   // 4 rows, and within the rows-per-byte rule the reader holds to.
-  bool text_runs(const Column& c) {
+  bool text_runs(const Column& c, bool first) {
     size_t n = c.text.size();
     if (n < 8) return false;
     size_t runs = 1;
@@ -171,7 +173,7 @@ struct Writer {
       w.varint(j - i);
       i = j;
     }
-    if (n > run_rows_free + run_rows_per_byte * w.out.size()) return false;
+    if (first && n > run_rows_free + run_rows_per_byte * (out.size() + w.out.size())) return false;
     byte(4);
     out.append(w.out);
     return true;
@@ -184,7 +186,7 @@ struct Writer {
     for (auto& c : t.cols) {
       bytes(c.name);
       if (c.numeric && whole_numbers(c.num)) continue;
-      if (c.is_text() && c.present.size() == c.text.size() && text_runs(c)) continue;
+      if (c.is_text() && c.present.size() == c.text.size() && text_runs(c, &c == &t.cols[0])) continue;
       byte(c.numeric ? 1 : c.is_sequence() ? 2 : 0);
       if (c.numeric) {
         doubles(c.num);
@@ -305,9 +307,14 @@ struct Reader {
     return v;
   }
 
-  void text_runs(Column& c) {
-    size_t start = at;
+  void text_runs(Column& c, const Column* first) {
     uint64_t n = varint("text rows");
+    if (first && n != first->size())
+      corrupt("column \"" + c.name + "\" has " + std::to_string(n) + " rows, column \"" + first->name + "\" " +
+              std::to_string(first->size()));
+    if (!first && n > run_rows_free + run_rows_per_byte * in.size())
+      corrupt("column \"" + c.name + "\": " + std::to_string(n) + " rows in runs from a value of " +
+              std::to_string(in.size()) + " bytes");
     auto distinct = strs("text values");
     std::vector<std::pair<uint64_t, uint64_t>> spans;
     for (uint64_t rows = 0; rows < n;) {
@@ -327,8 +334,6 @@ struct Reader {
       flag_spans.push_back(length);
       rows += length;
     }
-    if (n > run_rows_free + run_rows_per_byte * (at - start))
-      corrupt("column \"" + c.name + "\": " + std::to_string(n) + " rows from " + std::to_string(at - start) + " bytes");
     c.text.reserve(n);
     for (auto& [value, length] : spans) c.text.insert(c.text.end(), length, distinct[value]);
     c.present.reserve(n);
@@ -349,7 +354,7 @@ struct Reader {
       if (flag == 3) {
         c.num = whole_numbers(c.name);
       } else if (flag == 4) {
-        text_runs(c);
+        text_runs(c, &c == &t.cols[0] ? nullptr : &t.cols[0]);
       } else if (c.numeric) {
         c.num = doubles("numeric column");
       } else if (flag == 2) {

@@ -247,9 +247,36 @@ TEST_CASE("value: rows in runs cannot claim more than their bytes allow", "[valu
   auto t = std::get<Table>(deserialize(one_column(1000, 1000)));
   CHECK(t.rows() == 1000);
   CHECK(t.cols[0].text[999] == "a");
-  CHECK_THROWS_WITH(deserialize(one_column(1000000000000ULL, 1000000000000ULL)), Catch::Contains("rows from"));
+  CHECK_THROWS_WITH(deserialize(one_column(1000000000000ULL, 1000000000000ULL)), Catch::Contains("rows in runs from a value of"));
   CHECK_THROWS_WITH(deserialize(one_column(1000, 1001)), Catch::Contains("a run of 1001 rows"));
   CHECK_THROWS_WITH(deserialize(one_column(1000, 999)), Catch::Contains("corrupt value"));
+}
+
+TEST_CASE("value: a long column of one value stays in runs after the first column", "[value]") {
+  // 3M rows: past what the first column alone may claim from its bytes, so `error` (all empty)
+  // and `label` (three runs) rely on the rows of `id`, which takes real bytes.
+  Table t;
+  Column id{"id", true, {}, {}, {}}, label{"label", false, {}, {}, {}}, error{"error", false, {}, {}, {}};
+  const size_t n = 3000000;
+  for (size_t i = 0; i < n; ++i) {
+    id.num.push_back(double(i % 1000));
+    label.text.push_back(i < n / 3 ? "a" : i < 2 * n / 3 ? "b" : "c"), label.present.push_back(1);
+    error.text.push_back(""), error.present.push_back(0);
+  }
+  t.cols = {id, label, error};
+  std::string b = serialize(t);
+  CHECK(b.size() < n * 2 + 200);  // id: 2 bytes a row; label and error: a few bytes in all
+  check_same(t, std::get<Table>(deserialize(b)));
+  // A later column claiming other rows than the first is damage, found before allocating them.
+  Table two;
+  two.cols = {Column{"x", true, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, {}, {}},
+              Column{"t", false, {}, std::vector<std::string>(10, "z"), std::vector<uint8_t>(10, 1)}};
+  std::string tb = serialize(two);
+  auto at = tb.rfind('\x04');  // kind 4, then the rows: 10
+  REQUIRE(at != std::string::npos);
+  REQUIRE(tb[at + 1] == 10);
+  tb[at + 1] = 0x7f;
+  CHECK_THROWS_WITH(deserialize(tb), Catch::Contains("has 127 rows, column \"x\" 10"));
 }
 
 TEST_CASE("value: every truncation of valid bytes throws, never crashes", "[value]") {

@@ -6,6 +6,8 @@
 //
 //   build/bench/audio_bench [clips] [--malloc-default]   (default 120 clips; the flag: without
 //   genre's allocator setting, runtime/core/threads.h's keep_freed_memory, to see what it buys)
+//   build/bench/audio_bench --memory N1 N2   the op's peak RSS over N1 and over N2 clips (each in
+//   a process of its own, every thread, no librosa) and their ratio (issue 15: flat in corpus size)
 //
 // The clips are GTZAN's (../shared/data/gtzan/audio), linked over and over into a temp folder;
 // without them, generated 30-s clips (noise plus a chord). librosa comes from
@@ -131,7 +133,42 @@ double librosa_seconds(const std::vector<fs::path>& files) {
 
 }  // namespace
 
+// The peak RSS of a process that runs the op once over n clips on every thread, in MiB.
+double rss_of(size_t n) {
+  genre::keep_freed_memory();
+  genre::register_all();
+  fs::path tmp = fs::temp_directory_path() / ("audio_bench-" + std::to_string(::getpid()));
+  fs::create_directories(tmp);
+  folder(tmp / "clips", sources(tmp), n);
+  op_seconds(tmp / "clips", genre::hardware_threads());
+  fs::remove_all(tmp);
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return double(ru.ru_maxrss) / 1024.0;
+}
+
+int memory(char** argv) {
+  double rss[2];
+  for (int k = 0; k < 2; ++k) {
+    std::string cmd = fs::read_symlink("/proc/self/exe").string() + " --rss-of " + argv[k];  // this program
+    std::FILE* p = ::popen(cmd.c_str(), "r");
+    char line[256];
+    rss[k] = -1;
+    while (p && std::fgets(line, sizeof line, p)) std::sscanf(line, "rss %lf", &rss[k]);
+    if (!p || ::pclose(p) != 0 || rss[k] < 0) return std::fprintf(stderr, "audio_bench: the %s-clip run failed\n", argv[k]), 1;
+    std::printf("audio_features op over %s clips, every thread: peak RSS %.0f MiB (LibTorch included)\n", argv[k], rss[k]);
+  }
+  std::printf("ratio: %.2fx  (goal <= 1.2x for 10x the clips)\n", rss[1] / rss[0]);
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[1]) == "--memory") return memory(argv + 2);
+  if (argc == 3 && std::string(argv[1]) == "--rss-of") {
+    double mib = rss_of(size_t(std::max(1, std::atoi(argv[2]))));
+    std::printf("rss %.1f\n", mib);
+    return 0;
+  }
   size_t n = argc > 1 ? size_t(std::max(1, std::atoi(argv[1]))) : 120;
   genre::flush_denormals();  // as genre's main does
   if (!(argc > 2 && std::string(argv[2]) == "--malloc-default")) genre::keep_freed_memory();

@@ -58,20 +58,10 @@ std::vector<std::vector<size_t>> users_of(const std::vector<Task>& tasks) {
   return users;
 }
 
-struct Run;
-
-}  // namespace
-
-struct Turns {
-  Run* run;
-};
-
-namespace {
-
 // The run whose task the thread is running: set when a task starts, cleared when one ends and when
 // run_dag returns, read by this_run() before the task can take a turn (after a turn the task may
 // go on on another thread, whose value is another task's).
-thread_local Turns* started_in = nullptr;
+thread_local DagRun* started_in = nullptr;
 
 // A ready task not yet started, or a started one waiting its turn (take_turn).
 struct Waiter {
@@ -79,7 +69,11 @@ struct Waiter {
   std::optional<tbb::task::suspend_point> resume;
 };
 
-struct Run {
+}  // namespace
+
+// One run_dag call: the tasks' state, the job slots and who waits for one. (Outside the
+// anonymous namespace: this_run() hands it to tasks, as the header's opaque DagRun.)
+struct DagRun {
   std::vector<Task>& tasks;
   std::vector<std::vector<size_t>> users;
   bool keep_going;
@@ -93,7 +87,6 @@ struct Run {
   size_t first_index = 0;
   tbb::task_group* group = nullptr;
   int jobs = 1;
-  Turns turns{this};
   int running = 0;            // tasks holding a job slot (under mu)
   int turning = 0;            // tasks waiting in `queued` for their turn (under mu)
   std::deque<Waiter> queued;  // waiting for a job slot, first come first served (under mu)
@@ -127,7 +120,7 @@ struct Run {
 
   void start(size_t i) {
     group->run([this, i] {
-      started_in = &turns;
+      started_in = this;
       bool ok = false;
       if (blocked[i] && !skipped.empty()) skipped[i] = 1;
       if (!blocked[i] && !stop) {
@@ -163,13 +156,10 @@ struct Run {
   }
 };
 
-}  // namespace
+DagRun* this_run() { return started_in; }
 
-Turns* this_run() { return started_in; }
-
-double take_turn(Turns* turns) {
-  if (!turns) return 0;
-  Run* r = turns->run;
+double take_turn(DagRun* r) {
+  if (!r) return 0;
   {
     std::lock_guard lock(r->mu);
     if (r->queued.empty() || r->turning >= r->jobs) return 0;
@@ -191,7 +181,7 @@ double take_turn(Turns* turns) {
 void run_dag(std::vector<Task>& tasks, int jobs, bool keep_going, int threads, DagFailures* failures) {
   if (jobs < 1) throw InternalError("run_dag: jobs must be at least 1, got " + std::to_string(jobs));
   if (threads < 1) threads = jobs;
-  Run r{tasks, users_of(tasks), keep_going};
+  DagRun r{tasks, users_of(tasks), keep_going};
   r.jobs = jobs;
   size_t n = tasks.size();
   if (n == 0) return;

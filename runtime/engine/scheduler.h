@@ -42,8 +42,8 @@ void run_dag(std::vector<Task>& tasks, int jobs, bool keep_going = false, int th
 // The task may go on on another thread: thread-local settings (LibTorch's thread count) must be
 // set again after it returns. Returns the seconds it waited; 0 at once when no task waits, or
 // for a null run.
-struct Turns;
-Turns* this_run();
-double take_turn(Turns* run);
+struct DagRun;
+DagRun* this_run();
+double take_turn(DagRun* run);
 
 }  // namespace genre

@@ -266,7 +266,7 @@ TEST_CASE("scheduler: take_turn lets 3 tasks on 2 slots share them to the end", 
   std::vector<Task> tasks(3);
   for (int k = 0; k < 3; ++k)
     tasks[size_t(k)].run = [&, k] {
-      Turns* run = this_run();
+      DagRun* run = this_run();
       for (int step = 0; step < 6; ++step) {
         {
           std::lock_guard lock(mu);
@@ -296,7 +296,7 @@ TEST_CASE("scheduler: take_turn keeps at most jobs tasks waiting their turn", "[
   for (auto& t : tasks)
     t.run = [&] {
       ++started;
-      Turns* run = this_run();
+      DagRun* run = this_run();
       for (int step = 0; step < 4; ++step) {
         int live = started - ended, m = most_live;
         while (live > m && !most_live.compare_exchange_weak(m, live)) {

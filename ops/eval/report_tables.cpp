@@ -228,7 +228,9 @@ ReportKind metrics_report() {
                 auto tables = report_tables(j, false);
                 std::erase_if(tables, [](auto& t) { return t.first.ends_with("_history"); });
                 size_t pairs = 0;
-                for (auto& [a, with] : j.value("pairs", json::object()).items()) pairs += with.size();
+                // Held by name: items() of the temporary value() returns would dangle in the loop.
+                const json all_pairs = j.value("pairs", json::object());
+                for (auto& [a, with] : all_pairs.items()) pairs += with.size();
                 for (auto& [title, t] : tables)
                   if (title == "pairs" && t.rows.size() < pairs)
                     title = fmt::format("pairs (each model against the most accurate; all {} in the pairs CSV)", pairs);

@@ -206,12 +206,15 @@ RunResult run_with_progress(const Options& o, const Plan& p, const std::string& 
   return execute(p, run_options(o), record, progress);
 }
 
-// Frees `v` on a thread of its own. A study's results are trees of JSON (S4's: 2 MB as text, tens of
-// thousands of nodes) that take milliseconds to free: a fully cached run would spend a sixth of its
-// time on it after the last line is written.
+// Keeps `v` until the process exits, which frees it at once. A study's results are trees of JSON
+// (S4's: 2 MB as text, tens of thousands of nodes) that take milliseconds to free: a fully cached run
+// would spend a sixth of its time on it after the last line is written. Only for commands that end
+// right after. Not freed on a detached thread: it could still be freeing while exit runs the
+// destructors of static objects. Held from a global, so LeakSanitizer sees it reachable.
 template <class T>
-void free_later(T&& v) {
-  std::thread([p = std::make_unique<std::decay_t<T>>(std::forward<T>(v))]() mutable { p.reset(); }).detach();
+void keep_until_exit(T&& v) {
+  static auto* kept = new std::vector<std::shared_ptr<void>>;
+  kept->push_back(std::make_shared<std::decay_t<T>>(std::forward<T>(v)));
 }
 
 // Runs a checked plan, prints its targets and writes the output folder.
@@ -250,7 +253,7 @@ Outcome run_plan(const Options& o, const Lowered& l, bool show = true) {
   for (auto& [def, node] : p.targets) page.nodes[node].target = true;
   for (auto& q : r.quarantine) page.quarantine.push_back({q.node, q.file, q.reason});
   write_html(out / "report.html", page);
-  free_later(std::move(page));
+  keep_until_exit(std::move(page));
   std::cerr << fmt::format("\n{} nodes: {} ran, {} reused from cache{}; results in {}, report in {}\n", p.nodes.size(),
                            r.ran, p.nodes.size() - r.ran - r.lost,
                            r.lost ? fmt::format(", {} failed or not run", r.lost) : "", (out / "results.json").string(),
@@ -304,8 +307,8 @@ int cmd_run(const Options& o) {
   auto l = lowered(o);
   Outcome r = run_plan(o, l);
   bool complete = r.complete;
-  free_later(std::move(r));  // the results' tree: as large as the page's
-  free_later(std::move(l));
+  keep_until_exit(std::move(r));  // the results' tree: as large as the page's
+  keep_until_exit(std::move(l));
   return complete ? 0 : 2;
 }
 

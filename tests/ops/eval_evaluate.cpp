@@ -228,3 +228,24 @@ TEST_CASE("a model's prep is fitted on its training rows and replayed on every t
   CHECK_THROWS_WITH(call("evaluate", {{"metrics", {"accuracy"}}}, {{"models", "m", &carried}, {"data", "t", &broken}}),
                     Contains("the model's quantile step") && Contains("noise1"));
 }
+
+TEST_CASE("the terminal shows the pairs against the most accurate model, the files all of them", "[eval]") {
+  // Seven models, 21 pairs: more than the terminal's 15, so it keeps the 6 with the best model (m6).
+  json r = {{"rows", 100}, {"models", json::object()}, {"pairs", json::object()}};
+  std::vector<std::string> names;
+  for (int i = 0; i < 7; i++) names.push_back("m" + std::to_string(i));
+  r["order"] = names;
+  for (int i = 0; i < 7; i++) r["models"][names[i]] = {{"accuracy", 0.1 * i}};
+  for (int i = 0; i < 7; i++)
+    for (int j = i + 1; j < 7; j++)
+      r["pairs"][names[i]][names[j]] = {{"accuracy_diff", 0.1 * (i - j)}, {"only_first_right", 1}, {"only_second_right", 2},
+                                        {"mcnemar_p", 0.5}, {"mcnemar_p_holm", 1.0}};
+  register_all();
+  const ReportKind* kind = report_kind("evaluate");
+  REQUIRE(kind);
+  std::string text = kind->terminal(r);
+  CHECK_THAT(text, Contains("pairs (each model against the most accurate; all 21 in the pairs CSV)"));
+  CHECK_THAT(text, Contains("100 test rows"));
+  for (auto& [title, t] : kind->files(r))
+    if (title == "pairs") CHECK(t.rows.size() == 21);
+}

@@ -9,6 +9,11 @@
 //     songs (default 320: data/lakh-mini's songs hard-linked N / 87 times, so the work per file is
 //     equal at any N), min and median of 3, beside mido on the same files (min and median of 3);
 //     the table's bytes per note in the cache (serialize) and the peak memory (RSS) of the op.
+//   bench_midi --chain N1 N2
+//     S0's midi_folder -> instruments -> piano_roll over N1 and over N2 such songs, each in a process
+//     of its own, every thread, each op writing its cache entry a row group at a time and the next
+//     reading it so (as a run does); then the same with one group (whole tables, as before row
+//     groups). Prints time, peak RSS and the ratio of the two corpora's peaks.
 // Files are read from disk on every pass (the page cache is warm after the first).
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
@@ -27,6 +32,7 @@
 #include <vector>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <functional>
 
@@ -34,6 +40,9 @@
 #include "runtime/core/op.h"
 #include "runtime/core/threads.h"
 #include "runtime/core/value.h"
+#include "runtime/core/hash.h"
+#include "runtime/core/row_groups.h"
+#include "runtime/engine/cache.h"
 
 namespace fs = std::filesystem;
 using clk = std::chrono::steady_clock;
@@ -118,14 +127,16 @@ double peak_rss_mb() {
   return u.ru_maxrss / 1024.0;
 }
 
-// The midi_folder op on `n` songs, beside mido.
-int op_bench(size_t n, const fs::path& from, bool mido) {
+std::vector<fs::path> songs_under(const fs::path& from) {
   std::vector<fs::path> src;
   for (auto& e : fs::recursive_directory_iterator(from))
     if (e.is_regular_file() && e.path().extension() == ".mid") src.push_back(e.path());
   std::sort(src.begin(), src.end());
-  if (src.empty()) return std::fprintf(stderr, "bench_midi: no .mid under %s\n", from.c_str()), 1;
-  fs::path dir = fs::temp_directory_path() / ("genre_bench_midi_" + std::to_string(n));
+  return src;
+}
+
+// `n` songs under `dir`, 100 a folder: src's hard-linked in turn, so the work per file is the same at any n.
+std::vector<std::string> make_corpus(const std::vector<fs::path>& src, size_t n, const fs::path& dir) {
   fs::remove_all(dir);
   std::vector<std::string> files;
   for (size_t i = 0; i < n; ++i) {
@@ -136,6 +147,15 @@ int op_bench(size_t n, const fs::path& from, bool mido) {
     if (ec) fs::copy_file(src[i % src.size()], p);
     files.push_back(p.string());
   }
+  return files;
+}
+
+// The midi_folder op on `n` songs, beside mido.
+int op_bench(size_t n, const fs::path& from, bool mido) {
+  std::vector<fs::path> src = songs_under(from);
+  if (src.empty()) return std::fprintf(stderr, "bench_midi: no .mid under %s\n", from.c_str()), 1;
+  fs::path dir = fs::temp_directory_path() / ("genre_bench_midi_" + std::to_string(n));
+  std::vector<std::string> files = make_corpus(src, n, dir);
   genre::register_all();
   const genre::OpFn* op = genre::find_op("midi_folder");
   genre::OpContext ctx;
@@ -178,9 +198,88 @@ int op_bench(size_t n, const fs::path& from, bool mido) {
   return 0;
 }
 
+// In this process: midi_folder -> instruments -> piano_roll over `n` songs as a run computes
+// them (each op writing its row groups into its cache entry, the next reading them), on
+// every thread. Prints "songs notes seconds peak_MiB note_bytes roll_bytes".
+int chain_one(size_t n, const fs::path& from) {
+  std::vector<fs::path> src = songs_under(from);
+  if (src.empty()) return std::fprintf(stderr, "bench_midi: no .mid under %s\n", from.c_str()), 1;
+  fs::path dir = fs::temp_directory_path() / ("genre_bench_chain_" + std::to_string(::getpid()));
+  make_corpus(src, n, dir / "songs");
+  genre::register_all();
+  genre::Cache cache(dir / "cache");
+  // std.instruments' gm_families and S0's piano roll (examples/lakh_instruments.genre).
+  genre::json map = genre::json::parse(R"({"drums": "percussion", "piano": [0, 7], "guitar": [24, 31], "bass": [32, 39]})");
+  auto step = [&](const std::string& op, const genre::Value* in, genre::json params) {
+    genre::OpContext ctx;
+    ctx.params = std::move(params);
+    ctx.script_dir = "/";
+    if (in) ctx.inputs = {{"data", "in", in}};
+    std::string key = genre::hash_hex(op);
+    ctx.rows_out = [&] { return cache.rows_out(key); };
+    genre::Value v = (*genre::find_op(op))(ctx);
+    cache.place(key, std::get<genre::Table>(v));
+    return v;
+  };
+  auto t0 = clk::now();
+  genre::Value notes = step("midi_folder", nullptr, {{"path", (dir / "songs").string()}, {"label", "parent_dir"}});
+  genre::Value fams = step("instruments", &notes, {{"map", map}, {"require", "all"}});
+  genre::Value rolls = step("piano_roll", &fams, {{"step", 0.25}, {"max_notes", 10}, {"families", {"drums", "piano", "guitar", "bass"}}});
+  double secs = std::chrono::duration<double>(clk::now() - t0).count();
+  size_t notes_n = std::get<genre::Table>(notes).rows();
+  auto size = [](const genre::Value& v) { return fs::file_size(std::get<genre::Table>(v).stored->path); };
+  std::printf("%zu %zu %.3f %.1f %zu %zu\n", n, notes_n, secs, peak_rss_mb(), size_t(size(notes)), size_t(size(rolls)));
+  fs::remove_all(dir);
+  return 0;
+}
+
+// chain_one over n1 and over n2 songs, each in a process of its own, 3 times (min / median), in
+// row groups and as one group (GENRE_ROW_GROUP_ROWS past any corpus: everything in memory at
+// once, as before groups).
+int chain(size_t n1, size_t n2) {
+  std::string self = fs::read_symlink("/proc/self/exe").string();
+  std::printf("midi_folder -> instruments -> piano_roll (S0's), every thread, each run a process of its own; "
+              "min / median of 3\n");
+  std::printf("%-26s %6s %9s %13s %15s %8s %9s\n", "", "songs", "notes", "seconds", "peak MiB", "B/note", "rolls MB");
+  for (const char* mode : {"row groups (default)", "one group (whole tables)"}) {
+    std::pair<double, double> rss[2];
+    size_t k = 0;
+    for (size_t n : {n1, n2}) {
+      std::string env = mode[0] == 'o' ? "GENRE_ROW_GROUP_ROWS=1000000000000 " : "";
+      std::string cmd = env + self + " --chain-one " + std::to_string(n);
+      std::vector<double> secs, mb;
+      size_t songs = 0, notes = 0, nb = 0, rb = 0;
+      for (int rep = 0; rep < 3; ++rep) {
+        std::FILE* p = ::popen(cmd.c_str(), "r");
+        double s = 0, m = 0;
+        if (!p || std::fscanf(p, "%zu %zu %lf %lf %zu %zu", &songs, &notes, &s, &m, &nb, &rb) != 6) {
+          if (p) ::pclose(p);
+          return std::fprintf(stderr, "bench_midi: %s failed\n", cmd.c_str()), 1;
+        }
+        ::pclose(p);
+        secs.push_back(s), mb.push_back(m);
+      }
+      auto [smin, smed] = min_median(secs);
+      rss[k] = min_median(mb);
+      std::printf("%-26s %6zu %9zu %6.2f / %5.2f %7.0f / %5.0f %8.1f %9.1f\n", mode, songs, notes, smin, smed, rss[k].first,
+                  rss[k].second, double(nb) / double(notes), double(rb) / 1e6);
+      ++k;
+    }
+    std::printf("%-26s peak RSS, %zu songs / %zu: %.2fx (min) / %.2fx (median)\n", mode, n2, n1, rss[1].first / rss[0].first,
+                rss[1].second / rss[0].second);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  const fs::path lakh_mini = std::string(GENRE_SOURCE_DIR) + "/data/lakh-mini/lmd_aligned";
+  if (argc == 4 && !std::strcmp(argv[1], "--chain")) return chain(std::stoul(argv[2]), std::stoul(argv[3]));
+  if (argc == 3 && !std::strcmp(argv[1], "--chain-one")) {
+    genre::keep_freed_memory();  // as the genre command does
+    return chain_one(std::stoul(argv[2]), lakh_mini);
+  }
   const std::string groove = std::string(GENRE_SHARED_DATA) + "/groove-midi";
   std::string dir = groove;
   bool mido = false;

@@ -71,6 +71,9 @@ enum class Role {
 // of memory, and a GPU when `gpu` and the run's --device is cuda.
 struct Need {
   bool light = false;
+  // Reads its tables and writes its own a row group at a time (runtime/core/row_groups.h),
+  // so a corpus larger than memory streams through it.
+  bool groups = false;
   int cpus = 1;
   int mem_gb = 4;
   bool gpu = false;

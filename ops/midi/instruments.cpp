@@ -8,6 +8,7 @@
 
 #include "runtime/core/op.h"
 #include "runtime/core/op_kit.h"
+#include "runtime/core/row_groups.h"
 
 namespace genre {
 
@@ -63,59 +64,66 @@ FamilyMap read_map(const json& m) {
 }
 
 Value run_instruments(const OpContext& ctx) {
-  const Table& t = std::get<Table>(ctx.input("data"));
+  const Table& in = std::get<Table>(ctx.input("data"));
   FamilyMap fm = read_map(ctx.params.at("map"));
   std::string require = kit::symbol_param(ctx.params, "require", "any");
-  const Column& file = t.column("file");
-  const Column& prog = t.column("program");
-  const Column& drum = t.column("drum");
-  const Column* err = t.find("error");
-
-  std::vector<size_t> keep;
-  std::vector<std::string> fam;
-  for (size_t r = 0; r < t.rows(); ++r) {
+  if (require != "any" && require != "all") throw DataError("instruments: require must be all or any, got " + require);
+  auto out = ctx.groups_out();
+  std::set<std::string> earlier;  // files of earlier groups: a file's rows are in one group
+  each_group(in, [&](const Table& t, size_t first) {
+    const Column& file = t.column("file");
+    const Column& prog = t.column("program");
+    const Column& drum = t.column("drum");
+    const Column* err = t.find("error");
     if (err && !err->is_text()) throw DataError("instruments: column \"error\" must be text");
-    if (err && err->present[r]) continue;  // a quarantined file: no notes
-    if (is_missing(drum.num[r]) || (drum.num[r] == 0 && is_missing(prog.num[r])))
-      throw DataError("instruments: " + t.source + " row " + std::to_string(r + 1) + ": program or drum is missing");
-    std::string f;
-    if (drum.num[r] != 0) f = fm.drums;
-    else {
-      double p = prog.num[r];
-      if (p != int(p) || p < 0 || p > 127)
-        throw DataError("instruments: " + t.source + " row " + std::to_string(r + 1) + ": program " + kit::fmt_num(p) +
-                        " is not a General MIDI program (0-127)");
-      f = fm.by_program[int(p)];
-    }
-    if (f.empty()) continue;
-    keep.push_back(r);
-    fam.push_back(f);
-  }
 
-  if (require == "all") {
-    std::map<std::string, std::set<std::string>> seen;  // file -> families present
-    for (size_t i = 0; i < keep.size(); ++i) seen[file.text[keep[i]]].insert(fam[i]);
-    std::vector<size_t> k2;
-    std::vector<std::string> f2;
-    for (size_t i = 0; i < keep.size(); ++i)
-      if (seen[file.text[keep[i]]].size() == fm.names.size()) {
-        k2.push_back(keep[i]);
-        f2.push_back(fam[i]);
+    std::vector<size_t> keep;
+    std::vector<std::string> fam;
+    for (size_t r = 0; r < t.rows(); ++r) {
+      if (err && err->present[r]) continue;  // a quarantined file: no notes
+      std::string where = t.source + " row " + std::to_string(first + r + 1);
+      if (is_missing(drum.num[r]) || (drum.num[r] == 0 && is_missing(prog.num[r])))
+        throw DataError("instruments: " + where + ": program or drum is missing");
+      std::string f;
+      if (drum.num[r] != 0) f = fm.drums;
+      else {
+        double p = prog.num[r];
+        if (p != int(p) || p < 0 || p > 127)
+          throw DataError("instruments: " + where + ": program " + kit::fmt_num(p) + " is not a General MIDI program (0-127)");
+        f = fm.by_program[int(p)];
       }
-    keep = std::move(k2);
-    fam = std::move(f2);
-  } else if (require != "any") {
-    throw DataError("instruments: require must be all or any, got " + require);
-  }
+      if (f.empty()) continue;
+      keep.push_back(r);
+      fam.push_back(f);
+    }
 
-  Table out = t.take(keep);
-  Column c;
-  c.name = "family";
-  c.numeric = false;
-  c.text = std::move(fam);
-  c.present.assign(c.text.size(), 1);
-  out.cols.push_back(std::move(c));
-  return out;
+    if (require == "all") {
+      std::map<std::string, std::set<std::string>> seen;  // file -> families present
+      for (size_t i = 0; i < keep.size(); ++i) seen[file.text[keep[i]]].insert(fam[i]);
+      if (in.stored)
+        for (auto& [f, families] : seen)
+          if (!earlier.insert(f).second) throw InternalError("instruments: " + f + "'s rows are in two row groups");
+      std::vector<size_t> k2;
+      std::vector<std::string> f2;
+      for (size_t i = 0; i < keep.size(); ++i)
+        if (seen[file.text[keep[i]]].size() == fm.names.size()) {
+          k2.push_back(keep[i]);
+          f2.push_back(fam[i]);
+        }
+      keep = std::move(k2);
+      fam = std::move(f2);
+    }
+
+    Table part = t.take(keep);
+    Column c;
+    c.name = "family";
+    c.numeric = false;
+    c.text = std::move(fam);
+    c.present.assign(c.text.size(), 1);
+    part.cols.push_back(std::move(c));
+    out->add(std::move(part));
+  });
+  return out->finish();
 }
 
 }  // namespace
@@ -139,6 +147,7 @@ void register_instruments() {
       {"require", {Type::Symbol}, false, {"any", "all"}, Type::Any,
        "any (default): keep every mapped note; all: drop the songs (files) that lack a note of some family"},
   };
+  s.need = {.groups = true};
   register_op(s, run_instruments);
 }
 

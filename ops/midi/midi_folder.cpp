@@ -17,6 +17,7 @@
 #include "runtime/core/op.h"
 #include "ops/io/folder.h"
 #include "runtime/core/op_kit.h"
+#include "runtime/core/row_groups.h"
 
 namespace genre {
 
@@ -25,6 +26,78 @@ namespace {
 namespace fs = std::filesystem;
 
 using Parsed = std::variant<midi::Song, std::string>;  // notes, or why the file was quarantined
+
+// The note table's columns, filled a file at a time.
+class Columns {
+ public:
+  explicit Columns(bool with_label) : with_label_(with_label) {}
+  size_t rows() const { return onset_.size(); }
+
+  void add(const std::string& file, const Parsed& p) {
+    std::string parent = fs::path(file).parent_path().filename().string();
+    auto add_text = [&](const std::string& reason) {
+      file_.push_back(file);
+      label_.push_back(parent);
+      error_.push_back(reason);
+    };
+    if (auto* s = std::get_if<midi::Song>(&p)) {
+      for (auto& n : s->notes) {
+        add_text("");
+        onset_.push_back(n.onset);
+        dur_.push_back(n.duration);
+        pitch_.push_back(n.pitch);
+        vel_.push_back(n.velocity);
+        prog_.push_back(n.program);
+        chan_.push_back(n.channel);
+        drum_.push_back(n.drum ? 1 : 0);
+      }
+    } else {
+      add_text(std::get<std::string>(p));
+      for (auto* c : {&onset_, &dur_, &pitch_, &vel_, &prog_, &chan_, &drum_}) c->push_back(missing);
+    }
+  }
+
+  // The rows so far as a table (file, onset ... drum, label, error); empties the builder.
+  Table take(const std::string& source) {
+    Table t;
+    t.source = source;
+    auto text = [](const char* name, std::vector<std::string>& v) {
+      Column c;
+      c.name = name;
+      c.numeric = false;
+      c.present.reserve(v.size());
+      for (auto& s : v) c.present.push_back(!s.empty());
+      c.text = std::move(v);
+      v = {};
+      return c;
+    };
+    auto num = [](const char* name, std::vector<double>& v) {
+      Column c;
+      c.name = name;
+      c.num = std::move(v);
+      v = {};
+      return c;
+    };
+    t.cols.push_back(text("file", file_));
+    t.cols.back().present.assign(t.cols.back().text.size(), 1);
+    t.cols.push_back(num("onset", onset_));
+    t.cols.push_back(num("duration", dur_));
+    t.cols.push_back(num("pitch", pitch_));
+    t.cols.push_back(num("velocity", vel_));
+    t.cols.push_back(num("program", prog_));
+    t.cols.push_back(num("channel", chan_));
+    t.cols.push_back(num("drum", drum_));
+    if (with_label_) t.cols.push_back(text("label", label_));
+    else label_.clear();
+    t.cols.push_back(text("error", error_));
+    return t;
+  }
+
+ private:
+  bool with_label_;
+  std::vector<std::string> file_, label_, error_;
+  std::vector<double> onset_, dur_, pitch_, vel_, prog_, chan_, drum_;
+};
 
 Value run_midi_folder(const OpContext& ctx) {
   std::string given = ctx.params.at("path").get<std::string>();
@@ -43,93 +116,44 @@ Value run_midi_folder(const OpContext& ctx) {
   for (auto& f : found) files.push_back(f.path);
   if (files.empty()) throw DataError("midi_folder: no file matching \"" + pattern + "\" under " + given);
 
-  // Parse in parallel on the shared TBB pool (nested inside the runner's
-  // tasks, so ops running side by side share the cores rather than oversubscribe).
-  std::vector<Parsed> parsed(files.size());
+  // Read in batches, in parallel on the shared TBB pool (nested inside the runner's tasks, so
+  // ops running side by side share the cores rather than oversubscribe), and hand the notes on
+  // a row group at a time, cut between files (runtime/core/row_groups.h): the op holds one
+  // batch and one group, whatever the corpus.
+  constexpr size_t batch_files = 256;
+  const size_t rows_per_group = group_rows();
+  auto out = ctx.groups_out();
   std::atomic<size_t> done{0};
-  tbb::parallel_for(size_t(0), files.size(), [&](size_t i) {
-    std::string shown = (fs::path(given) / files[i]).generic_string();
-    if (!found[i].error.empty()) {
-      parsed[i] = shown + ": " + found[i].error;
+  std::vector<std::string> repaired;  // files read with a repair: each named once, the first few in full
+  size_t groups = 0;
+  Columns cols(label == "parent_dir");
+  for (size_t from = 0; from < files.size(); from += batch_files) {
+    size_t to = std::min(files.size(), from + batch_files);
+    std::vector<Parsed> parsed(to - from);
+    tbb::parallel_for(from, to, [&](size_t i) {
+      std::string shown = (fs::path(given) / files[i]).generic_string();
+      if (!found[i].error.empty()) parsed[i - from] = shown + ": " + found[i].error;
+      else
+        try {
+          parsed[i - from] = midi::read((root / files[i]).string(), shown);
+        } catch (const DataError& e) {
+          parsed[i - from] = std::string(e.what());
+        }
       ctx.progress(++done, files.size(), "files");
-      return;
+    });
+    for (size_t i = from; i < to; ++i) {
+      Parsed& p = parsed[i - from];
+      if (auto* s = std::get_if<midi::Song>(&p); s && !s->warning.empty())
+        repaired.push_back((fs::path(given) / files[i]).generic_string() + ": " + s->warning);
+      if (auto* why = std::get_if<std::string>(&p); why && on_error == "fail") throw DataError("midi_folder: " + *why);
+      cols.add(files[i], p);
+      if (cols.rows() >= rows_per_group) out->add(cols.take(given)), ++groups;
     }
-    try {
-      parsed[i] = midi::read((root / files[i]).string(), shown);
-    } catch (const DataError& e) {
-      parsed[i] = std::string(e.what());
-    }
-    ctx.progress(++done, files.size(), "files");
-  });
-
-  // Files read with a repair: each named once, the first few in full.
-  std::vector<std::string> repaired;
-  for (size_t i = 0; i < files.size(); ++i)
-    if (auto* s = std::get_if<midi::Song>(&parsed[i]); s && !s->warning.empty())
-      repaired.push_back((fs::path(given) / files[i]).generic_string() + ": " + s->warning);
+  }
   for (size_t i = 0; i < repaired.size() && i < 3; ++i) ctx.warn(repaired[i]);
   if (repaired.size() > 3) ctx.warn(std::to_string(repaired.size() - 3) + " more files were read with a repair");
-
-  size_t rows = 0, bad = 0;
-  for (auto& p : parsed) {
-    if (auto* s = std::get_if<midi::Song>(&p)) rows += s->notes.size();
-    else {
-      ++rows;
-      if (!bad++ && on_error == "fail") throw DataError("midi_folder: " + std::get<std::string>(p));
-    }
-  }
-
-  Table t;
-  t.source = given;
-  auto text_col = [&](const char* name) {
-    Column c;
-    c.name = name;
-    c.numeric = false;
-    c.text.reserve(rows);
-    c.present.reserve(rows);
-    return c;
-  };
-  auto num_col = [&](const char* name) {
-    Column c;
-    c.name = name;
-    c.num.reserve(rows);
-    return c;
-  };
-  Column file = text_col("file"), lab = text_col("label"), err = text_col("error");
-  Column onset = num_col("onset"), dur = num_col("duration"), pitch = num_col("pitch"), vel = num_col("velocity"),
-         prog = num_col("program"), chan = num_col("channel"), drum = num_col("drum");
-  Column* nums[] = {&onset, &dur, &pitch, &vel, &prog, &chan, &drum};
-  for (size_t i = 0; i < files.size(); ++i) {
-    std::string parent = fs::path(files[i]).parent_path().filename().string();
-    auto add_text = [&](const std::string& reason) {
-      file.text.push_back(files[i]);
-      file.present.push_back(1);
-      lab.text.push_back(parent);
-      lab.present.push_back(!parent.empty());
-      err.text.push_back(reason);
-      err.present.push_back(!reason.empty());
-    };
-    if (auto* s = std::get_if<midi::Song>(&parsed[i])) {
-      for (auto& n : s->notes) {
-        add_text("");
-        onset.num.push_back(n.onset);
-        dur.num.push_back(n.duration);
-        pitch.num.push_back(n.pitch);
-        vel.num.push_back(n.velocity);
-        prog.num.push_back(n.program);
-        chan.num.push_back(n.channel);
-        drum.num.push_back(n.drum ? 1 : 0);
-      }
-    } else {
-      add_text(std::get<std::string>(parsed[i]));
-      for (auto* c : nums) c->num.push_back(missing);
-    }
-  }
-  t.cols.push_back(std::move(file));
-  for (auto* c : nums) t.cols.push_back(std::move(*c));
-  if (label == "parent_dir") t.cols.push_back(std::move(lab));
-  t.cols.push_back(std::move(err));
-  return t;
+  if (cols.rows() > 0 || groups == 0) out->add(cols.take(given));
+  return out->finish();
 }
 
 }  // namespace
@@ -162,7 +186,7 @@ void register_midi_folder() {
        "quarantine (default): a damaged file becomes a row with its reason in `error`; fail: the first damaged file "
        "is an error"},
   };
-  s.need = {.cpus = 2};
+  s.need = {.groups = true, .cpus = 2};
   register_op(s, run_midi_folder);
 }
 

@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "runtime/core/op.h"
 #include "runtime/core/op_kit.h"
+#include "runtime/core/row_groups.h"
 
 namespace genre {
 
@@ -28,7 +30,7 @@ struct Note {
 };
 
 Value run_piano_roll(const OpContext& ctx) {
-  const Table& t = std::get<Table>(ctx.input("data"));
+  const Table& in = std::get<Table>(ctx.input("data"));
   double step = ctx.params.at("step").get<double>();
   if (!(step > 0)) throw DataError("piano_roll: step must be a positive number of seconds, got " + kit::fmt_num(step));
   size_t max_notes = size_t(int_param(ctx.params, "max_notes", 10, 1, "piano_roll"));
@@ -39,99 +41,107 @@ Value run_piano_roll(const OpContext& ctx) {
     if (!fam_index.emplace(families[i], i).second)
       throw DataError("piano_roll: family \"" + families[i] + "\" is listed twice");
 
-  const Column& file = t.column("file");
-  const Column& onset = t.column("onset");
-  const Column& dur = t.column("duration");
-  const Column& pitch = t.column("pitch");
-  const Column& vel = t.column("velocity");
-  const Column& fam = t.column("family");
-  const Column* lab = t.find("label");
-  if (!lab && !t.label.empty()) lab = t.find(t.label);
-  const Column* err = t.find("error");
-  if (!file.is_text() || !fam.is_text()) throw DataError("piano_roll: columns file and family must be text");
-
-  // Songs in the order they first appear; each keeps its first label.
-  std::vector<std::string> files;
-  std::vector<size_t> first_row;
-  std::map<std::string, size_t> song_of;
-  std::vector<std::vector<Note>> notes;
-  for (size_t r = 0; r < t.rows(); ++r) {
-    if (err && err->is_text() && err->present[r]) continue;  // quarantined file
-    auto row_error = [&](const std::string& what) {
-      return DataError("piano_roll: " + t.source + " row " + std::to_string(r + 1) + " (" + file.text[r] + "): " + what);
-    };
-    auto [it, fresh] = song_of.emplace(file.text[r], files.size());
-    if (fresh) {
-      files.push_back(file.text[r]);
-      first_row.push_back(r);
-      notes.emplace_back();
-    }
-    auto f = fam_index.find(fam.text[r]);
-    if (!fam.present[r] || f == fam_index.end()) continue;  // a family not asked for
-    Note n{onset.num[r], dur.num[r], pitch.num[r], vel.num[r], f->second};
-    if (is_missing(n.onset) || is_missing(n.dur) || is_missing(n.pitch) || is_missing(n.vel))
-      throw row_error("onset, duration, pitch or velocity is missing");
-    if (n.onset < 0) throw row_error("onset " + kit::fmt_num(n.onset) + " is negative");
-    notes[it->second].push_back(n);
-  }
-
   size_t dims = families.size() * max_notes * 3;
-  Column roll, dropped, fcol, lcol;
-  roll.name = "roll";
-  roll.numeric = false;
-  roll.seq_dims = uint32_t(dims);
-  dropped.name = "dropped";
-  fcol.name = "file";
-  fcol.numeric = false;
-  lcol.name = lab ? lab->name : "label";
-  lcol.numeric = lab ? lab->numeric : false;
-  for (size_t s = 0; s < files.size(); ++s) {
-    auto& ns = notes[s];
-    std::stable_sort(ns.begin(), ns.end(), [](const Note& a, const Note& b) {
-      return a.onset != b.onset ? a.onset < b.onset : a.pitch < b.pitch;
-    });
-    // The step containing the onset; an onset on a step edge starts the later
-    // step. The tiny slack keeps 0.3 / 0.1 = 2.9999999999999996 in step 3.
-    auto step_of = [&](double on) { return size_t(std::floor(on / step + 1e-9)); };
-    size_t steps = ns.empty() ? 0 : step_of(ns.back().onset) + 1;
-    std::vector<float> block(steps * dims, 0.f);
-    std::vector<size_t> used(steps * families.size(), 0);
-    double lost = 0;
-    for (auto& n : ns) {
-      size_t k = step_of(n.onset);
-      size_t& u = used[k * families.size() + n.fam];
-      if (u == max_notes) {
-        ++lost;
-        continue;
+  auto out = ctx.groups_out();
+  std::set<std::string> earlier;  // files of earlier groups: a file's rows are in one group
+  each_group(in, [&](const Table& t, size_t first) {
+    const Column& file = t.column("file");
+    const Column& onset = t.column("onset");
+    const Column& dur = t.column("duration");
+    const Column& pitch = t.column("pitch");
+    const Column& vel = t.column("velocity");
+    const Column& fam = t.column("family");
+    const Column* lab = t.find("label");
+    if (!lab && !t.label.empty()) lab = t.find(t.label);
+    const Column* err = t.find("error");
+    if (!file.is_text() || !fam.is_text()) throw DataError("piano_roll: columns file and family must be text");
+
+    // Songs in the order they first appear; each keeps its first label.
+    std::vector<std::string> files;
+    std::vector<size_t> first_row;
+    std::map<std::string, size_t> song_of;
+    std::vector<std::vector<Note>> notes;
+    for (size_t r = 0; r < t.rows(); ++r) {
+      if (err && err->is_text() && err->present[r]) continue;  // quarantined file
+      auto row_error = [&](const std::string& what) {
+        return DataError("piano_roll: " + t.source + " row " + std::to_string(first + r + 1) + " (" + file.text[r] + "): " + what);
+      };
+      auto [it, fresh] = song_of.emplace(file.text[r], files.size());
+      if (fresh) {
+        if (in.stored && !earlier.insert(file.text[r]).second)
+          throw InternalError("piano_roll: " + file.text[r] + "'s rows are in two row groups");
+        files.push_back(file.text[r]);
+        first_row.push_back(r);
+        notes.emplace_back();
       }
-      float* slot = &block[k * dims + (n.fam * max_notes + u) * 3];
-      slot[0] = float(n.pitch);
-      slot[1] = float(n.dur);
-      slot[2] = float(n.vel);
-      ++u;
+      auto f = fam_index.find(fam.text[r]);
+      if (!fam.present[r] || f == fam_index.end()) continue;  // a family not asked for
+      Note n{onset.num[r], dur.num[r], pitch.num[r], vel.num[r], f->second};
+      if (is_missing(n.onset) || is_missing(n.dur) || is_missing(n.pitch) || is_missing(n.vel))
+        throw row_error("onset, duration, pitch or velocity is missing");
+      if (n.onset < 0) throw row_error("onset " + kit::fmt_num(n.onset) + " is negative");
+      notes[it->second].push_back(n);
     }
-    roll.seq.push_back(std::move(block));
-    roll.present.push_back(1);
-    dropped.num.push_back(lost);
-    fcol.text.push_back(files[s]);
-    fcol.present.push_back(1);
-    if (lab) {
-      size_t r = first_row[s];
-      if (lab->numeric) lcol.num.push_back(lab->num[r]);
-      else {
-        lcol.text.push_back(lab->text[r]);
-        lcol.present.push_back(lab->present[r]);
+
+    Column roll, dropped, fcol, lcol;
+    roll.name = "roll";
+    roll.numeric = false;
+    roll.seq_dims = uint32_t(dims);
+    dropped.name = "dropped";
+    fcol.name = "file";
+    fcol.numeric = false;
+    lcol.name = lab ? lab->name : "label";
+    lcol.numeric = lab ? lab->numeric : false;
+    for (size_t s = 0; s < files.size(); ++s) {
+      auto& ns = notes[s];
+      std::stable_sort(ns.begin(), ns.end(), [](const Note& a, const Note& b) {
+        return a.onset != b.onset ? a.onset < b.onset : a.pitch < b.pitch;
+      });
+      // The step containing the onset; an onset on a step edge starts the later
+      // step. The tiny slack keeps 0.3 / 0.1 = 2.9999999999999996 in step 3.
+      auto step_of = [&](double on) { return size_t(std::floor(on / step + 1e-9)); };
+      size_t steps = ns.empty() ? 0 : step_of(ns.back().onset) + 1;
+      std::vector<float> block(steps * dims, 0.f);
+      std::vector<size_t> used(steps * families.size(), 0);
+      double lost = 0;
+      for (auto& n : ns) {
+        size_t k = step_of(n.onset);
+        size_t& u = used[k * families.size() + n.fam];
+        if (u == max_notes) {
+          ++lost;
+          continue;
+        }
+        float* slot = &block[k * dims + (n.fam * max_notes + u) * 3];
+        slot[0] = float(n.pitch);
+        slot[1] = float(n.dur);
+        slot[2] = float(n.vel);
+        ++u;
+      }
+      std::vector<Note>().swap(ns);  // the song's notes are in its roll now
+      roll.seq.push_back(std::move(block));
+      roll.present.push_back(1);
+      dropped.num.push_back(lost);
+      fcol.text.push_back(files[s]);
+      fcol.present.push_back(1);
+      if (lab) {
+        size_t r = first_row[s];
+        if (lab->numeric) lcol.num.push_back(lab->num[r]);
+        else {
+          lcol.text.push_back(lab->text[r]);
+          lcol.present.push_back(lab->present[r]);
+        }
       }
     }
-  }
-  Table out;
-  out.source = t.source;
-  out.cols.push_back(std::move(fcol));
-  if (lab) out.cols.push_back(std::move(lcol));
-  out.cols.push_back(std::move(roll));
-  out.cols.push_back(std::move(dropped));
-  if (lab && t.label == lab->name) out.label = t.label;
-  return out;
+    Table part;
+    part.source = t.source;
+    part.cols.push_back(std::move(fcol));
+    if (lab) part.cols.push_back(std::move(lcol));
+    part.cols.push_back(std::move(roll));
+    part.cols.push_back(std::move(dropped));
+    if (lab && t.label == lab->name) part.label = t.label;
+    out->add(std::move(part));
+  });
+  return out->finish();
 }
 
 Value run_windows(const OpContext& ctx) {
@@ -206,6 +216,7 @@ void register_piano_roll() {
       lang::bounded({"max_notes", {Type::Int}, false, {}, Type::Any, "note slots per family per step (default 10)"}, lang::at_least(1)),
       {"families", {Type::List}, true, {}, Type::String, "the families to encode, in this order: [\"drums\", \"piano\"]"},
   };
+  s.need = {.groups = true};
   register_op(s, run_piano_roll);
 
   lang::Signature w;

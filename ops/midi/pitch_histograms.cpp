@@ -8,6 +8,7 @@
 
 #include "runtime/core/op.h"
 #include "runtime/core/op_kit.h"
+#include "runtime/core/row_groups.h"
 
 namespace genre {
 
@@ -41,46 +42,50 @@ Value run_pitch_histograms(const OpContext& ctx) {
   std::string by = kit::symbol_param(ctx.params, "by", "program");
   std::string weight = kit::symbol_param(ctx.params, "weight", "duration");
   const std::string where = t.source.empty() ? "the notes" : t.source;
-  const Column& pitch = t.column("pitch");
-  const Column* dur = weight == "duration" ? &t.column("duration") : nullptr;
-  const Column* prog = by == "program" ? &t.column("program") : nullptr;
-  const Column* drum = by == "program" ? &t.column("drum") : nullptr;
-  const Column* fam = by == "family" ? &t.column("family") : nullptr;
-  if (fam && !fam->is_text()) throw DataError("pitch_histograms: column family of " + where + " must hold text");
-  const Column* err = t.find("error");
-
   // Groups in the order of their keys: programs 0-127, then drums (key 128); families by name.
+  // Summed in row order whether the notes come in one group or many, so the same bits.
   std::map<std::pair<int, std::string>, std::vector<double>> hist;
-  for (size_t r = 0; r < t.rows(); ++r) {
-    if (err && err->is_text() && err->present[r]) continue;  // a quarantined file: no notes
-    double p = pitch.num[r];
-    if (is_missing(p)) continue;
-    if (p != int(p) || p < 0 || p > 127)
-      throw DataError(fmt::format("pitch_histograms: {} row {}: pitch {} is not a MIDI pitch 0-127", where, r + 1, p));
-    std::pair<int, std::string> key;
-    if (fam) {
-      if (!fam->present[r]) continue;  // a note no family claims
-      key = {0, fam->text[r]};
-    } else if (!is_missing(drum->num[r]) && drum->num[r] != 0) {
-      key = {128, ""};
-    } else {
-      double g = prog->num[r];
-      if (is_missing(g)) continue;
-      if (g != int(g) || g < 0 || g > 127)
-        throw DataError(fmt::format("pitch_histograms: {} row {}: program {} is not a General MIDI program 0-127", where,
-                                    r + 1, g));
-      key = {int(g), ""};
+  bool by_family = by == "family";
+  each_group(t, [&](const Table& g, size_t first) {
+    const Column& pitch = g.column("pitch");
+    const Column* dur = weight == "duration" ? &g.column("duration") : nullptr;
+    const Column* prog = by == "program" ? &g.column("program") : nullptr;
+    const Column* drum = by == "program" ? &g.column("drum") : nullptr;
+    const Column* fam = by_family ? &g.column("family") : nullptr;
+    if (fam && !fam->is_text()) throw DataError("pitch_histograms: column family of " + where + " must hold text");
+    const Column* err = g.find("error");
+    for (size_t r = 0; r < g.rows(); ++r) {
+      if (err && err->is_text() && err->present[r]) continue;  // a quarantined file: no notes
+      size_t row = first + r + 1;
+      double p = pitch.num[r];
+      if (is_missing(p)) continue;
+      if (p != int(p) || p < 0 || p > 127)
+        throw DataError(fmt::format("pitch_histograms: {} row {}: pitch {} is not a MIDI pitch 0-127", where, row, p));
+      std::pair<int, std::string> key;
+      if (fam) {
+        if (!fam->present[r]) continue;  // a note no family claims
+        key = {0, fam->text[r]};
+      } else if (!is_missing(drum->num[r]) && drum->num[r] != 0) {
+        key = {128, ""};
+      } else {
+        double gp = prog->num[r];
+        if (is_missing(gp)) continue;
+        if (gp != int(gp) || gp < 0 || gp > 127)
+          throw DataError(fmt::format("pitch_histograms: {} row {}: program {} is not a General MIDI program 0-127",
+                                      where, row, gp));
+        key = {int(gp), ""};
+      }
+      double w = 1;
+      if (dur) {
+        w = dur->num[r];
+        if (is_missing(w)) continue;
+        if (w < 0) throw DataError(fmt::format("pitch_histograms: {} row {}: negative duration {}", where, row, w));
+      }
+      auto& h = hist[key];
+      if (h.empty()) h.assign(128, 0.0);
+      h[size_t(p)] += w;
     }
-    double w = 1;
-    if (dur) {
-      w = dur->num[r];
-      if (is_missing(w)) continue;
-      if (w < 0) throw DataError(fmt::format("pitch_histograms: {} row {}: negative duration {}", where, r + 1, w));
-    }
-    auto& h = hist[key];
-    if (h.empty()) h.assign(128, 0.0);
-    h[size_t(p)] += w;
-  }
+  });
 
   Column names;
   names.name = "name";
@@ -91,7 +96,7 @@ Value run_pitch_histograms(const OpContext& ctx) {
     double total = 0;
     for (double x : h) total += x;
     if (total <= 0) continue;  // only zero-length notes: no distribution to show
-    std::string n = fam ? key.second : key.first == 128 ? "drums" : fmt::format("{} {}", key.first, gm_names[key.first]);
+    std::string n = by_family ? key.second : key.first == 128 ? "drums" : fmt::format("{} {}", key.first, gm_names[key.first]);
     names.text.push_back(n);
     names.present.push_back(1);
     for (int b = 0; b < 128; ++b) bins[b].num.push_back(h[b] / total);
@@ -124,6 +129,7 @@ void register_pitch_histograms() {
       {"weight", {Type::Symbol}, false, {"duration", "count"}, Type::Any,
        "duration (default): each note counts its duration in seconds; count: each note counts 1"},
   };
+  s.need = {.groups = true};  // reads its notes a group at a time; its table is small
   register_op(s, run_pitch_histograms);
 }
 

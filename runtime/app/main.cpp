@@ -557,6 +557,9 @@ int cmd_ops(bool markdown, const std::vector<std::string>& only) {
                                    : fmt::format("- on a cluster: a job of {} core{}, {} GB{}\n", sig.need.cpus,
                                                  sig.need.cpus == 1 ? "" : "s", sig.need.mem_gb,
                                                  sig.need.gpu ? ", a GPU with --device cuda" : ""));
+    if (sig.need.groups)
+      std::cout << "- memory: takes and gives its tables a row group at a time (docs/architecture.md, "
+                   "\"Memory\"): a corpus larger than memory streams through it\n";
     if (sig.block)
       std::cout << "- block `{ ... }`: "
                 << (sig.block_symbols.empty() ? std::string(lang::type_name(sig.block_item)) + " items" : "names from the list below") << "\n";

@@ -1,4 +1,5 @@
 #include "runtime/core/op.h"
+#include "runtime/core/row_groups.h"
 
 #include <filesystem>
 #include <map>
@@ -62,6 +63,10 @@ const Value* OpContext::maybe_input(const std::string& param) const {
   for (auto& in : inputs)
     if (in.param == param) return in.value;
   return nullptr;
+}
+
+std::shared_ptr<RowGroupsOut> OpContext::groups_out() const {
+  return rows_out ? rows_out() : std::shared_ptr<RowGroupsOut>(rows_in_memory());
 }
 
 const Value& OpContext::input(const std::string& param) const {

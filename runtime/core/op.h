@@ -3,6 +3,7 @@
 #pragma once
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,8 @@
 #include "runtime/core/value.h"
 
 namespace genre {
+
+class RowGroupsOut;
 
 struct Input {
   std::string param;  // the signature parameter it was bound to ("data", "models", ...)
@@ -33,6 +36,11 @@ struct OpContext {
   // Between the steps of long work (a training epoch): lets waiting ops have this op's job slot for
   // a while (runtime/engine/scheduler.h, take_turn), so equal trials finish together.
   std::function<void()> take_turn = [] {};
+  // need.groups: opens where the op's table goes a row group at a time (runtime/core/row_groups.h),
+  // the node's cache entry; null where there is none (a read-only cache, a test). An op whose
+  // result is small (pitch_histograms) returns it in memory instead.
+  std::function<std::shared_ptr<RowGroupsOut>()> rows_out;
+  std::shared_ptr<RowGroupsOut> groups_out() const;  // rows_out(), else groups kept in memory
 
   const Value& input(const std::string& param) const;  // the first input bound to param; InternalError if none
   const Value* maybe_input(const std::string& param) const;

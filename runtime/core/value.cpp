@@ -17,6 +17,9 @@
 //   tag 2 model: str kind, strs classes, strs features, bytes cbor(spec),
 //                bytes state, bytes cbor(info)
 //   tag 3 json:  bytes cbor
+//   tag 4 table in row groups (version 2): per group u64 body bytes, u64 rows, table body;
+//                then u64 0. Read as one table here; runtime/core/row_groups.h reads a group
+//                at a time. Each group's first column in runs is bounded by its own bytes.
 //   str/bytes = varint length + raw bytes; varint = LEB128 (7 bits a byte).
 //
 // The reader checks every length against what is left, so damaged bytes
@@ -34,6 +37,7 @@
 #include <unordered_map>
 
 #include "runtime/core/model_check.h"
+#include "runtime/core/row_groups.h"
 
 namespace genre {
 
@@ -52,7 +56,7 @@ constexpr uint64_t run_rows_per_byte = 1024;
 bool is_canonical_missing(double v) {
   return std::bit_cast<uint64_t>(v) == std::bit_cast<uint64_t>(missing);
 }
-enum Tag : uint8_t { TableTag = 0, SplitTag = 1, ModelTag = 2, JsonTag = 3 };
+enum Tag : uint8_t { TableTag = 0, SplitTag = 1, ModelTag = 2, JsonTag = 3, GroupsTag = 4 };
 
 [[noreturn]] void corrupt(const std::string& what) {
   throw std::runtime_error("corrupt value: " + what);
@@ -245,6 +249,12 @@ struct Reader {
     return s;
   }
   std::string bytes(const char* what) { return std::string(raw(varint(what), what)); }
+  uint64_t u64(const char* what) {
+    auto b = raw(8, what);
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= uint64_t(uint8_t(b[size_t(i)])) << (8 * i);
+    return v;
+  }
   std::vector<std::string> strs(const char* what) {
     std::vector<std::string> v(count(what, 1));
     for (auto& s : v) s = bytes(what);
@@ -413,6 +423,7 @@ size_t size_hint(const Table& t) {
 }
 
 std::string serialize(const Value& v) {
+  if (auto* t = std::get_if<Table>(&v); t && t->stored) return serialize(Value(whole(*t)));
   Writer w;
   if (auto* t = std::get_if<Table>(&v)) w.out.reserve(size_hint(*t));
   if (auto* s = std::get_if<Split>(&v)) {
@@ -480,6 +491,28 @@ Value deserialize(std::string_view bytes) {
       break;
     }
     case JsonTag: v = r.cbor("json"); break;
+    case GroupsTag: {
+      if (ver < 2) corrupt("row groups in a version 1 value");
+      Table t;
+      for (size_t k = 0;; ++k) {
+        uint64_t size = r.u64("row group size");
+        if (size == 0) break;
+        uint64_t rows = r.u64("row group rows");
+        Reader g{r.raw(size, "row group")};
+        Table group = g.table();
+        if (g.left() != 0) corrupt("row group " + std::to_string(k) + " has " + std::to_string(g.left()) + " trailing bytes");
+        if (group.rows() != rows)
+          corrupt("row group " + std::to_string(k) + " says " + std::to_string(rows) + " rows, holds " + std::to_string(group.rows()));
+        if (k == 0) t = std::move(group);
+        else try {
+            append_rows(t, std::move(group));
+          } catch (const std::exception& e) {
+            corrupt("row group " + std::to_string(k) + ": " + e.what());
+          }
+      }
+      v = std::move(t);
+      break;
+    }
     default: corrupt("unknown tag " + std::to_string(tag));
   }
   if (r.left() != 0) corrupt(std::to_string(r.left()) + " trailing bytes after the " + kind_name(v));
@@ -489,6 +522,27 @@ Value deserialize(std::string_view bytes) {
       corrupt(std::string("the ") + m->kind + " model's state: " + e.what());
     }
   return v;
+}
+
+std::string groups_header() {
+  std::string h(magic, 4);
+  h.push_back(char(version));
+  h.push_back(char(GroupsTag));
+  return h;
+}
+
+std::string serialize_group(const Table& group) {
+  Writer w;
+  w.out.reserve(size_hint(group));
+  w.table(group);
+  return std::move(w.out);
+}
+
+Table deserialize_group(std::string_view body) {
+  Reader r{body};
+  Table t = r.table();
+  if (r.left() != 0) corrupt(std::to_string(r.left()) + " trailing bytes after a row group");
+  return t;
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -37,14 +38,21 @@ struct Column {
   size_t steps(size_t row) const { return seq[row].size() / seq_dims; }
 };
 
+struct StoredRows;  // runtime/core/row_groups.h
+
 // A table of rows. `label` names the column models predict ("" = none yet).
 // Features are every numeric column except the label.
 struct Table {
   std::vector<Column> cols;
   std::string label;
   std::string source;  // where the rows came from, for error messages ("file.csv")
+  // Rows left on disk, in row groups read one at a time (runtime/core/row_groups.h): a
+  // note table of a whole corpus need not fit in memory. `cols` is then empty; the ops
+  // that declare need.groups read it with each_group, the runtime gives others whole().
+  std::shared_ptr<const StoredRows> stored;
+  size_t stored_rows = 0;
 
-  size_t rows() const { return cols.empty() ? 0 : cols[0].size(); }
+  size_t rows() const { return stored ? stored_rows : cols.empty() ? 0 : cols[0].size(); }
   const Column* find(const std::string& name) const;
   Column* find(const std::string& name);
   const Column& column(const std::string& name) const;  // throws DataError naming the choices
@@ -76,8 +84,15 @@ using Value = std::variant<Table, Split, Model, json>;
 
 const char* kind_name(const Value& v);
 
-std::string serialize(const Value& v);
+std::string serialize(const Value& v);       // a stored table is read whole first
 Value deserialize(std::string_view bytes);  // throws std::runtime_error on malformed bytes
+
+// A table written a row group at a time (a stored table's cache entry): the value's header,
+// then per group u64 bytes, u64 rows and the group's table body, then a u64 0. deserialize
+// reads such bytes as one table.
+std::string groups_header();
+std::string serialize_group(const Table& group);
+Table deserialize_group(std::string_view body);  // throws std::runtime_error on malformed bytes
 
 // Errors a user can fix (bad data, missing file): exit code 2, never a crash.
 struct DataError : std::runtime_error {

@@ -9,6 +9,10 @@
 #include <xxhash.h>
 
 #include <array>
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <tuple>
 #include <optional>
 
 #include <algorithm>
@@ -122,7 +126,247 @@ std::optional<std::string> read_all(const fs::path& path, std::string* error) {
   return out;
 }
 
+// An entry written in row groups, opened without reading it whole: its header, checksum
+// and signature verified in one pass over the file, then its groups indexed. `table` is
+// empty (and nothing else set) when the entry is missing or not in row groups.
+struct StoredEntry {
+  std::optional<Table> table;
+  std::string error, damage, other;  // cannot read; corrupt; written by another genre or without the key
+};
+
+StoredEntry open_stored(const fs::path& path) {
+  StoredEntry e;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) e.error = errno_text();
+    return e;
+  }
+  struct Close {
+    int fd;
+    ~Close() { ::close(fd); }
+  } close{fd};
+  const std::string groups = groups_header();
+  std::string head(header_size + groups.size(), '\0');
+  auto read_at = [&](char* to, size_t n, uint64_t at) {
+    for (size_t done = 0; done < n;) {
+      ssize_t r = ::pread(fd, to + done, n - done, off_t(at + done));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) return false;
+      done += size_t(r);
+    }
+    return true;
+  };
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return e.error = errno_text(), e;
+  uint64_t file_size = uint64_t(st.st_size);
+  if (file_size < head.size() || !read_at(head.data(), head.size(), 0)) return e;  // the whole-file path judges it
+  if (std::memcmp(head.data(), magic, 4) != 0 || head.compare(header_size, groups.size(), groups) != 0) return e;
+  uint32_t ver = uint32_t(get_u64(head.data() + 4, 4));
+  if (ver != version && ver != signed_version) return e.other = "was written by another version of genre", e;
+  const auto& k = mac_key();
+  if (k && ver != signed_version) return e.other = "is not signed with GENRE_CACHE_KEY", e;
+  uint64_t size = get_u64(head.data() + 8), sum = get_u64(head.data() + 16);
+  size_t tag = ver == signed_version ? tag_size : 0;
+  if (file_size < header_size + tag) return e.damage = "truncated: no signature", e;
+  uint64_t have = file_size - header_size - tag;
+  if (have < size) return e.damage = "truncated: " + std::to_string(have) + " of " + std::to_string(size) + " bytes", e;
+  if (have > size) return e.damage = std::to_string(have - size) + " extra bytes", e;
+
+  // One pass: the checksum, and the signature where a key is set.
+  XXH3_state_t* xs = XXH3_createState();
+  if (!xs) throw std::bad_alloc();
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> free_xs(xs, XXH3_freeState);
+  XXH3_64bits_reset(xs);
+  crypto_generichash_state ms;
+  if (k) {
+    crypto_generichash_init(&ms, k->data(), k->size(), tag_size);
+    crypto_generichash_update(&ms, reinterpret_cast<const unsigned char*>(head.data()), header_size);
+  }
+  std::string buf(1 << 20, '\0');
+  for (uint64_t at = 0; at < size;) {
+    size_t n = size_t(std::min<uint64_t>(buf.size(), size - at));
+    if (!read_at(buf.data(), n, header_size + at)) return e.error = "read failed: " + errno_text(), e;
+    XXH3_64bits_update(xs, buf.data(), n);
+    if (k) crypto_generichash_update(&ms, reinterpret_cast<const unsigned char*>(buf.data()), n);
+    at += n;
+  }
+  if (XXH3_64bits_digest(xs) != sum) return e.damage = "checksum mismatch", e;
+  if (k) {
+    std::string want(tag_size, '\0'), got(tag_size, '\0');
+    crypto_generichash_final(&ms, reinterpret_cast<unsigned char*>(want.data()), tag_size);
+    if (!read_at(got.data(), tag_size, header_size + size)) return e.error = "read failed: " + errno_text(), e;
+    if (sodium_memcmp(want.data(), got.data(), tag_size) != 0)
+      return e.damage = "its signature does not match GENRE_CACHE_KEY: written with another key, or edited", e;
+  }
+
+  // The groups: u64 bytes, u64 rows, body; a u64 0 ends them where the payload ends.
+  auto stored = std::make_shared<StoredRows>();
+  stored->path = path.string();
+  uint64_t end = header_size + size, at = head.size(), rows = 0;
+  for (;;) {
+    char pre[16];
+    if (at + 8 > end || !read_at(pre, 8, at)) return e.damage = "row groups: no end mark", e;
+    uint64_t n = get_u64(pre);
+    if (n == 0) {
+      if (at + 8 != end) return e.damage = "row groups: bytes after the end mark", e;
+      break;
+    }
+    if (at + 16 > end || !read_at(pre + 8, 8, at + 8)) return e.damage = "row groups: a group's header is cut", e;
+    uint64_t r = get_u64(pre + 8);
+    if (n > end - at - 16) return e.damage = "row groups: a group of " + std::to_string(n) + " bytes runs past the end", e;
+    stored->groups.push_back({at + 16, n, r});
+    rows += r;
+    at += 16 + n;
+  }
+  if (stored->groups.empty()) return e.damage = "row groups: none", e;
+  // The first group gives the table's label and source, and shows the bytes parse.
+  std::string first(stored->groups[0].size, '\0');
+  if (!read_at(first.data(), first.size(), stored->groups[0].at)) return e.error = "read failed: " + errno_text(), e;
+  Table t;
+  try {
+    Table g = deserialize_group(first);
+    if (g.rows() != stored->groups[0].rows) return e.damage = "row groups: the first says other rows than it holds", e;
+    t.label = g.label;
+    t.source = g.source;
+    stored->columns = g.column_names();
+  } catch (const std::runtime_error& x) {
+    return e.damage = x.what(), e;
+  }
+  t.stored = std::move(stored);
+  t.stored_rows = rows;
+  e.table = std::move(t);
+  return e;
+}
+
+// The temp file of an entry being written a row group at a time (Cache::rows_out).
+class EntryRows : public RowGroupsOut {
+ public:
+  explicit EntryRows(const fs::path& target) {
+    static std::atomic<uint64_t> counter{0};
+    tmp_ = target;  // named as write_atomic names its temps, so gc_temps knows a killed run's
+    tmp_ += ".tmp." + std::to_string(::getpid()) + "." +
+            std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())) + "." + std::to_string(counter++);
+    std::error_code ec;
+    fs::create_directories(target.parent_path(), ec);
+    fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw DataError(target.string() + ": cannot write (create " + tmp_.string() + ": " + errno_text() + ")");
+    XXH3_64bits_reset(xs_.get());
+    write(std::string(header_size, '\0'), false);  // the header, filled in by finish()
+    write(groups_header());
+  }
+  ~EntryRows() override {
+    if (fd_ >= 0) ::close(fd_);
+    if (!finished_) ::unlink(tmp_.c_str());
+  }
+
+  void add(Table&& group) override {
+    if (finished_) throw InternalError("a row group after the last");
+    if (stored_->groups.empty()) {
+      label_ = group.label, source_ = group.source;
+      for (auto& c : group.cols) kinds_.push_back({c.name, c.numeric, c.seq_dims});
+      stored_->columns = group.column_names();
+    } else {
+      bool same = group.cols.size() == kinds_.size();
+      for (size_t i = 0; same && i < kinds_.size(); ++i)
+        same = kinds_[i] == std::tuple{group.cols[i].name, group.cols[i].numeric, group.cols[i].seq_dims};
+      if (!same) throw InternalError("a row group with other columns than the first");
+    }
+    std::string body = serialize_group(group);
+    std::string pre;
+    put_u64(pre, body.size());
+    put_u64(pre, group.rows());
+    write(pre);
+    stored_->groups.push_back({written_, body.size(), group.rows()});
+    rows_ += group.rows();
+    write(body);
+  }
+
+  Table finish() override {
+    if (stored_->groups.empty()) throw InternalError("an op wrote no row group");
+    write(std::string(8, '\0'));
+    uint64_t size = written_ - header_size;
+    const auto& k = mac_key();
+    std::string header(magic, 4);
+    put_u64(header, k ? signed_version : version, 4);
+    put_u64(header, size);
+    put_u64(header, XXH3_64bits_digest(xs_.get()));
+    if (::pwrite(fd_, header.data(), header.size(), 0) != ssize_t(header.size())) fail("write");
+    if (k) {  // the signature covers the header, known only now: read the payload back
+      crypto_generichash_state ms;
+      crypto_generichash_init(&ms, k->data(), k->size(), tag_size);
+      crypto_generichash_update(&ms, reinterpret_cast<const unsigned char*>(header.data()), header.size());
+      int in = ::open(tmp_.c_str(), O_RDONLY | O_CLOEXEC);
+      if (in < 0) fail("reopen");
+      std::string buf(1 << 20, '\0');
+      for (uint64_t at = 0; at < size;) {
+        ssize_t n = ::pread(in, buf.data(), size_t(std::min<uint64_t>(buf.size(), size - at)), off_t(header_size + at));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+          ::close(in);
+          fail("read back");
+        }
+        crypto_generichash_update(&ms, reinterpret_cast<const unsigned char*>(buf.data()), size_t(n));
+        at += uint64_t(n);
+      }
+      ::close(in);
+      std::string tag(tag_size, '\0');
+      crypto_generichash_final(&ms, reinterpret_cast<unsigned char*>(tag.data()), tag_size);
+      write(tag, false);
+    }
+    if (::fsync(fd_) != 0) fail("fsync");
+    ::close(fd_);
+    fd_ = -1;
+    finished_ = true;
+    stored_->path = tmp_.string();
+    Table t;
+    t.label = label_;
+    t.source = source_;
+    t.stored = std::move(stored_);
+    t.stored_rows = rows_;
+    return t;
+  }
+
+ private:
+  fs::path tmp_;
+  int fd_ = -1;
+  bool finished_ = false;
+  uint64_t written_ = 0, rows_ = 0;
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> xs_{XXH3_createState(), XXH3_freeState};
+  std::shared_ptr<StoredRows> stored_ = std::make_shared<StoredRows>();
+  std::string label_, source_;
+  std::vector<std::tuple<std::string, bool, uint32_t>> kinds_;
+
+  [[noreturn]] void fail(const char* what) {
+    throw DataError(tmp_.string() + ": cannot write a cache entry (" + what + ": " + errno_text() + ")");
+  }
+  void write(std::string_view bytes, bool hashed = true) {
+    for (size_t done = 0; done < bytes.size();) {
+      ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) fail("write");
+      done += size_t(n);
+    }
+    if (hashed) XXH3_64bits_update(xs_.get(), bytes.data(), bytes.size());
+    written_ += bytes.size();
+  }
+};
+
 }  // namespace
+
+std::shared_ptr<RowGroupsOut> Cache::rows_out(const std::string& key) {
+  if (!read_only_.empty()) throw InternalError("rows_out on a read-only cache");
+  return std::make_shared<EntryRows>(path_of(key));
+}
+
+void Cache::place(const std::string& key, Table& t) {
+  if (!t.stored) throw InternalError("place() of a table in memory");
+  fs::path path = path_of(key);
+  if (::rename(t.stored->path.c_str(), path.c_str()) != 0)
+    throw DataError(path.string() + ": cannot store the entry (rename " + t.stored->path + ": " + errno_text() + ")");
+  auto moved = std::make_shared<StoredRows>(*t.stored);
+  moved->path = path.string();
+  t.stored = std::move(moved);
+}
 
 EntryLock::EntryLock(const fs::path& file) {
   fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -173,18 +417,13 @@ fs::path Cache::path_of(const std::string& key) const {
 
 bool Cache::contains(const std::string& key) const { return fs::exists(path_of(key)); }
 
-std::optional<Value> Cache::get(const std::string& key, std::string* problem) {
+std::optional<Value> Cache::get(const std::string& key, std::string* problem, bool rows_on_disk) {
   fs::path path = path_of(key);
   std::string error;
-  auto bytes = read_all(path, &error);
   auto report = [&](const std::string& msg) {
     if (problem) *problem = msg;
     return std::nullopt;
   };
-  if (!bytes) {
-    if (error.empty()) return std::nullopt;  // not cached: the usual case
-    return report("cache entry " + key + " cannot be read (" + error + "): recomputing");
-  }
   // Damaged entries are moved aside so they are never read again but can be looked at.
   auto corrupt = [&](const std::string& why) {
     fs::path aside = path;
@@ -192,6 +431,18 @@ std::optional<Value> Cache::get(const std::string& key, std::string* problem) {
     ::rename(path.c_str(), aside.c_str());  // another run may have moved it first: fine
     return report("cache entry " + key + " is corrupt (" + why + "): recomputing");
   };
+  if (rows_on_disk) {
+    StoredEntry e = open_stored(path);
+    if (!e.error.empty()) return report("cache entry " + key + " cannot be read (" + e.error + "): recomputing");
+    if (!e.damage.empty()) return corrupt(e.damage);
+    if (!e.other.empty()) return report("cache entry " + key + " " + e.other + ": recomputing");
+    if (e.table) return Value(std::move(*e.table));
+  }
+  auto bytes = read_all(path, &error);
+  if (!bytes) {
+    if (error.empty()) return std::nullopt;  // not cached: the usual case
+    return report("cache entry " + key + " cannot be read (" + error + "): recomputing");
+  }
   const std::string& b = *bytes;
   if (b.size() < header_size || std::memcmp(b.data(), magic, 4) != 0) return corrupt("not a cache entry");
   uint32_t ver = uint32_t(get_u64(b.data() + 4, 4));

@@ -16,9 +16,11 @@
 // a whole entry or none, even if the writer is killed.
 #pragma once
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 
+#include "runtime/core/row_groups.h"
 #include "runtime/core/value.h"
 
 namespace genre {
@@ -55,8 +57,14 @@ class Cache {
 
   // The value stored under key, or nullopt. A damaged entry also gives nullopt,
   // is moved aside to <key>.corrupt, and *problem says so (for the user).
-  std::optional<Value> get(const std::string& key, std::string* problem = nullptr);
+  // With rows_on_disk, an entry written in row groups comes back as a stored table (its
+  // groups read when an op asks, runtime/core/row_groups.h); otherwise whole.
+  std::optional<Value> get(const std::string& key, std::string* problem = nullptr, bool rows_on_disk = false);
   void put(const std::string& key, const Value& v);
+  // A writer of the entry under `key`, a row group at a time, into a temp file: its
+  // finish() gives a stored table there, which place() then moves into the entry.
+  std::shared_ptr<RowGroupsOut> rows_out(const std::string& key);
+  void place(const std::string& key, Table& t);  // t: from rows_out's finish(); repointed at the entry
   bool contains(const std::string& key) const;  // the file exists; get() still verifies it
 
   // The files a node set aside while computing the value under `key`: stored

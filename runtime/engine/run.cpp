@@ -1,5 +1,6 @@
 #include "runtime/engine/run.h"
 
+#include <algorithm>
 #include <chrono>
 #include <fmt/format.h>
 #include <map>
@@ -10,6 +11,7 @@
 
 #include "lang/diagnostics.h"
 #include "runtime/core/op.h"
+#include "runtime/core/row_groups.h"
 #include "runtime/engine/cache.h"
 #include "runtime/engine/executor.h"
 #include "runtime/engine/scheduler.h"
@@ -57,12 +59,17 @@ std::string why(const Plan& plan, const Node& n, const json& last, const std::ve
 std::vector<Quarantined> quarantined(const std::string& node, const Value& v) {
   std::vector<Quarantined> out;
   const Table* t = std::get_if<Table>(&v);
-  const Column* err = t ? t->find("error") : nullptr;
-  if (!err || !err->is_text()) return out;
-  const Column* file = t->find("file");
-  for (size_t r = 0; r < err->size(); ++r)
-    if (err->present[r] && !err->text[r].empty())
-      out.push_back({node, file && file->is_text() ? file->text[r] : "row " + std::to_string(r + 1), err->text[r]});
+  if (!t) return out;
+  if (t->stored && std::find(t->stored->columns.begin(), t->stored->columns.end(), "error") == t->stored->columns.end())
+    return out;
+  each_group(*t, [&](const Table& g, size_t first) {
+    const Column* err = g.find("error");
+    if (!err || !err->is_text()) return;
+    const Column* file = g.find("file");
+    for (size_t r = 0; r < err->size(); ++r)
+      if (err->present[r] && !err->text[r].empty())
+        out.push_back({node, file && file->is_text() ? file->text[r] : "row " + std::to_string(first + r + 1), err->text[r]});
+  });
   return out;
 }
 
@@ -115,7 +122,7 @@ class Runner {
     if (s.value) return *s.value;
     const Node& n = plan_.nodes[i];
     std::string problem;
-    if (auto v = cache_.get(n.key, &problem)) {
+    if (auto v = cache_.get(n.key, &problem, true)) {
       s.value = std::make_shared<Value>(std::move(*v));
       return *s.value;
     }
@@ -127,14 +134,17 @@ class Runner {
     }
     // Another run may be computing the same node: wait for it, then look again.
     EntryLock lock = cache_.lock(n.key);
-    if (auto v = cache_.get(n.key, &problem)) {
+    if (auto v = cache_.get(n.key, &problem, true)) {
       s.value = std::make_shared<Value>(std::move(*v));
       return *s.value;
     }
     json aside = json::array();
     s.value = std::make_shared<Value>(compute(n, aside));
     cache_.put_aside(n.key, aside);  // first: an entry is never seen without its list
-    cache_.put(n.key, *s.value);
+    if (auto* t = std::get_if<Table>(s.value.get()); t && t->stored)
+      cache_.place(n.key, *t);  // written a group at a time: now moved into place
+    else
+      cache_.put(n.key, *s.value);
     return *s.value;
   }
 
@@ -202,9 +212,18 @@ class Runner {
     ctx.write_roots = opt_.write_roots;
     ctx.device = device_;
     ctx.seed = node_seed(n);
+    const lang::Signature* sig = lang::catalog().find(n.op);
+    bool groups = sig && sig->need.groups;
+    if (groups && cache_.read_only().empty()) ctx.rows_out = [this, key = n.key] { return cache_.rows_out(key); };
+    std::vector<std::unique_ptr<Value>> held;  // stored inputs read whole, for an op that reads no groups
+    auto in_memory = [&](const Value& v) -> const Value* {
+      if (auto* t = std::get_if<Table>(&v); !groups && t && t->stored)
+        return held.emplace_back(std::make_unique<Value>(whole(*t))).get();
+      return &v;
+    };
     for (auto& in : n.inputs) {
       try {
-        ctx.inputs.push_back({in.param, in.name, in.part.empty() ? &obtain(in.node) : &part(in.node, in.part)});
+        ctx.inputs.push_back({in.param, in.name, in_memory(in.part.empty() ? obtain(in.node) : part(in.node, in.part))});
       } catch (const PlanDataError&) {
         throw;  // positioned where the input failed
       } catch (const DataError& e) {
@@ -241,12 +260,13 @@ class Runner {
     double secs = seconds();
     progress_.finish(n.label, secs);
     // A table op that passes its input's set-aside rows on (keep, select) sets nothing aside itself.
+    std::vector<Quarantined> q = quarantined(n.label, v);
     std::set<std::string> known;
-    for (auto& in : ctx.inputs)
-      for (auto& q : quarantined("", *in.value)) known.insert(q.file);
-    std::vector<Quarantined> q;
-    for (auto& x : quarantined(n.label, v))
-      if (!known.count(x.file)) q.push_back(x), aside.push_back({x.file, x.reason});
+    if (!q.empty())
+      for (auto& in : ctx.inputs)
+        for (auto& x : quarantined("", *in.value)) known.insert(x.file);
+    std::erase_if(q, [&](const Quarantined& x) { return known.count(x.file) > 0; });
+    for (auto& x : q) aside.push_back({x.file, x.reason});
     if (!q.empty())
       progress_.note(fmt::format("{}: {} file{} set aside (quarantine.csv in the output folder): {}: {}{}", n.label,
                                  q.size(), q.size() == 1 ? "" : "s", q[0].file, q[0].reason, q.size() > 1 ? ", ..." : ""));
@@ -318,7 +338,7 @@ RunResult execute(const Plan& plan, const RunOptions& opt, const std::string& re
     }
     auto part = plan.target_parts.find(i);
     r.result.targets.push_back({def, plan.nodes[node].op,
-                                part == plan.target_parts.end() ? r.obtain(node) : r.part(node, part->second)});
+                                whole(part == plan.target_parts.end() ? r.obtain(node) : r.part(node, part->second))});
   }
   // A reused node's set-aside files are stored beside its entry. Listed in plan
   // order, each file once (two ops reading one folder set the same file aside).

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <thread>
 
+#include "runtime/core/row_groups.h"
 #include "runtime/engine/cache.h"
 #include "runtime/core/hash.h"
 
@@ -307,5 +308,115 @@ TEST_CASE("cache: two processes racing on one key compute it once", "[cache]") {
   CHECK(read_file(log) == "x");
   Cache c(d);
   CHECK(c.get(key));
+  fs::remove_all(d);
+}
+
+namespace {
+
+// A group of a note-like table: file, pitch, a sequence; `rows` rows from `first`.
+Table group_of(size_t first, size_t rows) {
+  Table t;
+  t.source = "notes";
+  t.label = "file";
+  Column file{"file", false, {}, {}, {}}, pitch{"pitch", true, {}, {}, {}}, roll{"roll", false, {}, {}, {}};
+  roll.seq_dims = 2;
+  for (size_t r = first; r < first + rows; ++r) {
+    file.text.push_back("song" + std::to_string(r / 3) + ".mid");
+    file.present.push_back(1);
+    pitch.num.push_back(r % 5 == 4 ? missing : double(60 + r % 12));
+    roll.seq.push_back(std::vector<float>(2 * (r % 4), float(r) * 0.5f));
+    roll.present.push_back(r % 7 != 6);
+  }
+  t.cols = {file, pitch, roll};
+  return t;
+}
+
+void check_same(const Table& a, const Table& b) {
+  REQUIRE(a.cols.size() == b.cols.size());
+  CHECK(a.label == b.label);
+  CHECK(a.source == b.source);
+  CHECK(serialize(Value(a)) == serialize(Value(b)));
+}
+
+}  // namespace
+
+TEST_CASE("cache: a table written a row group at a time is read back a group at a time, or whole", "[cache]") {
+  fs::path d = temp_dir("groups");
+  Cache c(d);
+  auto out = c.rows_out(key);
+  Table all = group_of(0, 30);
+  out->add(group_of(0, 30));
+  out->add(group_of(30, 0));  // an empty group is a group
+  out->add(group_of(30, 45));
+  append_rows(all, group_of(30, 45));
+  Table t = out->finish();
+  REQUIRE(t.stored);
+  CHECK_FALSE(c.contains(key));  // a temp file until placed
+  CHECK(t.rows() == 75);
+  c.place(key, t);
+  CHECK(c.contains(key));
+  CHECK(t.stored->path == c.path_of(key).string());
+  CHECK(t.stored->columns == std::vector<std::string>{"file", "pitch", "roll"});
+
+  // Opened without reading it whole: the groups as written, each with the rows before it.
+  auto v = c.get(key, nullptr, true);
+  REQUIRE(v);
+  const Table& s = std::get<Table>(*v);
+  REQUIRE(s.stored);
+  CHECK(s.rows() == 75);
+  CHECK(s.label == "file");
+  CHECK(s.source == "notes");
+  std::vector<std::pair<size_t, size_t>> seen;  // (first row, rows)
+  each_group(s, [&](const Table& g, size_t first) {
+    seen.push_back({first, g.rows()});
+    check_same(g, group_of(first, g.rows()));
+  });
+  CHECK(seen == std::vector<std::pair<size_t, size_t>>{{0, 30}, {30, 0}, {30, 45}});
+  check_same(whole(s), all);
+  // Without rows_on_disk (export, predict, the REPL) and from the bytes: the same table, whole.
+  std::string problem;
+  auto w = c.get(key, &problem);
+  INFO(problem);
+  REQUIRE(w);
+  CHECK_FALSE(std::get<Table>(*w).stored);
+  check_same(std::get<Table>(*w), all);
+  CHECK(serialize(*v) == serialize(Value(all)));
+  fs::remove_all(d);
+}
+
+TEST_CASE("cache: a damaged row-group entry is caught before any group is read", "[cache]") {
+  fs::path d = temp_dir("groups_bad");
+  Cache c(d);
+  auto write = [&] {
+    auto out = c.rows_out(key);
+    out->add(group_of(0, 20));
+    out->add(group_of(20, 20));
+    Table t = out->finish();
+    c.place(key, t);
+    return read_file(c.path_of(key));
+  };
+  std::string good = write();
+  for (auto [what, bytes] : std::vector<std::pair<std::string, std::string>>{
+           {"checksum mismatch", [&] { std::string b = good; b[b.size() / 2] ^= 0x04; return b; }()},
+           {"truncated: ", good.substr(0, good.size() - 9)},
+           {" extra bytes", good + "x"}}) {
+    INFO(what);
+    write_file(c.path_of(key), bytes);
+    std::string problem;
+    CHECK_FALSE(c.get(key, &problem, true));
+    CHECK_THAT(problem, Catch::Matchers::Contains("is corrupt (" ) && Catch::Matchers::Contains(what));
+    CHECK_FALSE(c.contains(key));  // moved aside
+    write();
+  }
+  // Groups of other columns than the first are a bug in the op, not a file to write.
+  auto out = c.rows_out(hash_hex("other"));
+  out->add(group_of(0, 3));
+  Table other = small_table();
+  CHECK_THROWS_AS(out->add(std::move(other)), InternalError);
+  CHECK_THROWS_AS(c.rows_out(hash_hex("none"))->finish(), InternalError);
+  out.reset();  // an unfinished writer leaves no temp file behind
+  size_t temps = 0;
+  for (auto& e : fs::recursive_directory_iterator(d)) temps += e.path().string().find(".tmp.") != std::string::npos;
+  CHECK(temps == 0);
   fs::remove_all(d);
 }

@@ -358,3 +358,38 @@ TEST_CASE("value: a model family's check runs when a model is read back", "[valu
   m.state = "bad";
   CHECK_THROWS_WITH(round_trip(m), "corrupt value: the checked model's state: state is bad");
 }
+
+TEST_CASE("value: a table in row groups reads as one table; lying groups are corrupt", "[value]") {
+  auto u64 = [](uint64_t v) {
+    std::string s;
+    for (int i = 0; i < 8; ++i) s.push_back(char(v >> (8 * i)));
+    return s;
+  };
+  auto part = [](std::vector<double> x, std::vector<std::string> s) {
+    Table t;
+    t.source = "notes";
+    t.cols.push_back(Column{"x", true, std::move(x), {}, {}});
+    Column c{"s", false, {}, std::move(s), {}};
+    c.present.assign(c.text.size(), 1);
+    t.cols.push_back(std::move(c));
+    return t;
+  };
+  auto group = [&](const Table& t, uint64_t rows) {
+    std::string b = serialize_group(t);
+    return u64(b.size()) + u64(rows) + b;
+  };
+  Table a = part({1, 2}, {"a", "b"}), b = part({3.5}, {"c"});
+  std::string bytes = groups_header() + group(a, 2) + group(b, 1) + u64(0);
+  Table t = std::get<Table>(deserialize(bytes));
+  CHECK(t.rows() == 3);
+  CHECK(t.cols[0].num == std::vector<double>{1, 2, 3.5});
+  CHECK(t.cols[1].text == std::vector<std::string>{"a", "b", "c"});
+  CHECK(t.source == "notes");
+  CHECK_THROWS_WITH(deserialize(groups_header() + group(a, 3) + u64(0)), Catch::Contains("says 3 rows, holds 2"));
+  Table other;
+  other.cols.push_back(Column{"y", true, {1}, {}, {}});
+  CHECK_THROWS_WITH(deserialize(groups_header() + group(a, 2) + group(other, 1) + u64(0)),
+                    Catch::Contains("row group 1") && Catch::Contains("columns"));
+  CHECK_THROWS_WITH(deserialize(groups_header() + group(a, 2)), Catch::Contains("corrupt value"));  // no end mark
+  CHECK_THROWS_WITH(deserialize(groups_header() + u64(1000) + u64(2) + "xy" + u64(0)), Catch::Contains("corrupt value"));
+}

@@ -1,0 +1,116 @@
+#include "runtime/core/row_groups.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <iterator>
+#include <stdexcept>
+
+namespace genre {
+
+namespace {
+
+// The bytes [at, at + size) of an open file.
+std::string read_at(int fd, const std::string& path, uint64_t at, uint64_t size) {
+  std::string out(size, '\0');
+  for (uint64_t done = 0; done < size;) {
+    ssize_t n = ::pread(fd, out.data() + done, size - done, off_t(at + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0)
+      throw DataError(path + ": cannot read a row group at byte " + std::to_string(at + done) + " (" +
+                      (n < 0 ? std::strerror(errno) : "the file ends early") + ")");
+    done += uint64_t(n);
+  }
+  return out;
+}
+
+class InMemory : public RowGroupsOut {
+ public:
+  void add(Table&& group) override {
+    if (!any_) t_ = std::move(group), any_ = true;
+    else append_rows(t_, std::move(group));
+  }
+  Table finish() override {
+    if (!any_) throw InternalError("an op wrote no row group");
+    return std::move(t_);
+  }
+
+ private:
+  Table t_;
+  bool any_ = false;
+};
+
+}  // namespace
+
+void each_group(const Table& t, const std::function<void(const Table& group, size_t first_row)>& fn) {
+  if (!t.stored) {
+    fn(t, 0);
+    return;
+  }
+  const StoredRows& s = *t.stored;
+  int fd = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw DataError(s.path + ": cannot open the stored rows (" + std::strerror(errno) + ")");
+  struct Close {
+    int fd;
+    ~Close() { ::close(fd); }
+  } close{fd};
+  size_t first = 0;
+  for (auto& g : s.groups) {
+    Table group;
+    try {
+      group = deserialize_group(read_at(fd, s.path, g.at, g.size));
+    } catch (const std::runtime_error& e) {
+      if (dynamic_cast<const DataError*>(&e)) throw;
+      throw DataError(s.path + ": a row group changed after the entry was verified (" + e.what() + ")");
+    }
+    if (group.rows() != g.rows) throw DataError(s.path + ": a row group changed after the entry was verified");
+    fn(group, first);
+    first += g.rows;
+  }
+}
+
+Table whole(const Table& t) {
+  if (!t.stored) return t;
+  auto out = rows_in_memory();
+  each_group(t, [&](const Table& g, size_t) { out->add(Table(g)); });
+  return out->finish();
+}
+
+Value whole(const Value& v) {
+  if (auto* t = std::get_if<Table>(&v); t && t->stored) return whole(*t);
+  return v;
+}
+
+void append_rows(Table& to, Table&& from) {
+  if (to.stored || from.stored) throw InternalError("append_rows on a stored table");
+  if (from.cols.size() != to.cols.size())
+    throw std::runtime_error("has " + std::to_string(from.cols.size()) + " columns, the first group " +
+                             std::to_string(to.cols.size()));
+  for (size_t i = 0; i < to.cols.size(); ++i) {
+    Column& a = to.cols[i];
+    Column& b = from.cols[i];
+    if (a.name != b.name || a.numeric != b.numeric || a.seq_dims != b.seq_dims)
+      throw std::runtime_error("column " + std::to_string(i + 1) + " is \"" + b.name + "\", in the first group \"" +
+                               a.name + "\" (or of another kind)");
+  }
+  for (size_t i = 0; i < to.cols.size(); ++i) {
+    Column& a = to.cols[i];
+    Column& b = from.cols[i];
+    a.num.insert(a.num.end(), b.num.begin(), b.num.end());
+    a.text.insert(a.text.end(), std::make_move_iterator(b.text.begin()), std::make_move_iterator(b.text.end()));
+    a.seq.insert(a.seq.end(), std::make_move_iterator(b.seq.begin()), std::make_move_iterator(b.seq.end()));
+    a.present.insert(a.present.end(), b.present.begin(), b.present.end());
+  }
+}
+
+size_t group_rows() {
+  if (const char* v = std::getenv("GENRE_ROW_GROUP_ROWS"); v && std::atoll(v) > 0) return size_t(std::atoll(v));
+  return size_t(1) << 17;
+}
+
+std::unique_ptr<RowGroupsOut> rows_in_memory() { return std::make_unique<InMemory>(); }
+
+}  // namespace genre

@@ -14,6 +14,11 @@
 //     of its own, every thread, each op writing its cache entry a row group at a time and the next
 //     reading it so (as a run does); then the same with one group (whole tables, as before row
 //     groups). Prints time, peak RSS and the ratio of the two corpora's peaks.
+//   bench_midi --train N1 N2
+//     Then windows(steps: 60) and one epoch of S0's next_step model (the mini corpus's sizes) on the
+//     windows of N1 and of N2 songs, each in a process of its own: the windows read from the cache
+//     a batch at a time (SequenceRows), and from a table in memory. Prints the fit's time and the
+//     peak RSS before and after it.
 // Files are read from disk on every pass (the page cache is warm after the first).
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
@@ -201,7 +206,7 @@ int op_bench(size_t n, const fs::path& from, bool mido) {
 // In this process: midi_folder -> instruments -> piano_roll over `n` songs as a run computes
 // them (each op writing its row groups into its cache entry, the next reading them), on
 // every thread. Prints "songs notes seconds peak_MiB note_bytes roll_bytes".
-int chain_one(size_t n, const fs::path& from) {
+int chain_one(size_t n, const fs::path& from, bool train = false, bool whole = false) {
   std::vector<fs::path> src = songs_under(from);
   if (src.empty()) return std::fprintf(stderr, "bench_midi: no .mid under %s\n", from.c_str()), 1;
   fs::path dir = fs::temp_directory_path() / ("genre_bench_chain_" + std::to_string(::getpid()));
@@ -228,8 +233,56 @@ int chain_one(size_t n, const fs::path& from) {
   double secs = std::chrono::duration<double>(clk::now() - t0).count();
   size_t notes_n = std::get<genre::Table>(notes).rows();
   auto size = [](const genre::Value& v) { return fs::file_size(std::get<genre::Table>(v).stored->path); };
-  std::printf("%zu %zu %.3f %.1f %zu %zu\n", n, notes_n, secs, peak_rss_mb(), size_t(size(notes)), size_t(size(rolls)));
+  if (!train) {
+    std::printf("%zu %zu %.3f %.1f %zu %zu\n", n, notes_n, secs, peak_rss_mb(), size_t(size(notes)), size_t(size(rolls)));
+    fs::remove_all(dir);
+    return 0;
+  }
+  // S0's windows and one epoch of its model at the mini corpus's sizes (examples/lakh_instruments.genre),
+  // reading the windows from the cache a batch at a time, or (whole) from a table in memory.
+  genre::Value windows = step("windows", &rolls, {{"steps", 60}});
+  if (whole) windows = genre::whole(windows);
+  double rss0 = peak_rss_mb();
+  genre::json spec = {{"spec", "next_step"}, {"families", {"drums", "piano", "guitar", "bass"}}, {"target", "piano"},
+                      {"embedding", 32}, {"lstm", 64}, {"duration_step", 0.25}, {"durations", 16}, {"velocity_step", 1},
+                      {"batch", 16}, {"epochs", 1}, {"seed", 42}};
+  genre::OpContext ctx;
+  ctx.params = {{"model", spec}};
+  ctx.inputs = {{"data", "windows", &windows}};
+  ctx.script_dir = "/";
+  auto t1 = clk::now();
+  genre::Value model = (*genre::find_op("fit"))(ctx);
+  double fit_secs = std::chrono::duration<double>(clk::now() - t1).count();
+  std::printf("%zu %zu %.3f %.1f %.1f\n", n, std::get<genre::Table>(windows).rows(), fit_secs, rss0, peak_rss_mb());
   fs::remove_all(dir);
+  return 0;
+}
+
+// S0's fit over the windows of n1 and of n2 songs, each in a process of its own: from the cache in
+// batches, and from a table in memory.
+int train_memory(size_t n1, size_t n2) {
+  std::string self = fs::read_symlink("/proc/self/exe").string();
+  std::printf("fit(next_step) one epoch over S0's windows (60 steps; embedding 32, lstm 64, batch 16), every thread, "
+              "each run a process of its own\n");
+  std::printf("%-30s %6s %8s %9s %12s %12s\n", "", "songs", "windows", "fit s", "MiB before", "peak MiB");
+  for (const char* mode : {"windows from the cache", "windows in memory (whole)"}) {
+    double peak[2] = {0, 0};
+    size_t k = 0;
+    for (size_t n : {n1, n2}) {
+      std::string cmd = self + " --train-one " + std::to_string(n) + (mode[8] == 'i' ? " whole" : "");
+      std::FILE* p = ::popen(cmd.c_str(), "r");
+      size_t songs = 0, windows = 0;
+      double secs = 0, before = 0, mb = 0;
+      if (!p || std::fscanf(p, "%zu %zu %lf %lf %lf", &songs, &windows, &secs, &before, &mb) != 5) {
+        if (p) ::pclose(p);
+        return std::fprintf(stderr, "bench_midi: %s failed\n", cmd.c_str()), 1;
+      }
+      ::pclose(p);
+      peak[k++] = mb;
+      std::printf("%-30s %6zu %8zu %9.2f %12.0f %12.0f\n", mode, songs, windows, secs, before, mb);
+    }
+    std::printf("%-30s peak RSS, %zu songs / %zu: %.2fx\n", mode, n2, n1, peak[1] / peak[0]);
+  }
   return 0;
 }
 
@@ -279,6 +332,11 @@ int main(int argc, char** argv) {
   if (argc == 3 && !std::strcmp(argv[1], "--chain-one")) {
     genre::keep_freed_memory();  // as the genre command does
     return chain_one(std::stoul(argv[2]), lakh_mini);
+  }
+  if (argc == 4 && !std::strcmp(argv[1], "--train")) return train_memory(std::stoul(argv[2]), std::stoul(argv[3]));
+  if (argc >= 3 && !std::strcmp(argv[1], "--train-one")) {
+    genre::keep_freed_memory();
+    return chain_one(std::stoul(argv[2]), lakh_mini, true, argc == 4);
   }
   const std::string groove = std::string(GENRE_SHARED_DATA) + "/groove-midi";
   std::string dir = groove;

@@ -21,7 +21,9 @@ void register_next_step_model() {
   register_model_family({"next_step", [](auto& spec, auto& train, auto* validate, auto& ctx) { return torch_ops().fit_next_step(spec, train, validate, ctx); },
                          [](const Model&, const Table&, const FitContext&) -> Matrix {
                            throw DataError("a next_step model predicts piano-roll steps, not labels; score it with next_step_loss(models, data)");
-                         }});
+                         },
+                         {},
+                         true});
 }
 
 }  // namespace genre

@@ -145,53 +145,56 @@ Value run_piano_roll(const OpContext& ctx) {
 }
 
 Value run_windows(const OpContext& ctx) {
-  const Table& t = std::get<Table>(ctx.input("data"));
+  const Table& in = std::get<Table>(ctx.input("data"));
   std::string name = kit::str_param(ctx.params, "column", "roll");
   size_t len = size_t(int_param(ctx.params, "steps", 0, 1, "windows"));
-  const Column& c = t.column(name);
-  if (!c.is_sequence()) throw DataError("windows: column \"" + name + "\" is not a sequence column");
-
-  std::vector<size_t> rows;  // source row of each window
-  std::vector<std::vector<float>> cut;
-  std::vector<double> index;
-  for (size_t r = 0; r < t.rows(); ++r) {
-    if (!c.present[r]) continue;
-    size_t n = c.steps(r) / len;  // full windows only
-    for (size_t w = 0; w < n; ++w) {
-      auto from = c.seq[r].begin() + std::ptrdiff_t(w * len * c.seq_dims);
-      cut.emplace_back(from, from + std::ptrdiff_t(len * c.seq_dims));
-      rows.push_back(r);
-      index.push_back(double(w + 1));
+  auto out = ctx.groups_out();
+  each_group(in, [&](const Table& t, size_t) {  // row-wise: a group of windows per group of rows
+    const Column& c = t.column(name);
+    if (!c.is_sequence()) throw DataError("windows: column \"" + name + "\" is not a sequence column");
+    std::vector<size_t> rows;  // source row of each window
+    std::vector<std::vector<float>> cut;
+    std::vector<double> index;
+    for (size_t r = 0; r < t.rows(); ++r) {
+      if (!c.present[r]) continue;
+      size_t n = c.steps(r) / len;  // full windows only
+      for (size_t w = 0; w < n; ++w) {
+        auto from = c.seq[r].begin() + std::ptrdiff_t(w * len * c.seq_dims);
+        cut.emplace_back(from, from + std::ptrdiff_t(len * c.seq_dims));
+        rows.push_back(r);
+        index.push_back(double(w + 1));
+      }
     }
-  }
-  // Keep every plain column (file, label, ...); other sequence columns would
-  // not line up with the cut, so they go.
-  Table plain = t;
-  plain.cols.clear();
-  for (auto& col : t.cols)
-    if (!col.is_sequence()) plain.cols.push_back(col);
-  Table keep = plain.take(rows);
-  Table out;
-  out.source = t.source;
-  out.label = t.label;
-  for (auto& col : t.cols) {
-    if (col.name == name) {
-      Column s;
-      s.name = name;
-      s.numeric = false;
-      s.seq_dims = c.seq_dims;
-      s.seq = std::move(cut);
-      s.present.assign(s.seq.size(), 1);
-      out.cols.push_back(std::move(s));
-    } else if (!col.is_sequence()) {
-      out.cols.push_back(std::move(*keep.find(col.name)));
+    // Keep every plain column (file, label, ...); other sequence columns would
+    // not line up with the cut, so they go.
+    Table plain = t;
+    plain.cols.clear();
+    for (auto& col : t.cols)
+      if (!col.is_sequence()) plain.cols.push_back(col);
+    Table keep = plain.take(rows);
+    Table part;
+    part.source = t.source;
+    part.label = t.label;
+    for (auto& col : t.cols) {
+      if (col.name == name) {
+        Column s;
+        s.name = name;
+        s.numeric = false;
+        s.seq_dims = c.seq_dims;
+        s.seq = std::move(cut);
+        s.present.assign(s.seq.size(), 1);
+        part.cols.push_back(std::move(s));
+      } else if (!col.is_sequence()) {
+        part.cols.push_back(std::move(*keep.find(col.name)));
+      }
     }
-  }
-  Column wcol;
-  wcol.name = "window";
-  wcol.num = std::move(index);
-  out.cols.push_back(std::move(wcol));
-  return out;
+    Column wcol;
+    wcol.name = "window";
+    wcol.num = std::move(index);
+    part.cols.push_back(std::move(wcol));
+    out->add(std::move(part));
+  });
+  return out->finish();
 }
 
 }  // namespace
@@ -232,6 +235,7 @@ void register_piano_roll() {
       {"column", {Type::String}, false, {}, Type::Any, "the sequence column to cut (default \"roll\")"},
       lang::bounded({"steps", {Type::Int}, true, {}, Type::Any, "time steps per window, e.g. 60 (15 s of 0.25 s steps)"}, lang::at_least(1)),
   };
+  w.need = {.groups = true};
   register_op(w, run_windows);
 }
 

@@ -1,6 +1,7 @@
 // What every model family shares: features and labels out of a Table, and the
 // dispatch from a spec's "spec" name to its family.
 #include "ops/models/model.h"
+#include "runtime/core/row_groups.h"
 #include "runtime/core/model_check.h"
 
 #include "lang/catalog.h"
@@ -155,6 +156,12 @@ Model fit_model(const json& spec, const Table& train, const Table* validate, con
   auto it = families().find(kind);
   if (it == families().end() || !it->second.fit) throw InternalError("fit: no model family \"" + kind + "\"");
   json prep = spec.value("prep", json::array());
+  if ((train.stored || (validate && validate->stored)) && (!it->second.batches || !prep.empty())) {
+    Table t = whole(train);  // a family that reads the table whole gets it whole
+    std::optional<Table> v;
+    if (validate) v = whole(*validate);
+    return fit_model(spec, t, v ? &*v : nullptr, ctx);
+  }
   if (prep.empty()) return it->second.fit(spec, train, validate, ctx);
   // The model's preprocessing, fitted on exactly the rows the model is fitted on: in cv, grid and ablate that is
   // each fold's training part, so no held-out row shapes the scaling it is scored with.
@@ -177,6 +184,7 @@ Model fit_model(const json& spec, const Table& train, const Table* validate, con
 
 Matrix predict_scores(const Model& m, const Table& t, const FitContext& ctx) {
   register_all();
+  if (t.stored) return predict_scores(m, whole(t), ctx);
   auto it = families().find(m.kind);
   if (it == families().end()) throw InternalError("predict: no model family \"" + m.kind + "\"");
   if (m.info.contains("prep") && !m.info["prep"].empty()) return it->second.predict(m, prepared(t, m.info["prep"]), ctx);

@@ -78,6 +78,9 @@ struct ModelFamily {
   std::function<Matrix(const Model& m, const Table& t, const FitContext& ctx)> predict;
   // Throws for a state whose parts disagree (runtime/core/model_check.h); empty: none.
   std::function<void(const Model& m)> check = {};
+  // Reads its rows a batch at a time (runtime/core/row_groups.h's SequenceRows): fit gives it a
+  // stored table as it is, the others whole().
+  bool batches = false;
 };
 void register_model_family(ModelFamily f);
 

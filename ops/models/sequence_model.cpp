@@ -11,6 +11,7 @@
 // Randomness (initial weights, shuffles) comes from the seed only.
 #include <torch/torch.h>
 
+#include <optional>
 #include <random>
 #include <sstream>
 
@@ -81,9 +82,9 @@ struct Batch {
   torch::Tensor input, target;
 };
 
-Batch code_batch(const StepCoding& c, const Shape& s, const Table& t, const std::vector<int64_t>& rows,
-                 torch::Device dev) {
-  const Column& roll = t.column(c.column);
+Batch code_batch(const StepCoding& c, const Shape& s, SequenceRows& roll, const std::string& src,
+                 const std::vector<int64_t>& rows, torch::Device dev) {
+  const std::vector<const float*>& seqs = roll.load(rows);
   int64_t b = int64_t(rows.size()), steps = int64_t(roll.steps(size_t(rows[0]))), cols = int64_t(c.columns());
   int64_t n = int64_t(c.notes);
   auto input = torch::empty({b, steps - 1, cols}, torch::kInt64);
@@ -91,9 +92,8 @@ Batch code_batch(const StepCoding& c, const Shape& s, const Table& t, const std:
   int64_t* in = input.data_ptr<int64_t>();
   int64_t* tg = target.data_ptr<int64_t>();
   std::vector<int64_t> codes(static_cast<size_t>(cols));
-  std::string src = t.source.empty() ? std::string("table") : t.source;
   for (int64_t w = 0; w < b; ++w) {
-    const float* seq = roll.seq[size_t(rows[size_t(w)])].data();
+    const float* seq = seqs[size_t(w)];
     for (int64_t k = 0; k < steps; ++k) {
       code_step(c, seq + k * cols, codes.data(), fmt::format("{} row {} step {}", src, rows[size_t(w)] + 1, k + 1));
       if (k + 1 < steps)
@@ -125,16 +125,17 @@ Sums losses(const StepCoding& c, const torch::Tensor& logits, const torch::Tenso
   return {per[0], per[1], per[2], y.size(0) * y.size(1)};
 }
 
-StepLoss score(Net& net, const StepCoding& c, const Shape& s, const Table& t, long batch, torch::Device dev) {
+StepLoss score(Net& net, const StepCoding& c, const Shape& s, SequenceRows& t, const std::string& src, long batch,
+               torch::Device dev) {
   torch::NoGradGuard no_grad;
   net.eval();
-  size_t n = t.rows();
+  size_t n = t.size();
   double p = 0, d = 0, v = 0, count = 0;
   StepLoss out;
   for (size_t from = 0; from < n; from += size_t(batch)) {
     std::vector<int64_t> rows;
     for (size_t r = from; r < std::min(n, from + size_t(batch)); ++r) rows.push_back(int64_t(r));
-    Batch b = code_batch(c, s, t, rows, dev);
+    Batch b = code_batch(c, s, t, src, rows, dev);
     Sums sum = losses(c, net.forward(b.input), b.target);
     p += sum.pitch.item<double>();
     d += sum.duration.item<double>();
@@ -150,11 +151,18 @@ StepLoss score(Net& net, const StepCoding& c, const Shape& s, const Table& t, lo
   return out;
 }
 
+std::string name_of(const Table& t) { return t.source.empty() ? std::string("table") : t.source; }
+
 }  // namespace
 
+// The windows are read a batch at a time (SequenceRows): from the cache entry when the table is
+// stored, so a corpus larger than memory trains in the memory of one batch.
 Model fit_next_step(const json& spec, const Table& train, const Table* validate, const FitContext& ctx) {
-  StepCoding c = step_coding(spec, train);
-  if (validate) step_coding(spec, *validate);
+  std::string column = spec.contains("column") && spec["column"].is_string() ? spec["column"].get<std::string>() : "roll";
+  SequenceRows rows_of(train, column);
+  StepCoding c = step_coding(spec, rows_of, name_of(train));
+  std::optional<SequenceRows> val_rows;
+  if (validate) val_rows.emplace(*validate, column), step_coding(spec, *val_rows, name_of(*validate));
   Shape s = shape_of(spec, c);
   long batch = spec_int(spec, "batch", 32), epochs = spec_int(spec, "epochs", 1);
   if (batch < 1) throw DataError(fmt::format("next_step: batch must be at least 1, got {}", batch));
@@ -169,7 +177,7 @@ Model fit_next_step(const json& spec, const Table& train, const Table* validate,
   net->to(dev);
   auto opt = make_optim(spec, net->parameters());
 
-  size_t n = train.rows();
+  size_t n = rows_of.size();
   std::vector<int64_t> order(n);
   for (size_t i = 0; i < n; ++i) order[i] = int64_t(i);
   json history = json::array();
@@ -180,7 +188,7 @@ Model fit_next_step(const json& spec, const Table& train, const Table* validate,
     for (size_t from = 0; from < n; from += size_t(batch)) {
       std::vector<int64_t> rows(order.begin() + std::ptrdiff_t(from),
                                 order.begin() + std::ptrdiff_t(std::min(n, from + size_t(batch))));
-      Batch b = code_batch(c, s, train, rows, dev);
+      Batch b = code_batch(c, s, rows_of, name_of(train), rows, dev);
       Sums l = losses(c, net->forward(b.input), b.target);
       auto loss = (l.pitch + l.duration + l.velocity) / double(3 * l.count);
       net->zero_grad();
@@ -192,7 +200,7 @@ Model fit_next_step(const json& spec, const Table& train, const Table* validate,
     }
     stop_if_diverged(sum / count, epoch);
     json h = {{"epoch", epoch}, {"loss", sum / count}};
-    if (validate) h["val_loss"] = score(*net, c, s, *validate, batch, dev).loss;
+    if (validate) h["val_loss"] = score(*net, c, s, *val_rows, name_of(*validate), batch, dev).loss;
     history.push_back(h);
     ctx.take_turn();
   }
@@ -209,7 +217,7 @@ Model fit_next_step(const json& spec, const Table& train, const Table* validate,
   m.info["history"] = history;
   m.info["seed"] = seed;
   m.info["windows"] = n;
-  m.info["steps"] = c.notes ? train.column(c.column).steps(0) : 0;
+  m.info["steps"] = c.notes ? rows_of.steps(0) : 0;
   int64_t params = 0;
   for (auto& p : net->parameters()) params += p.numel();
   m.info["parameters"] = params;
@@ -221,7 +229,10 @@ StepLoss next_step_loss(const Model& m, const Table& data, const FitContext& ctx
   if (m.kind != "next_step") throw InternalError("next_step_loss: a " + m.kind + " model");
   if (data.rows() == 0)
     throw DataError((data.source.empty() ? std::string("table") : data.source) + ": no windows to score");
-  StepCoding c = step_coding(m.spec, data);
+  std::string column =
+      m.spec.contains("column") && m.spec["column"].is_string() ? m.spec["column"].get<std::string>() : "roll";
+  SequenceRows rows_of(data, column);
+  StepCoding c = step_coding(m.spec, rows_of, name_of(data));
   if (m.info.contains("columns") && m.info["columns"].get<size_t>() != c.columns())
     throw DataError(fmt::format("next_step_loss: {}: a step has {} numbers but the model was trained on {}; encode "
                                 "the test rows with the same piano_roll",
@@ -232,7 +243,7 @@ StepLoss next_step_loss(const Model& m, const Table& data, const FitContext& ctx
   load_weights(net, m.state, "next_step");
   torch::Device dev = torch_device(ctx.device);
   net.to(dev);
-  return score(net, c, s, data, spec_int(m.spec, "batch", 32), dev);
+  return score(net, c, s, rows_of, name_of(data), spec_int(m.spec, "batch", 32), dev);
 }
 
 }  // namespace genre

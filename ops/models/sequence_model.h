@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ops/models/model.h"
+#include "runtime/core/row_groups.h"
 #include "runtime/core/table_text.h"
 
 namespace genre {
@@ -40,6 +41,7 @@ struct StepCoding {
 // column: DataError for an unknown target family, a roll whose width is not
 // families x notes x 3, windows shorter than 2 steps or of unequal length.
 StepCoding step_coding(const json& spec, const Table& data);
+StepCoding step_coding(const json& spec, const SequenceRows& roll, const std::string& where);
 // The class of each of a step's columns (pitch, duration, velocity per slot,
 // slots per family); DataError naming the row and step on a value out of range.
 void code_step(const StepCoding& c, const float* step, int64_t* out, const std::string& where);

@@ -19,7 +19,10 @@
 
 namespace genre {
 
-StepCoding step_coding(const json& spec, const Table& data) {
+namespace {
+
+// What the spec says, before the roll is looked at.
+StepCoding spec_coding(const json& spec) {
   StepCoding c;
   if (!spec.contains("families") || !spec["families"].is_array() || spec["families"].empty())
     throw DataError("next_step: families must list the roll's families in piano_roll's order, e.g. "
@@ -43,20 +46,22 @@ StepCoding step_coding(const json& spec, const Table& data) {
   if (c.velocity_step < 1 || c.velocity_step > 127)
     throw DataError(fmt::format("next_step: velocity_step must be 1 to 127, got {}", c.velocity_step));
 
-  std::string where = data.source.empty() ? std::string("table") : data.source;
-  const Column& roll = data.column(c.column);
-  if (!roll.is_sequence())
-    throw DataError(fmt::format("next_step: {}: column \"{}\" is not a sequence column (piano_roll makes one)", where,
-                                c.column));
-  size_t per_family = roll.seq_dims / c.families.size();
-  if (roll.seq_dims % (c.families.size() * 3) != 0 || per_family == 0)
+  return c;
+}
+
+}  // namespace
+
+StepCoding step_coding(const json& spec, const SequenceRows& roll, const std::string& where) {
+  StepCoding c = spec_coding(spec);
+  size_t per_family = roll.dims() / c.families.size();
+  if (roll.dims() % (c.families.size() * 3) != 0 || per_family == 0)
     throw DataError(fmt::format("next_step: {}: a step of \"{}\" has {} numbers, not families ({}) x notes x 3; "
                                 "give the families piano_roll encoded",
-                                where, c.column, roll.seq_dims, c.families.size()));
+                                where, c.column, roll.dims(), c.families.size()));
   c.notes = per_family / 3;
   size_t len = 0;
   for (size_t r = 0; r < roll.size(); ++r) {
-    if (!roll.present[r]) throw DataError(fmt::format("next_step: {}: row {} has no {}", where, r + 1, c.column));
+    if (!roll.present(r)) throw DataError(fmt::format("next_step: {}: row {} has no {}", where, r + 1, c.column));
     size_t s = roll.steps(r);
     if (s < 2)
       throw DataError(fmt::format("next_step: {}: row {} has {} step(s); predicting the next step needs windows of at "
@@ -69,6 +74,16 @@ StepCoding step_coding(const json& spec, const Table& data) {
     len = s;
   }
   return c;
+}
+
+StepCoding step_coding(const json& spec, const Table& data) {
+  std::string where = data.source.empty() ? std::string("table") : data.source;
+  std::string column = spec_coding(spec).column;
+  const Column* roll = data.stored ? nullptr : data.find(column);
+  if (roll && !roll->is_sequence())
+    throw DataError(fmt::format("next_step: {}: column \"{}\" is not a sequence column (piano_roll makes one)", where,
+                                column));
+  return step_coding(spec, SequenceRows(data, column), where);
 }
 
 void code_step(const StepCoding& c, const float* step, int64_t* out, const std::string& where) {
@@ -257,7 +272,7 @@ void register_sequence_ops() {
                .doc = "test loss of next_step models: per model the mean cross-entropy over every predicted step "
                       "and target slot (loss), and the same for pitch, duration and velocity alone; rows are named "
                       "by the sweep point (genre, instrument), with the mean per value of its first key",
-               .need = {.cpus = 2, .mem_gb = 8, .gpu = true}},
+               .need = {.groups = true, .cpus = 2, .mem_gb = 8, .gpu = true}},
               run_next_step_loss);
   register_report_kind("next_step_loss", {.name = "next_step_loss",
                                           .terminal =

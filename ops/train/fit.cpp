@@ -56,7 +56,8 @@ void register_fit() {
                            .doc = "rows scored after every epoch (classifier: history val_*, early_stop, reduce_lr)"}},
                .result = Type::Trained,
                .doc = "train a model spec on a table: features are its numeric columns, the target its label",
-               .need = {.cpus = 2, .mem_gb = 8, .gpu = true}},
+               // next_step reads a stored table's windows a batch at a time; other families get it whole
+               .need = {.groups = true, .cpus = 2, .mem_gb = 8, .gpu = true}},
               [](const OpContext& ctx) -> Value {
                 const Table& data = std::get<Table>(ctx.input("data"));
                 const Value* val = ctx.maybe_input("validate");

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <bit>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -13,17 +14,21 @@ namespace genre {
 
 namespace {
 
-// The bytes [at, at + size) of an open file.
-std::string read_at(int fd, const std::string& path, uint64_t at, uint64_t size) {
-  std::string out(size, '\0');
+// The bytes [at, at + size) of an open file, into `out`.
+void read_into(int fd, const std::string& path, uint64_t at, uint64_t size, char* out) {
   for (uint64_t done = 0; done < size;) {
-    ssize_t n = ::pread(fd, out.data() + done, size - done, off_t(at + done));
+    ssize_t n = ::pread(fd, out + done, size - done, off_t(at + done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0)
       throw DataError(path + ": cannot read a row group at byte " + std::to_string(at + done) + " (" +
                       (n < 0 ? std::strerror(errno) : "the file ends early") + ")");
     done += uint64_t(n);
   }
+}
+
+std::string read_at(int fd, const std::string& path, uint64_t at, uint64_t size) {
+  std::string out(size, '\0');
+  read_into(fd, path, at, size, out.data());
   return out;
 }
 
@@ -104,6 +109,71 @@ void append_rows(Table& to, Table&& from) {
     a.seq.insert(a.seq.end(), std::make_move_iterator(b.seq.begin()), std::make_move_iterator(b.seq.end()));
     a.present.insert(a.present.end(), b.present.begin(), b.present.end());
   }
+}
+
+// The floats a row group holds are little-endian (runtime/core/value.cpp), read here as they lie.
+static_assert(std::endian::native == std::endian::little, "SequenceRows reads floats as stored: little-endian");
+
+SequenceRows::SequenceRows(const Table& t, const std::string& column) {
+  std::string where = t.source.empty() ? std::string("table") : t.source;
+  auto not_sequence = [&] {
+    return DataError(where + ": column \"" + column + "\" is not a sequence column");
+  };
+  if (!t.stored) {
+    mem_ = &t.column(column);
+    if (!mem_->is_sequence()) throw not_sequence();
+    dims_ = mem_->seq_dims;
+    for (size_t r = 0; r < mem_->size(); ++r) steps_.push_back(mem_->steps(r));
+    present_ = mem_->present;
+    return;
+  }
+  const StoredRows& s = *t.stored;
+  path_ = s.path;
+  fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) throw DataError(path_ + ": cannot open the stored rows (" + std::strerror(errno) + ")");
+  for (auto& g : s.groups) {
+    std::vector<uint64_t> at;
+    Table group;
+    try {
+      group = deserialize_group(read_at(fd_, path_, g.at, g.size), column, &at);
+    } catch (const std::runtime_error& e) {
+      if (dynamic_cast<const DataError*>(&e)) throw;
+      throw DataError(path_ + ": a row group changed after the entry was verified (" + e.what() + ")");
+    }
+    const Column& c = group.column(column);
+    if (!c.is_sequence()) throw not_sequence();
+    dims_ = c.seq_dims;
+    if (at.size() != c.size()) throw InternalError("SequenceRows: row offsets do not match the rows");
+    for (size_t r = 0; r < c.size(); ++r) {
+      at_.push_back(g.at + at[r]);
+      steps_.push_back(c.steps(r));
+      present_.push_back(c.present[r]);
+    }
+  }
+}
+
+SequenceRows::~SequenceRows() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+const std::vector<const float*>& SequenceRows::load(const std::vector<int64_t>& rows) {
+  ptrs_.clear();
+  if (mem_) {
+    for (int64_t r : rows) ptrs_.push_back(mem_->seq[size_t(r)].data());
+    return ptrs_;
+  }
+  size_t total = 0;
+  for (int64_t r : rows) total += steps_[size_t(r)] * dims_;
+  buf_.resize(total);
+  size_t k = 0;
+  for (int64_t r : rows) {
+    size_t n = steps_[size_t(r)] * dims_;
+    read_into(fd_, path_, at_[size_t(r)], n * 4, reinterpret_cast<char*>(buf_.data() + k));
+    k += n;
+  }
+  k = 0;
+  for (int64_t r : rows) ptrs_.push_back(buf_.data() + k), k += steps_[size_t(r)] * dims_;
+  return ptrs_;
 }
 
 size_t group_rows() {

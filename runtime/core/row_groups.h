@@ -48,6 +48,36 @@ class RowGroupsOut {
   virtual Table finish() = 0;           // the op's value; at least one group was added
 };
 
+// A sequence column (a window's piano roll) read a batch of rows at a time: from memory, or,
+// for a stored table, from its cache entry: one pass notes where each row's floats lie, and a
+// batch is then read with a pread a row. So a fit over a corpus larger than memory holds one
+// batch of rows, whichever rows it asks for in whatever order.
+class SequenceRows {
+ public:
+  SequenceRows(const Table& t, const std::string& column);  // DataError: no such column, or not a sequence
+  ~SequenceRows();
+  SequenceRows(const SequenceRows&) = delete;
+  SequenceRows& operator=(const SequenceRows&) = delete;
+
+  size_t size() const { return steps_.size(); }
+  uint32_t dims() const { return dims_; }
+  size_t steps(size_t row) const { return steps_[row]; }
+  bool present(size_t row) const { return present_[row] != 0; }
+  // The rows' floats (steps(row) x dims() each), valid until the next load.
+  const std::vector<const float*>& load(const std::vector<int64_t>& rows);
+
+ private:
+  const Column* mem_ = nullptr;  // the column, when the table is in memory
+  std::string path_;
+  int fd_ = -1;
+  uint32_t dims_ = 0;
+  std::vector<uint64_t> at_;  // stored: each row's first float in the file
+  std::vector<size_t> steps_;
+  std::vector<uint8_t> present_;
+  std::vector<float> buf_;
+  std::vector<const float*> ptrs_;
+};
+
 // About how many rows an op puts in a group before it cuts (at the next file): 131,072, or
 // $GENRE_ROW_GROUP_ROWS. Results never depend on it (tests run a study with small groups and
 // compare); larger groups hold more in memory, smaller ones cost a little per group.

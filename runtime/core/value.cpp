@@ -213,6 +213,9 @@ struct Reader {
   std::string_view in;
   size_t at = 0;
   uint8_t ver = version;
+  // Where each row's floats of the sequence column `spans_of` start in `in` (deserialize_group).
+  const std::string* spans_of = nullptr;
+  std::vector<uint64_t>* spans = nullptr;
 
   size_t left() const { return in.size() - at; }
   void need(uint64_t n, const char* what) {
@@ -372,7 +375,14 @@ struct Reader {
         if (dims == 0 || dims > UINT32_MAX) corrupt("sequence column \"" + c.name + "\" has " + std::to_string(dims) + " dims");
         c.seq_dims = static_cast<uint32_t>(dims);
         c.seq.resize(count("sequence rows", 1));
+        bool record = spans && *spans_of == c.name;
         for (auto& row : c.seq) {
+          if (record) {  // the floats start after the row's count
+            size_t mark = at;
+            varint("sequence row");
+            spans->push_back(at);
+            at = mark;
+          }
           row = floats("sequence row");
           if (row.size() % c.seq_dims) corrupt("sequence row of \"" + c.name + "\" is not whole steps");
         }
@@ -538,8 +548,9 @@ std::string serialize_group(const Table& group) {
   return std::move(w.out);
 }
 
-Table deserialize_group(std::string_view body) {
+Table deserialize_group(std::string_view body, const std::string& column, std::vector<uint64_t>* row_at) {
   Reader r{body};
+  if (row_at) r.spans_of = &column, r.spans = row_at;
   Table t = r.table();
   if (r.left() != 0) corrupt(std::to_string(r.left()) + " trailing bytes after a row group");
   return t;

@@ -92,7 +92,9 @@ Value deserialize(std::string_view bytes);  // throws std::runtime_error on malf
 // reads such bytes as one table.
 std::string groups_header();
 std::string serialize_group(const Table& group);
-Table deserialize_group(std::string_view body);  // throws std::runtime_error on malformed bytes
+// Throws std::runtime_error on malformed bytes. With row_at, also where in `body` each row's
+// floats of the sequence column `column` start (a fit reads them from the file, runtime/core/row_groups.h).
+Table deserialize_group(std::string_view body, const std::string& column = "", std::vector<uint64_t>* row_at = nullptr);
 
 // Errors a user can fix (bad data, missing file): exit code 2, never a crash.
 struct DataError : std::runtime_error {

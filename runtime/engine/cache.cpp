@@ -465,7 +465,7 @@ std::optional<Value> Cache::get(const std::string& key, std::string* problem, bo
                          b.data() + header_size + size, tag_size) != 0)
     return corrupt("its signature does not match GENRE_CACHE_KEY: written with another key, or edited");
   try {
-    return deserialize(std::string_view(b).substr(header_size));
+    return deserialize(std::string_view(b).substr(header_size, size));  // not the signature after it
   } catch (const std::runtime_error& e) {
     return corrupt(e.what());
   }

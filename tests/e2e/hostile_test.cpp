@@ -306,6 +306,12 @@ TEST_CASE("with GENRE_CACHE_KEY an edited entry is refused even when its checksu
   REQUIRE(rc == 0);
   std::string truth = accuracy_values(before);
   REQUIRE(e2e::count(truth, "\n") == 2);
+  // Signed entries are read back with the key: a second run computes nothing.
+  auto [rc1, again] = e2e::run(keyed("team-secret", study(d, 0)));
+  INFO(again);
+  CHECK(rc1 == 0);
+  CHECK_THAT(again, Catch::Contains(" 0 ran, "));
+  CHECK_THAT(again, !Catch::Contains("corrupt"));
   // The issue's case: the majority baseline's prior reversed predicts the rarest class.
   auto reverse = [](genre::Model& m) {
     auto st = genre::json::parse(m.state);

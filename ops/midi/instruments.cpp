@@ -68,9 +68,8 @@ Value run_instruments(const OpContext& ctx) {
   FamilyMap fm = read_map(ctx.params.at("map"));
   std::string require = kit::symbol_param(ctx.params, "require", "any");
   if (require != "any" && require != "all") throw DataError("instruments: require must be all or any, got " + require);
-  auto out = ctx.groups_out();
   std::set<std::string> earlier;  // files of earlier groups: a file's rows are in one group
-  each_group(in, [&](const Table& t, size_t first) {
+  return kit::map_groups(ctx, in, [&](const Table& t, size_t first) {
     const Column& file = t.column("file");
     const Column& prog = t.column("program");
     const Column& drum = t.column("drum");
@@ -121,9 +120,8 @@ Value run_instruments(const OpContext& ctx) {
     c.text = std::move(fam);
     c.present.assign(c.text.size(), 1);
     part.cols.push_back(std::move(c));
-    out->add(std::move(part));
+    return part;
   });
-  return out->finish();
 }
 
 }  // namespace

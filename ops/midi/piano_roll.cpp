@@ -42,9 +42,8 @@ Value run_piano_roll(const OpContext& ctx) {
       throw DataError("piano_roll: family \"" + families[i] + "\" is listed twice");
 
   size_t dims = families.size() * max_notes * 3;
-  auto out = ctx.groups_out();
   std::set<std::string> earlier;  // files of earlier groups: a file's rows are in one group
-  each_group(in, [&](const Table& t, size_t first) {
+  return kit::map_groups(ctx, in, [&](const Table& t, size_t first) {
     const Column& file = t.column("file");
     const Column& onset = t.column("onset");
     const Column& dur = t.column("duration");
@@ -139,17 +138,15 @@ Value run_piano_roll(const OpContext& ctx) {
     part.cols.push_back(std::move(roll));
     part.cols.push_back(std::move(dropped));
     if (lab && t.label == lab->name) part.label = t.label;
-    out->add(std::move(part));
+    return part;
   });
-  return out->finish();
 }
 
 Value run_windows(const OpContext& ctx) {
   const Table& in = std::get<Table>(ctx.input("data"));
   std::string name = kit::str_param(ctx.params, "column", "roll");
   size_t len = size_t(int_param(ctx.params, "steps", 0, 1, "windows"));
-  auto out = ctx.groups_out();
-  each_group(in, [&](const Table& t, size_t) {  // row-wise: a group of windows per group of rows
+  return kit::map_groups(ctx, in, [&](const Table& t, size_t) {  // row-wise: a group of windows per group of rows
     const Column& c = t.column(name);
     if (!c.is_sequence()) throw DataError("windows: column \"" + name + "\" is not a sequence column");
     std::vector<size_t> rows;  // source row of each window
@@ -192,9 +189,8 @@ Value run_windows(const OpContext& ctx) {
     wcol.name = "window";
     wcol.num = std::move(index);
     part.cols.push_back(std::move(wcol));
-    out->add(std::move(part));
+    return part;
   });
-  return out->finish();
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "runtime/core/op.h"
 #include "lang/suggest.h"
 #include "runtime/core/op_kit.h"
+#include "runtime/core/row_groups.h"
 
 namespace genre {
 
@@ -18,9 +19,7 @@ void check_known(const Table& t, const std::vector<std::string>& names, const st
     }
 }
 
-Value run_select(const OpContext& ctx) {
-  const Table& t = std::get<Table>(ctx.input("data"));
-  auto names = kit::string_list(ctx.params.at("columns"), "select", "columns");
+Table select(const Table& t, const std::vector<std::string>& names) {
   check_known(t, names, "select");
   Table out;
   out.label = t.label;
@@ -37,9 +36,7 @@ Value run_select(const OpContext& ctx) {
   return out;
 }
 
-Value run_drop(const OpContext& ctx) {
-  const Table& t = std::get<Table>(ctx.input("data"));
-  auto names = kit::string_list(ctx.params.at("columns"), "drop_columns", "columns");
+Table drop(const Table& t, const std::vector<std::string>& names) {
   check_known(t, names, "drop_columns");
   Table out;
   out.label = t.label;
@@ -55,12 +52,24 @@ Value run_drop(const OpContext& ctx) {
   return out;
 }
 
+Value run_select(const OpContext& ctx) {
+  auto names = kit::string_list(ctx.params.at("columns"), "select", "columns");
+  return kit::map_groups(ctx, std::get<Table>(ctx.input("data")), [&](const Table& t, size_t) { return select(t, names); });
+}
+
+Value run_drop(const OpContext& ctx) {
+  auto names = kit::string_list(ctx.params.at("columns"), "drop_columns", "columns");
+  return kit::map_groups(ctx, std::get<Table>(ctx.input("data")), [&](const Table& t, size_t) { return drop(t, names); });
+}
+
 Value run_label(const OpContext& ctx) {
-  Table t = std::get<Table>(ctx.input("data"));
   std::string name = ctx.params.at("column").get<std::string>();
-  check_known(t, {name}, "label");
-  t.label = name;
-  return t;
+  return kit::map_groups(ctx, std::get<Table>(ctx.input("data")), [&](const Table& group, size_t) {
+    Table t = group;
+    check_known(t, {name}, "label");
+    t.label = name;
+    return t;
+  });
 }
 
 }  // namespace
@@ -75,13 +84,13 @@ void register_columns() {
       {"data", {Type::Table}, true, {}, Type::Any, "the table"},
       {"columns", {Type::List, Type::String}, true, {}, Type::String, "the column names: [\"A\", \"B\"] or one name"},
   };
-  s.need = {.light = true};
+  s.need = {.light = true, .groups = true};
   register_op(s, run_select);
 
   s.name = "drop_columns";
   s.doc = "Remove the named columns (ids, free text); the label column cannot be dropped.";
   s.params[1].doc = "the column names to remove: [\"Track\", \"Album\"] or one name";
-  s.need = {.light = true};
+  s.need = {.light = true, .groups = true};
   register_op(s, run_drop);
 
   s.name = "label";
@@ -90,7 +99,7 @@ void register_columns() {
       {"data", {Type::Table}, true, {}, Type::Any, "the table"},
       {"column", {Type::String}, true, {}, Type::Any, "the name of the label column"},
   };
-  s.need = {.light = true};
+  s.need = {.light = true, .groups = true};
   register_op(s, run_label);
 }
 

@@ -13,6 +13,7 @@
 
 #include "runtime/core/op.h"
 #include "runtime/core/op_kit.h"
+#include "runtime/core/row_groups.h"
 
 namespace genre {
 
@@ -73,10 +74,15 @@ Value run_label_counts(const OpContext& ctx) {
   for (const Input* in : ctx.inputs_of("data")) {
     const Table* t = std::get_if<Table>(in->value);
     if (!t) throw InternalError("label_counts: input " + in->name + " is not a table");
-    const Column& lc = kit::label_column(*t, "label_counts");
+    std::map<std::string, size_t> sums;  // a group at a time: a stored table is never read whole
+    each_group(*t, [&](const Table& g, size_t) {
+      for (auto& [v, c] : kit::value_counts(kit::label_column(g, "label_counts"))) sums[v] += c;
+    });
+    std::vector<std::pair<std::string, size_t>> sorted(sums.begin(), sums.end());
+    std::stable_sort(sorted.begin(), sorted.end(), [](auto& a, auto& b) { return a.second > b.second; });  // as value_counts
     json counts = json::object();
     size_t labelled = 0;
-    for (auto& [v, c] : kit::value_counts(lc)) counts[v] = c, labelled += c;
+    for (auto& [v, c] : sorted) counts[v] = c, labelled += c;
     std::string name = in->name;
     for (int i = 2; out["tables"].contains(name); ++i) name = in->name + "_" + std::to_string(i);
     out["tables"][name] = {{"rows", t->rows()}, {"labels", counts.size()}, {"counts", counts},
@@ -155,6 +161,7 @@ void register_labels() {
       {"data", {Type::List, Type::Table}, true, {}, Type::Table, "a table or a list of tables, each reported under its name"},
   };
   lc.need = {.light = true};
+  lc.need.groups = true;
   register_op(lc, run_label_counts);
   register_report_kind("label_counts", {.name = "counts",
                                         .terminal = [](const json& j) { return count_tables(j)[0].second.render(); },

@@ -1,4 +1,5 @@
 #include "runtime/core/op_kit.h"
+#include "runtime/core/row_groups.h"
 
 #include <algorithm>
 #include <charconv>
@@ -39,6 +40,13 @@ std::vector<std::pair<std::string, size_t>> value_counts(const Column& c) {
   std::vector<std::pair<std::string, size_t>> out(m.begin(), m.end());
   std::stable_sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.second > b.second; });
   return out;
+}
+
+Value map_groups(const OpContext& ctx, const Table& t, const std::function<Table(const Table& group, size_t first)>& fn) {
+  if (!t.stored) return fn(t, 0);
+  auto out = ctx.groups_out();
+  each_group(t, [&](const Table& g, size_t first) { out->add(fn(g, first)); });
+  return out->finish();
 }
 
 const Column& label_column(const Table& t, const std::string& op) {

@@ -24,6 +24,11 @@ std::string name_list(const std::vector<std::string>& names, size_t max = 20);
 // The distinct values of a column with their counts, most frequent first.
 std::vector<std::pair<std::string, size_t>> value_counts(const Column& c);
 
+// For an op that works a row group at a time (need.groups): fn's table for each group of `t` and
+// the index of its first row, gathered as the op's value: written a group at a time
+// (ctx.groups_out()) when `t` is stored, else one table in memory, as `t` is.
+Value map_groups(const OpContext& ctx, const Table& t, const std::function<Table(const Table& group, size_t first)>& fn);
+
 // The label column of `t`, or a DataError saying how to choose one.
 const Column& label_column(const Table& t, const std::string& op);
 

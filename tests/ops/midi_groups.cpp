@@ -93,6 +93,16 @@ TEST_CASE("row groups: midi_folder, instruments and piano_roll give in groups wh
     for (auto& f : mine) CHECK(files.insert(f).second);
     if (++groups < gn.stored->groups.size()) CHECK(g.rows() >= 2000);
   });
+  // The column ops map a stored table group by group, and label_counts counts it so.
+  Value lab = call("label", &rolls, {{"column", "label"}});
+  Value glab = call("label", &grolls, {{"column", "label"}}, &cache, hash_hex("label"));
+  CHECK(std::get<Table>(glab).stored);
+  CHECK(bytes_of(glab) == bytes_of(lab));
+  Value gdrop = call("drop_columns", &glab, {{"columns", {"dropped"}}}, &cache, hash_hex("drop"));
+  CHECK(bytes_of(gdrop) == bytes_of(call("drop_columns", &lab, {{"columns", {"dropped"}}})));
+  json counts = std::get<json>(call("label_counts", &lab, json::object()));
+  CHECK(std::get<json>(call("label_counts", &gdrop, json::object())) == counts);
+  CHECK(counts["tables"]["in"]["rows"] == std::get<Table>(rolls).rows());
   // Read back from the cache as a later run does: the same.
   auto again = cache.get(hash_hex("rolls"), nullptr, true);
   REQUIRE(again);

@@ -258,30 +258,38 @@ int chain_one(size_t n, const fs::path& from, bool train = false, bool whole = f
   return 0;
 }
 
-// S0's fit over the windows of n1 and of n2 songs, each in a process of its own: from the cache in
-// batches, and from a table in memory.
+// S0's fit over the windows of n1 and of n2 songs, each in a process of its own, 3 times (min / median):
+// from the cache in batches, and from a table in memory.
 int train_memory(size_t n1, size_t n2) {
   std::string self = fs::read_symlink("/proc/self/exe").string();
   std::printf("fit(next_step) one epoch over S0's windows (60 steps; embedding 32, lstm 64, batch 16), every thread, "
-              "each run a process of its own\n");
-  std::printf("%-30s %6s %8s %9s %12s %12s\n", "", "songs", "windows", "fit s", "MiB before", "peak MiB");
+              "each run a process of its own; min / median of 3\n");
+  std::printf("%-27s %6s %8s %15s %11s %15s\n", "", "songs", "windows", "fit s", "MiB before", "peak MiB");
   for (const char* mode : {"windows from the cache", "windows in memory (whole)"}) {
-    double peak[2] = {0, 0};
+    std::pair<double, double> peak[2];
     size_t k = 0;
     for (size_t n : {n1, n2}) {
       std::string cmd = self + " --train-one " + std::to_string(n) + (mode[8] == 'i' ? " whole" : "");
-      std::FILE* p = ::popen(cmd.c_str(), "r");
+      std::vector<double> secs, before, mb;
       size_t songs = 0, windows = 0;
-      double secs = 0, before = 0, mb = 0;
-      if (!p || std::fscanf(p, "%zu %zu %lf %lf %lf", &songs, &windows, &secs, &before, &mb) != 5) {
-        if (p) ::pclose(p);
-        return std::fprintf(stderr, "bench_midi: %s failed\n", cmd.c_str()), 1;
+      for (int rep = 0; rep < 3; ++rep) {
+        std::FILE* p = ::popen(cmd.c_str(), "r");
+        double s = 0, b = 0, m = 0;
+        if (!p || std::fscanf(p, "%zu %zu %lf %lf %lf", &songs, &windows, &s, &b, &m) != 5) {
+          if (p) ::pclose(p);
+          return std::fprintf(stderr, "bench_midi: %s failed\n", cmd.c_str()), 1;
+        }
+        ::pclose(p);
+        secs.push_back(s), before.push_back(b), mb.push_back(m);
       }
-      ::pclose(p);
-      peak[k++] = mb;
-      std::printf("%-30s %6zu %8zu %9.2f %12.0f %12.0f\n", mode, songs, windows, secs, before, mb);
+      auto [smin, smed] = min_median(secs);
+      peak[k] = min_median(mb);
+      std::printf("%-27s %6zu %8zu %6.2f / %6.2f %11.0f %7.0f / %5.0f\n", mode, songs, windows, smin, smed,
+                  min_median(before).second, peak[k].first, peak[k].second);
+      ++k;
     }
-    std::printf("%-30s peak RSS, %zu songs / %zu: %.2fx\n", mode, n2, n1, peak[1] / peak[0]);
+    std::printf("%-27s peak RSS, %zu songs / %zu: %.2fx (min) / %.2fx (median)\n", mode, n2, n1, peak[1].first / peak[0].first,
+                peak[1].second / peak[0].second);
   }
   return 0;
 }

@@ -5,6 +5,7 @@
 
 #include "runtime/core/op.h"
 #include "runtime/core/op_kit.h"
+#include "runtime/core/row_groups.h"
 
 namespace genre {
 
@@ -34,80 +35,89 @@ std::string first_keys(const std::vector<const Column*>& cols, size_t rows) {
 }
 
 Value run_join(const OpContext& ctx) {
-  const Table& a = std::get<Table>(ctx.input("data"));
-  const Table& b = std::get<Table>(ctx.input("other"));
+  const Table& left = std::get<Table>(ctx.input("data"));
+  const Table& right_in = std::get<Table>(ctx.input("other"));
+  Table right_whole;
+  if (right_in.stored) right_whole = whole(right_in);  // looked up by key: held whole
+  const Table& b = right_in.stored ? right_whole : right_in;
   auto on = kit::string_list(ctx.params.at("on"), "join", "on");
-  // artists.Link = lyrics.ALink: the other table's key columns may be named differently.
   auto other_on = ctx.params.contains("other_on") ? kit::string_list(ctx.params["other_on"], "join", "other_on") : on;
   if (other_on.size() != on.size())
     throw DataError("join: 'on' names " + std::to_string(on.size()) + " key columns but 'other_on' names " +
                     std::to_string(other_on.size()));
   std::string how = kit::symbol_param(ctx.params, "how", "inner");
   if (how != "inner" && how != "left") throw DataError("join: how must be inner or left, got " + how);
-  std::string an = name_of(a, "the left table"), bn = name_of(b, "the right table");
+  std::string an = name_of(left, "the left table"), bn = name_of(b, "the right table");
   std::string on_text;
   for (auto& k : on) on_text += (on_text.empty() ? "'" : ", '") + k + "'";
 
-  std::vector<const Column*> ka, kb;
-  for (size_t i = 0; i < on.size(); ++i) {
-    const std::string& k = on[i];
-    const Column& ca = a.column(k);  // throws DataError listing the columns
-    const Column& cb = b.column(other_on[i]);
-    if (ca.numeric != cb.numeric)
-      throw DataError("join on '" + k + "': the key is " + (ca.numeric ? "numbers" : "text") + " in " + an + " but " +
-                      (cb.numeric ? "numbers" : "text") + " in " + bn);
-    ka.push_back(&ca);
-    kb.push_back(&cb);
-  }
-
+  std::vector<const Column*> kb;
+  for (auto& k : other_on) kb.push_back(&b.column(k));  // throws DataError listing the columns
   std::unordered_map<std::string, std::vector<size_t>> index;
   for (size_t r = 0; r < b.rows(); ++r)
     if (auto k = row_key(kb, r)) index[*k].push_back(r);
 
-  std::vector<size_t> left, right;  // right = npos: no match (left join)
-  constexpr size_t none = static_cast<size_t>(-1);
+  // The left table a group at a time (a stored one is never read whole): its rows in order,
+  // each with its matches, so the groups' joins, one after another, are the whole join.
   size_t matched = 0;
-  for (size_t r = 0; r < a.rows(); ++r) {
-    auto k = row_key(ka, r);
-    auto it = k ? index.find(*k) : index.end();
-    if (it != index.end()) {
-      ++matched;
-      for (size_t m : it->second) left.push_back(r), right.push_back(m);
-    } else if (how == "left") {
-      left.push_back(r), right.push_back(none);
+  std::string left_keys;
+  Value out = kit::map_groups(ctx, left, [&](const Table& a, size_t first) {
+    std::vector<const Column*> ka;
+    for (size_t i = 0; i < on.size(); ++i) {
+      const std::string& k = on[i];
+      const Column& ca = a.column(k);  // throws DataError listing the columns
+      if (ca.numeric != kb[i]->numeric)
+        throw DataError("join on '" + k + "': the key is " + (ca.numeric ? "numbers" : "text") + " in " + an + " but " +
+                        (kb[i]->numeric ? "numbers" : "text") + " in " + bn);
+      ka.push_back(&ca);
     }
-  }
-  if (matched == 0)
-    throw DataError("join on " + on_text + ": no row of " + an + " matches any row of " + bn + "; first keys: " + an +
-                    " has " + first_keys(ka, a.rows()) + ", " + bn + " has " + first_keys(kb, b.rows()));
+    if (first == 0) left_keys = first_keys(ka, a.rows());
 
-  Table out = a.take(left);
-  out.source = an + " + " + bn;
-  std::string b_label;
-  for (auto& c : b.cols) {
-    bool key = false;
-    for (auto& k : other_on) key |= c.name == k;
-    if (key) continue;
-    Column n;
-    n.name = c.name;
-    for (int i = 2; out.find(n.name); ++i) n.name = c.name + "_" + std::to_string(i);  // a clash: Genre -> Genre_2
-    if (c.name == b.label) b_label = n.name;
-    n.numeric = c.numeric;
-    n.seq_dims = c.seq_dims;
-    for (size_t m : right) {
-      if (c.numeric) {
-        n.num.push_back(m == none ? missing : c.num[m]);
-      } else if (c.is_sequence()) {
-        n.seq.push_back(m == none ? std::vector<float>() : c.seq[m]);
-        n.present.push_back(m == none ? 0 : c.present[m]);
-      } else {
-        n.text.push_back(m == none ? std::string() : c.text[m]);
-        n.present.push_back(m == none ? 0 : c.present[m]);
+    std::vector<size_t> lrows, rrows;  // right = none: no match (left join)
+    constexpr size_t none = static_cast<size_t>(-1);
+    for (size_t r = 0; r < a.rows(); ++r) {
+      auto k = row_key(ka, r);
+      auto it = k ? index.find(*k) : index.end();
+      if (it != index.end()) {
+        ++matched;
+        for (size_t m : it->second) lrows.push_back(r), rrows.push_back(m);
+      } else if (how == "left") {
+        lrows.push_back(r), rrows.push_back(none);
       }
     }
-    out.cols.push_back(std::move(n));
-  }
-  if (out.label.empty()) out.label = b_label;  // the left's label wins; else the right's
+
+    Table part = a.take(lrows);
+    part.source = an + " + " + bn;
+    std::string b_label;
+    for (auto& c : b.cols) {
+      bool key = false;
+      for (auto& k : other_on) key |= c.name == k;
+      if (key) continue;
+      Column n;
+      n.name = c.name;
+      for (int i = 2; part.find(n.name); ++i) n.name = c.name + "_" + std::to_string(i);  // a clash: Genre -> Genre_2
+      if (c.name == b.label) b_label = n.name;
+      n.numeric = c.numeric;
+      n.seq_dims = c.seq_dims;
+      for (size_t m : rrows) {
+        if (c.numeric) {
+          n.num.push_back(m == none ? missing : c.num[m]);
+        } else if (c.is_sequence()) {
+          n.seq.push_back(m == none ? std::vector<float>() : c.seq[m]);
+          n.present.push_back(m == none ? 0 : c.present[m]);
+        } else {
+          n.text.push_back(m == none ? std::string() : c.text[m]);
+          n.present.push_back(m == none ? 0 : c.present[m]);
+        }
+      }
+      part.cols.push_back(std::move(n));
+    }
+    if (part.label.empty()) part.label = b_label;  // the left's label wins; else the right's
+    return part;
+  });
+  if (matched == 0)
+    throw DataError("join on " + on_text + ": no row of " + an + " matches any row of " + bn + "; first keys: " + an +
+                    " has " + left_keys + ", " + bn + " has " + first_keys(kb, b.rows()));
   return out;
 }
 
@@ -130,7 +140,7 @@ void register_join() {
       {"how", {Type::Symbol}, false, {"inner", "left"}, Type::Any,
        "inner (default): only rows with a match; left: every left row, missing values where nothing matches"},
   };
-  s.need = {.light = true};
+  s.need = {.light = true, .groups = true};  // the left table a group at a time
   register_op(s, run_join);
 }
 

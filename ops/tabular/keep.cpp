@@ -7,6 +7,7 @@
 #include "lang/suggest.h"
 #include "runtime/core/op_kit.h"
 #include "runtime/core/expr.h"
+#include "runtime/core/row_groups.h"
 
 namespace genre {
 
@@ -49,20 +50,50 @@ void check_values(const Table& t, const json& e) {
   }
 }
 
+// The text columns a condition names, for check_values on a stored table: their rows, not the rest.
+void named_text(const Table& t, const json& e, std::vector<std::string>& out) {
+  if (const Column* c = text_column(t, e); c && std::find(out.begin(), out.end(), c->name) == out.end())
+    out.push_back(c->name);
+  if (!e.is_object()) return;
+  if (auto it = e.find("args"); it != e.end() && it->is_array())
+    for (auto& a : *it) named_text(t, a, out);
+}
+
 Value run_keep(const OpContext& ctx) {
   const Table& t = std::get<Table>(ctx.input("data"));
   const json& where = ctx.params.at("where");
-  check_values(t, where);
-  auto mask = eval_rows(where, t);
-  std::vector<size_t> rows;
-  for (size_t r = 0; r < mask.size(); ++r)
-    if (mask[r]) rows.push_back(r);
+  if (!t.stored) {
+    check_values(t, where);
+  } else {  // the values a condition names, from every group, before any row is kept
+    Table slim;
+    bool first_group = true;
+    each_group(t, [&](const Table& g, size_t) {
+      std::vector<std::string> names;
+      named_text(g, where, names);
+      Table part;
+      part.label = g.label;
+      part.source = g.source;
+      for (auto& n : names) part.cols.push_back(*g.find(n));
+      if (first_group) slim = std::move(part), first_group = false;
+      else append_rows(slim, std::move(part));
+    });
+    check_values(slim, where);
+  }
+  size_t kept = 0;
+  Value out = kit::map_groups(ctx, t, [&](const Table& g, size_t) {
+    auto mask = eval_rows(where, g);
+    std::vector<size_t> rows;
+    for (size_t r = 0; r < mask.size(); ++r)
+      if (mask[r]) rows.push_back(r);
+    kept += rows.size();
+    return g.take(rows);
+  });
   // An empty result is not an error: a study may filter a corpus that lacks
   // one genre and go on; the next op that needs rows says so where it is.
-  if (rows.empty() && t.rows() > 0)
+  if (kept == 0 && t.rows() > 0)
     ctx.warn("keep: no row of " + (t.source.empty() ? std::string("the table") : t.source) + " satisfies `" +
              expr_text(where) + "`: the table is empty");
-  return t.take(rows);
+  return out;
 }
 
 }  // namespace
@@ -81,7 +112,7 @@ void register_keep() {
        "the condition over column names (label = the label column); naming a text value no row has is an error; a "
        "condition no row satisfies gives an empty table and a warning"},
   };
-  s.need = {.light = true};
+  s.need = {.light = true, .groups = true};  // a stored table a group at a time
   register_op(s, run_keep);
 }
 

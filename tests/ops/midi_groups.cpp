@@ -22,7 +22,8 @@ const std::string lakh = std::string(GENRE_TEST_DIR) + "/../data/lakh-mini/lmd_a
 const json four = json::parse(R"({"drums": "percussion", "piano": [0, 7], "guitar": [24, 31], "bass": [32, 39]})");
 
 // Runs `op` on `in` (null: no input); into the cache entry of `key` when a cache is given.
-Value call(const std::string& op, const Value* in, json params, Cache* cache = nullptr, const std::string& key = "") {
+Value call(const std::string& op, const Value* in, json params, Cache* cache = nullptr, const std::string& key = "",
+           const Value* other = nullptr) {
   register_all();
   const OpFn* fn = find_op(op);
   REQUIRE(fn);
@@ -30,6 +31,7 @@ Value call(const std::string& op, const Value* in, json params, Cache* cache = n
   ctx.params = std::move(params);
   ctx.script_dir = "/";
   if (in) ctx.inputs = {{"data", "in", in}};
+  if (other) ctx.inputs.push_back({"other", "other", other});
   if (cache) ctx.rows_out = [&] { return cache->rows_out(key); };
   Value v = (*fn)(ctx);
   if (auto* t = std::get_if<Table>(&v); cache && t && t->stored) cache->place(key, *t);
@@ -103,6 +105,40 @@ TEST_CASE("row groups: midi_folder, instruments and piano_roll give in groups wh
   json counts = std::get<json>(call("label_counts", &lab, json::object()));
   CHECK(std::get<json>(call("label_counts", &gdrop, json::object())) == counts);
   CHECK(counts["tables"]["in"]["rows"] == std::get<Table>(rolls).rows());
+  // S0's next steps: the rolls joined with a genre table (a song may have two genres), then kept
+  // per genre; join streams its left table, keep checks the genre named against every group first.
+  Table genres;
+  genres.source = "genres";
+  Column track{"track_id", false, {}, {}, {}}, term{"term", false, {}, {}, {}};
+  std::set<std::string> labels(std::get<Table>(lab).column("label").text.begin(), std::get<Table>(lab).column("label").text.end());
+  size_t k = 0;
+  for (auto& l : labels) {
+    for (size_t g = 0; g < 1 + k % 2; ++g) {
+      track.text.push_back(l), track.present.push_back(1);
+      term.text.push_back("g" + std::to_string((k + g) % 3)), term.present.push_back(1);
+    }
+    ++k;
+  }
+  genres.cols = {track, term};
+  Value gv = genres;
+  json on = {{"on", "label"}, {"other_on", "track_id"}};
+  Value joined = call("join", &rolls, on, nullptr, "", &gv);
+  Value gjoined = call("join", &grolls, on, &cache, hash_hex("join"), &gv);
+  CHECK(std::get<Table>(gjoined).stored);
+  CHECK(bytes_of(gjoined) == bytes_of(joined));
+  json pop = {{"where", {{"op", "=="}, {"args", {{{"name", "term"}}, {{"str", "g1"}}}}}}};
+  Value kept = call("keep", &joined, pop);
+  Value gkept = call("keep", &gjoined, pop, &cache, hash_hex("keep"));
+  CHECK(std::get<Table>(gkept).stored);
+  CHECK(bytes_of(gkept) == bytes_of(kept));
+  CHECK(std::get<Table>(kept).rows() > 0);
+  CHECK(std::get<Table>(kept).rows() < std::get<Table>(joined).rows());
+  json typo = {{"where", {{"op", "=="}, {"args", {{{"name", "term"}}, {{"str", "g7"}}}}}}};
+  std::string whole_error, stored_error;
+  try { call("keep", &joined, typo); } catch (const DataError& e) { whole_error = e.what(); }
+  try { call("keep", &gjoined, typo, &cache, hash_hex("typo")); } catch (const DataError& e) { stored_error = e.what(); }
+  CHECK_THAT(stored_error, Catch::Matchers::Contains("no row has term 'g7'"));
+  CHECK(stored_error == whole_error);
   // Read back from the cache as a later run does: the same.
   auto again = cache.get(hash_hex("rolls"), nullptr, true);
   REQUIRE(again);

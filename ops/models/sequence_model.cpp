@@ -158,11 +158,10 @@ std::string name_of(const Table& t) { return t.source.empty() ? std::string("tab
 // The windows are read a batch at a time (SequenceRows): from the cache entry when the table is
 // stored, so a corpus larger than memory trains in the memory of one batch.
 Model fit_next_step(const json& spec, const Table& train, const Table* validate, const FitContext& ctx) {
-  std::string column = spec.contains("column") && spec["column"].is_string() ? spec["column"].get<std::string>() : "roll";
-  SequenceRows rows_of(train, column);
+  SequenceRows rows_of(train, step_column(spec));
   StepCoding c = step_coding(spec, rows_of, name_of(train));
   std::optional<SequenceRows> val_rows;
-  if (validate) val_rows.emplace(*validate, column), step_coding(spec, *val_rows, name_of(*validate));
+  if (validate) val_rows.emplace(*validate, c.column), step_coding(spec, *val_rows, name_of(*validate));
   Shape s = shape_of(spec, c);
   long batch = spec_int(spec, "batch", 32), epochs = spec_int(spec, "epochs", 1);
   if (batch < 1) throw DataError(fmt::format("next_step: batch must be at least 1, got {}", batch));
@@ -229,9 +228,7 @@ StepLoss next_step_loss(const Model& m, const Table& data, const FitContext& ctx
   if (m.kind != "next_step") throw InternalError("next_step_loss: a " + m.kind + " model");
   if (data.rows() == 0)
     throw DataError((data.source.empty() ? std::string("table") : data.source) + ": no windows to score");
-  std::string column =
-      m.spec.contains("column") && m.spec["column"].is_string() ? m.spec["column"].get<std::string>() : "roll";
-  SequenceRows rows_of(data, column);
+  SequenceRows rows_of(data, step_column(m.spec));
   StepCoding c = step_coding(m.spec, rows_of, name_of(data));
   if (m.info.contains("columns") && m.info["columns"].get<size_t>() != c.columns())
     throw DataError(fmt::format("next_step_loss: {}: a step has {} numbers but the model was trained on {}; encode "

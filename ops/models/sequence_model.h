@@ -40,6 +40,7 @@ struct StepCoding {
 // The coding a next_step spec asks for, checked against the table's roll
 // column: DataError for an unknown target family, a roll whose width is not
 // families x notes x 3, windows shorter than 2 steps or of unequal length.
+std::string step_column(const json& spec);  // the spec's `column`, "roll" by default
 StepCoding step_coding(const json& spec, const Table& data);
 StepCoding step_coding(const json& spec, const SequenceRows& roll, const std::string& where);
 // The class of each of a step's columns (pitch, duration, velocity per slot,

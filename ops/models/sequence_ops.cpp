@@ -19,6 +19,10 @@
 
 namespace genre {
 
+std::string step_column(const json& spec) {
+  return spec.contains("column") && spec["column"].is_string() ? spec["column"].get<std::string>() : "roll";
+}
+
 namespace {
 
 // What the spec says, before the roll is looked at.
@@ -36,7 +40,7 @@ StepCoding spec_coding(const json& spec) {
     throw DataError(fmt::format("next_step: unknown family \"{}\" as target; the roll has {}", target,
                                 kit::name_list(c.families)));
   c.target = size_t(it - c.families.begin());
-  c.column = spec.contains("column") && spec["column"].is_string() ? spec["column"].get<std::string>() : "roll";
+  c.column = step_column(spec);
   c.duration_step = spec_number(spec, "duration_step", 0.25);
   c.durations = int(spec_int(spec, "durations", 16));
   c.velocity_step = int(spec_int(spec, "velocity_step", 1));
@@ -78,7 +82,7 @@ StepCoding step_coding(const json& spec, const SequenceRows& roll, const std::st
 
 StepCoding step_coding(const json& spec, const Table& data) {
   std::string where = data.source.empty() ? std::string("table") : data.source;
-  std::string column = spec_coding(spec).column;
+  std::string column = step_column(spec);
   const Column* roll = data.stored ? nullptr : data.find(column);
   if (roll && !roll->is_sequence())
     throw DataError(fmt::format("next_step: {}: column \"{}\" is not a sequence column (piano_roll makes one)", where,

@@ -65,8 +65,7 @@ Value run_keep(const OpContext& ctx) {
   if (!t.stored) {
     check_values(t, where);
   } else {  // the values a condition names, from every group, before any row is kept
-    Table slim;
-    bool first_group = true;
+    auto slim = rows_in_memory();
     each_group(t, [&](const Table& g, size_t) {
       std::vector<std::string> names;
       named_text(g, where, names);
@@ -74,10 +73,9 @@ Value run_keep(const OpContext& ctx) {
       part.label = g.label;
       part.source = g.source;
       for (auto& n : names) part.cols.push_back(*g.find(n));
-      if (first_group) slim = std::move(part), first_group = false;
-      else append_rows(slim, std::move(part));
+      slim->add(std::move(part));
     });
-    check_values(slim, where);
+    check_values(slim->finish(), where);
   }
   size_t kept = 0;
   Value out = kit::map_groups(ctx, t, [&](const Table& g, size_t) {

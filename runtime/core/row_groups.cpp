@@ -16,20 +16,32 @@ namespace {
 
 // The bytes [at, at + size) of an open file, into `out`.
 void read_into(int fd, const std::string& path, uint64_t at, uint64_t size, char* out) {
-  for (uint64_t done = 0; done < size;) {
-    ssize_t n = ::pread(fd, out + done, size - done, off_t(at + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0)
-      throw DataError(path + ": cannot read a row group at byte " + std::to_string(at + done) + " (" +
-                      (n < 0 ? std::strerror(errno) : "the file ends early") + ")");
-    done += uint64_t(n);
-  }
+  if (!read_exact(fd, at, size, out))
+    throw DataError(path + ": cannot read a row group at byte " + std::to_string(at) + " (" +
+                    (errno ? std::strerror(errno) : "the file ends early") + ")");
 }
 
-std::string read_at(int fd, const std::string& path, uint64_t at, uint64_t size) {
-  std::string out(size, '\0');
-  read_into(fd, path, at, size, out.data());
-  return out;
+// Group g of s, from its open file; the offsets of `column`'s rows in the group's bytes into
+// row_at (deserialize_group). The entry was verified when opened: bytes that no longer parse
+// were changed since.
+Table read_group(int fd, const StoredRows& s, const StoredRows::Group& g, const std::string& column = "",
+                 std::vector<uint64_t>* row_at = nullptr) {
+  std::string bytes(g.size, '\0');
+  read_into(fd, s.path, g.at, g.size, bytes.data());
+  Table group;
+  try {
+    group = deserialize_group(bytes, column, row_at);
+  } catch (const std::runtime_error& e) {
+    throw DataError(s.path + ": a row group changed after the entry was verified (" + e.what() + ")");
+  }
+  if (group.rows() != g.rows) throw DataError(s.path + ": a row group changed after the entry was verified");
+  return group;
+}
+
+int open_stored_rows(const StoredRows& s) {
+  int fd = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw DataError(s.path + ": cannot open the stored rows (" + std::strerror(errno) + ")");
+  return fd;
 }
 
 class InMemory : public RowGroupsOut {
@@ -56,23 +68,14 @@ void each_group(const Table& t, const std::function<void(const Table& group, siz
     return;
   }
   const StoredRows& s = *t.stored;
-  int fd = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw DataError(s.path + ": cannot open the stored rows (" + std::strerror(errno) + ")");
+  int fd = open_stored_rows(s);
   struct Close {
     int fd;
     ~Close() { ::close(fd); }
   } close{fd};
   size_t first = 0;
   for (auto& g : s.groups) {
-    Table group;
-    try {
-      group = deserialize_group(read_at(fd, s.path, g.at, g.size));
-    } catch (const std::runtime_error& e) {
-      if (dynamic_cast<const DataError*>(&e)) throw;
-      throw DataError(s.path + ": a row group changed after the entry was verified (" + e.what() + ")");
-    }
-    if (group.rows() != g.rows) throw DataError(s.path + ": a row group changed after the entry was verified");
-    fn(group, first);
+    fn(read_group(fd, s, g), first);
     first += g.rows;
   }
 }
@@ -89,18 +92,33 @@ Value whole(const Value& v) {
   return v;
 }
 
+bool read_exact(int fd, uint64_t at, size_t n, char* out) {
+  errno = 0;
+  for (size_t done = 0; done < n;) {
+    ssize_t r = ::pread(fd, out + done, n - done, off_t(at + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    done += size_t(r);
+  }
+  return true;
+}
+
+std::string other_columns(const Table& first, const Table& group) {
+  if (group.cols.size() != first.cols.size())
+    return "has " + std::to_string(group.cols.size()) + " columns, the first group " + std::to_string(first.cols.size());
+  for (size_t i = 0; i < first.cols.size(); ++i) {
+    const Column& a = first.cols[i];
+    const Column& b = group.cols[i];
+    if (a.name != b.name || a.numeric != b.numeric || a.seq_dims != b.seq_dims)
+      return "column " + std::to_string(i + 1) + " is \"" + b.name + "\", in the first group \"" + a.name +
+             "\" (or of another kind)";
+  }
+  return "";
+}
+
 void append_rows(Table& to, Table&& from) {
   if (to.stored || from.stored) throw InternalError("append_rows on a stored table");
-  if (from.cols.size() != to.cols.size())
-    throw std::runtime_error("has " + std::to_string(from.cols.size()) + " columns, the first group " +
-                             std::to_string(to.cols.size()));
-  for (size_t i = 0; i < to.cols.size(); ++i) {
-    Column& a = to.cols[i];
-    Column& b = from.cols[i];
-    if (a.name != b.name || a.numeric != b.numeric || a.seq_dims != b.seq_dims)
-      throw std::runtime_error("column " + std::to_string(i + 1) + " is \"" + b.name + "\", in the first group \"" +
-                               a.name + "\" (or of another kind)");
-  }
+  if (std::string why = other_columns(to, from); !why.empty()) throw std::runtime_error(why);
   for (size_t i = 0; i < to.cols.size(); ++i) {
     Column& a = to.cols[i];
     Column& b = from.cols[i];
@@ -129,17 +147,10 @@ SequenceRows::SequenceRows(const Table& t, const std::string& column) {
   }
   const StoredRows& s = *t.stored;
   path_ = s.path;
-  fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) throw DataError(path_ + ": cannot open the stored rows (" + std::strerror(errno) + ")");
+  fd_ = open_stored_rows(s);
   for (auto& g : s.groups) {
     std::vector<uint64_t> at;
-    Table group;
-    try {
-      group = deserialize_group(read_at(fd_, path_, g.at, g.size), column, &at);
-    } catch (const std::runtime_error& e) {
-      if (dynamic_cast<const DataError*>(&e)) throw;
-      throw DataError(path_ + ": a row group changed after the entry was verified (" + e.what() + ")");
-    }
+    Table group = read_group(fd_, s, g, column, &at);
     const Column& c = group.column(column);
     if (!c.is_sequence()) throw not_sequence();
     dims_ = c.seq_dims;

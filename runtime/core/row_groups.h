@@ -39,6 +39,11 @@ Value whole(const Value& v);
 // Appends from's rows to `to`, which has the same columns in the same order (a later
 // row group of one table); std::runtime_error if they differ.
 void append_rows(Table& to, Table&& from);
+// "" when `group` has `first`'s columns (names and kinds, in order); else how it differs.
+std::string other_columns(const Table& first, const Table& group);
+
+// Reads exactly n bytes at `at` of an open file; false at its end (errno 0) or on an error.
+bool read_exact(int fd, uint64_t at, size_t n, char* out);
 
 // Where an op that declares need.groups sends its table (OpContext::rows_out).
 class RowGroupsOut {

@@ -10,9 +10,9 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <thread>
-#include <tuple>
 #include <optional>
 
 #include <algorithm>
@@ -100,13 +100,8 @@ std::string file_name_for(const std::string& name) {
   return out;
 }
 
-// The whole file, or nullopt if it does not exist.
-std::optional<std::string> read_all(const fs::path& path, std::string* error) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno != ENOENT) *error = errno_text();
-    return std::nullopt;
-  }
+// The rest of an open file (closed after).
+std::optional<std::string> read_fd(int fd, std::string* error) {
   std::string out;
   struct stat st;
   if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(size_t(st.st_size));
@@ -126,75 +121,85 @@ std::optional<std::string> read_all(const fs::path& path, std::string* error) {
   return out;
 }
 
-// An entry written in row groups, opened without reading it whole: its header, checksum
-// and signature verified in one pass over the file, then its groups indexed. `table` is
-// empty (and nothing else set) when the entry is missing or not in row groups.
+// The whole file, or nullopt if it does not exist.
+std::optional<std::string> read_all(const fs::path& path, std::string* error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT) *error = errno_text();
+    return std::nullopt;
+  }
+  return read_fd(fd, error);
+}
+
+// What an entry's header says, for a file of file_size bytes: where the payload ends and its
+// checksum; or why it cannot be used: `damage` (moved aside) or `other` (another genre wrote it,
+// or it is not signed with the key set now: replaced when recomputed).
+struct Header {
+  uint64_t size = 0, sum = 0;
+  std::string damage, other;
+};
+
+Header read_header(const char* head, uint64_t file_size) {
+  Header h;
+  if (file_size < header_size || std::memcmp(head, magic, 4) != 0) return h.damage = "not a cache entry", h;
+  uint32_t ver = uint32_t(get_u64(head + 4, 4));
+  if (ver != version && ver != signed_version) return h.other = "was written by another version of genre", h;
+  if (mac_key() && ver != signed_version) return h.other = "is not signed with GENRE_CACHE_KEY", h;
+  h.size = get_u64(head + 8);
+  h.sum = get_u64(head + 16);
+  size_t tag = ver == signed_version ? tag_size : 0;
+  if (file_size < header_size + tag) return h.damage = "truncated: no signature", h;
+  uint64_t have = file_size - header_size - tag;
+  if (have < h.size) return h.damage = "truncated: " + std::to_string(have) + " of " + std::to_string(h.size) + " bytes", h;
+  if (have > h.size) h.damage = std::to_string(have - h.size) + " extra bytes";
+  return h;
+}
+
+// Feeds fn the bytes [at, at + size) of an open file, a megabyte at a time; false on a read error.
+bool stream_range(int fd, uint64_t at, uint64_t size, const std::function<void(const char*, size_t)>& fn) {
+  std::string buf(size_t(std::min<uint64_t>(size, 1 << 20)), '\0');
+  for (uint64_t done = 0; done < size;) {
+    size_t n = size_t(std::min<uint64_t>(buf.size(), size - done));
+    if (!read_exact(fd, at + done, n, buf.data())) return false;
+    fn(buf.data(), n);
+    done += n;
+  }
+  return true;
+}
+
+// An entry written in row groups (its payload starts with groups_header()), opened without
+// reading it whole: checksum and signature verified in one pass over the file, then its groups
+// indexed. `fd` stays open for the caller to close.
 struct StoredEntry {
   std::optional<Table> table;
   std::string error, damage, other;  // cannot read; corrupt; written by another genre or without the key
 };
 
-StoredEntry open_stored(const fs::path& path) {
+StoredEntry open_stored(int fd, const fs::path& path, const char* head, uint64_t file_size) {
   StoredEntry e;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno != ENOENT) e.error = errno_text();
-    return e;
-  }
-  struct Close {
-    int fd;
-    ~Close() { ::close(fd); }
-  } close{fd};
-  const std::string groups = groups_header();
-  std::string head(header_size + groups.size(), '\0');
-  auto read_at = [&](char* to, size_t n, uint64_t at) {
-    for (size_t done = 0; done < n;) {
-      ssize_t r = ::pread(fd, to + done, n - done, off_t(at + done));
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) return false;
-      done += size_t(r);
-    }
-    return true;
-  };
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return e.error = errno_text(), e;
-  uint64_t file_size = uint64_t(st.st_size);
-  if (file_size < head.size() || !read_at(head.data(), head.size(), 0)) return e;  // the whole-file path judges it
-  if (std::memcmp(head.data(), magic, 4) != 0 || head.compare(header_size, groups.size(), groups) != 0) return e;
-  uint32_t ver = uint32_t(get_u64(head.data() + 4, 4));
-  if (ver != version && ver != signed_version) return e.other = "was written by another version of genre", e;
-  const auto& k = mac_key();
-  if (k && ver != signed_version) return e.other = "is not signed with GENRE_CACHE_KEY", e;
-  uint64_t size = get_u64(head.data() + 8), sum = get_u64(head.data() + 16);
-  size_t tag = ver == signed_version ? tag_size : 0;
-  if (file_size < header_size + tag) return e.damage = "truncated: no signature", e;
-  uint64_t have = file_size - header_size - tag;
-  if (have < size) return e.damage = "truncated: " + std::to_string(have) + " of " + std::to_string(size) + " bytes", e;
-  if (have > size) return e.damage = std::to_string(have - size) + " extra bytes", e;
+  Header h = read_header(head, file_size);
+  if (!h.damage.empty() || !h.other.empty()) return e.damage = h.damage, e.other = h.other, e;
 
   // One pass: the checksum, and the signature where a key is set.
-  XXH3_state_t* xs = XXH3_createState();
+  const auto& k = mac_key();
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> xs(XXH3_createState(), XXH3_freeState);
   if (!xs) throw std::bad_alloc();
-  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> free_xs(xs, XXH3_freeState);
-  XXH3_64bits_reset(xs);
+  XXH3_64bits_reset(xs.get());
   crypto_generichash_state ms;
   if (k) {
     crypto_generichash_init(&ms, k->data(), k->size(), tag_size);
-    crypto_generichash_update(&ms, reinterpret_cast<const unsigned char*>(head.data()), header_size);
+    crypto_generichash_update(&ms, reinterpret_cast<const unsigned char*>(head), header_size);
   }
-  std::string buf(1 << 20, '\0');
-  for (uint64_t at = 0; at < size;) {
-    size_t n = size_t(std::min<uint64_t>(buf.size(), size - at));
-    if (!read_at(buf.data(), n, header_size + at)) return e.error = "read failed: " + errno_text(), e;
-    XXH3_64bits_update(xs, buf.data(), n);
-    if (k) crypto_generichash_update(&ms, reinterpret_cast<const unsigned char*>(buf.data()), n);
-    at += n;
-  }
-  if (XXH3_64bits_digest(xs) != sum) return e.damage = "checksum mismatch", e;
+  bool read = stream_range(fd, header_size, h.size, [&](const char* p, size_t n) {
+    XXH3_64bits_update(xs.get(), p, n);
+    if (k) crypto_generichash_update(&ms, reinterpret_cast<const unsigned char*>(p), n);
+  });
+  if (!read) return e.error = "read failed: " + errno_text(), e;
+  if (XXH3_64bits_digest(xs.get()) != h.sum) return e.damage = "checksum mismatch", e;
   if (k) {
     std::string want(tag_size, '\0'), got(tag_size, '\0');
     crypto_generichash_final(&ms, reinterpret_cast<unsigned char*>(want.data()), tag_size);
-    if (!read_at(got.data(), tag_size, header_size + size)) return e.error = "read failed: " + errno_text(), e;
+    if (!read_exact(fd, header_size + h.size, tag_size, got.data())) return e.error = "read failed: " + errno_text(), e;
     if (sodium_memcmp(want.data(), got.data(), tag_size) != 0)
       return e.damage = "its signature does not match GENRE_CACHE_KEY: written with another key, or edited", e;
   }
@@ -202,16 +207,16 @@ StoredEntry open_stored(const fs::path& path) {
   // The groups: u64 bytes, u64 rows, body; a u64 0 ends them where the payload ends.
   auto stored = std::make_shared<StoredRows>();
   stored->path = path.string();
-  uint64_t end = header_size + size, at = head.size(), rows = 0;
+  uint64_t end = header_size + h.size, at = header_size + groups_header().size(), rows = 0;
   for (;;) {
     char pre[16];
-    if (at + 8 > end || !read_at(pre, 8, at)) return e.damage = "row groups: no end mark", e;
+    if (at + 8 > end || !read_exact(fd, at, 8, pre)) return e.damage = "row groups: no end mark", e;
     uint64_t n = get_u64(pre);
     if (n == 0) {
       if (at + 8 != end) return e.damage = "row groups: bytes after the end mark", e;
       break;
     }
-    if (at + 16 > end || !read_at(pre + 8, 8, at + 8)) return e.damage = "row groups: a group's header is cut", e;
+    if (at + 16 > end || !read_exact(fd, at + 8, 8, pre + 8)) return e.damage = "row groups: a group's header is cut", e;
     uint64_t r = get_u64(pre + 8);
     if (n > end - at - 16) return e.damage = "row groups: a group of " + std::to_string(n) + " bytes runs past the end", e;
     stored->groups.push_back({at + 16, n, r});
@@ -219,9 +224,9 @@ StoredEntry open_stored(const fs::path& path) {
     at += 16 + n;
   }
   if (stored->groups.empty()) return e.damage = "row groups: none", e;
-  // The first group gives the table's label and source, and shows the bytes parse.
+  // The first group gives the table's label, source and columns, and shows the bytes parse.
   std::string first(stored->groups[0].size, '\0');
-  if (!read_at(first.data(), first.size(), stored->groups[0].at)) return e.error = "read failed: " + errno_text(), e;
+  if (!read_exact(fd, stored->groups[0].at, first.size(), first.data())) return e.error = "read failed: " + errno_text(), e;
   Table t;
   try {
     Table g = deserialize_group(first);
@@ -262,14 +267,10 @@ class EntryRows : public RowGroupsOut {
   void add(Table&& group) override {
     if (finished_) throw InternalError("a row group after the last");
     if (stored_->groups.empty()) {
-      label_ = group.label, source_ = group.source;
-      for (auto& c : group.cols) kinds_.push_back({c.name, c.numeric, c.seq_dims});
+      schema_ = group.take({});
       stored_->columns = group.column_names();
-    } else {
-      bool same = group.cols.size() == kinds_.size();
-      for (size_t i = 0; same && i < kinds_.size(); ++i)
-        same = kinds_[i] == std::tuple{group.cols[i].name, group.cols[i].numeric, group.cols[i].seq_dims};
-      if (!same) throw InternalError("a row group with other columns than the first");
+    } else if (std::string why = other_columns(schema_, group); !why.empty()) {
+      throw InternalError("a row group " + why);
     }
     std::string body = serialize_group(group);
     std::string pre;
@@ -297,18 +298,11 @@ class EntryRows : public RowGroupsOut {
       crypto_generichash_update(&ms, reinterpret_cast<const unsigned char*>(header.data()), header.size());
       int in = ::open(tmp_.c_str(), O_RDONLY | O_CLOEXEC);
       if (in < 0) fail("reopen");
-      std::string buf(1 << 20, '\0');
-      for (uint64_t at = 0; at < size;) {
-        ssize_t n = ::pread(in, buf.data(), size_t(std::min<uint64_t>(buf.size(), size - at)), off_t(header_size + at));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-          ::close(in);
-          fail("read back");
-        }
-        crypto_generichash_update(&ms, reinterpret_cast<const unsigned char*>(buf.data()), size_t(n));
-        at += uint64_t(n);
-      }
+      bool read = stream_range(in, header_size, size, [&](const char* p, size_t n) {
+        crypto_generichash_update(&ms, reinterpret_cast<const unsigned char*>(p), n);
+      });
       ::close(in);
+      if (!read) fail("read back");
       std::string tag(tag_size, '\0');
       crypto_generichash_final(&ms, reinterpret_cast<unsigned char*>(tag.data()), tag_size);
       write(tag, false);
@@ -319,8 +313,8 @@ class EntryRows : public RowGroupsOut {
     finished_ = true;
     stored_->path = tmp_.string();
     Table t;
-    t.label = label_;
-    t.source = source_;
+    t.label = schema_.label;
+    t.source = schema_.source;
     t.stored = std::move(stored_);
     t.stored_rows = rows_;
     return t;
@@ -333,8 +327,7 @@ class EntryRows : public RowGroupsOut {
   uint64_t written_ = 0, rows_ = 0;
   std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> xs_{XXH3_createState(), XXH3_freeState};
   std::shared_ptr<StoredRows> stored_ = std::make_shared<StoredRows>();
-  std::string label_, source_;
-  std::vector<std::tuple<std::string, bool, uint32_t>> kinds_;
+  Table schema_;  // the first group's columns, label and source, without rows
 
   [[noreturn]] void fail(const char* what) {
     throw DataError(tmp_.string() + ": cannot write a cache entry (" + what + ": " + errno_text() + ")");
@@ -419,7 +412,6 @@ bool Cache::contains(const std::string& key) const { return fs::exists(path_of(k
 
 std::optional<Value> Cache::get(const std::string& key, std::string* problem, bool rows_on_disk) {
   fs::path path = path_of(key);
-  std::string error;
   auto report = [&](const std::string& msg) {
     if (problem) *problem = msg;
     return std::nullopt;
@@ -431,41 +423,40 @@ std::optional<Value> Cache::get(const std::string& key, std::string* problem, bo
     ::rename(path.c_str(), aside.c_str());  // another run may have moved it first: fine
     return report("cache entry " + key + " is corrupt (" + why + "): recomputing");
   };
-  if (rows_on_disk) {
-    StoredEntry e = open_stored(path);
-    if (!e.error.empty()) return report("cache entry " + key + " cannot be read (" + e.error + "): recomputing");
-    if (!e.damage.empty()) return corrupt(e.damage);
-    if (!e.other.empty()) return report("cache entry " + key + " " + e.other + ": recomputing");
-    if (e.table) return Value(std::move(*e.table));
+  auto unreadable = [&](const std::string& why) { return report("cache entry " + key + " cannot be read (" + why + "): recomputing"); };
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::nullopt;  // not cached: the usual case
+    return unreadable(errno_text());
   }
-  auto bytes = read_all(path, &error);
-  if (!bytes) {
-    if (error.empty()) return std::nullopt;  // not cached: the usual case
-    return report("cache entry " + key + " cannot be read (" + error + "): recomputing");
+  if (rows_on_disk) {  // an entry in row groups stays on disk; any other is read below
+    std::string head(header_size + groups_header().size(), '\0');
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && read_exact(fd, 0, head.size(), head.data()) &&
+        head.compare(header_size, std::string::npos, groups_header()) == 0) {
+      StoredEntry e = open_stored(fd, path, head.data(), uint64_t(st.st_size));
+      ::close(fd);
+      if (!e.error.empty()) return unreadable(e.error);
+      if (!e.damage.empty()) return corrupt(e.damage);
+      if (!e.other.empty()) return report("cache entry " + key + " " + e.other + ": recomputing");
+      return Value(std::move(*e.table));
+    }
   }
+  std::string error;
+  auto bytes = read_fd(fd, &error);  // closes fd; reads from the start (pread moved no offset)
+  if (!bytes) return unreadable(error);
   const std::string& b = *bytes;
-  if (b.size() < header_size || std::memcmp(b.data(), magic, 4) != 0) return corrupt("not a cache entry");
-  uint32_t ver = uint32_t(get_u64(b.data() + 4, 4));
-  if (ver != version && ver != signed_version)  // not damage: put() will replace it
-    return report("cache entry " + key + " was written by another version of genre: recomputing");
+  Header h = read_header(b.data(), b.size());
+  if (!h.damage.empty()) return corrupt(h.damage);
+  if (!h.other.empty()) return report("cache entry " + key + " " + h.other + ": recomputing");
+  if (XXH3_64bits(b.data() + header_size, h.size) != h.sum) return corrupt("checksum mismatch");
   const auto& k = mac_key();
-  if (k && ver != signed_version)  // not damage either: written before the key was set
-    return report("cache entry " + key + " is not signed with GENRE_CACHE_KEY: recomputing");
-  uint64_t size = get_u64(b.data() + 8);
-  uint64_t sum = get_u64(b.data() + 16);
-  size_t tag = ver == signed_version ? tag_size : 0;
-  if (b.size() < header_size + tag) return corrupt("truncated: no signature");
-  uint64_t have = b.size() - header_size - tag;
-  if (have < size)
-    return corrupt("truncated: " + std::to_string(have) + " of " + std::to_string(size) + " bytes");
-  if (have > size) return corrupt(std::to_string(have - size) + " extra bytes");
-  if (XXH3_64bits(b.data() + header_size, size) != sum) return corrupt("checksum mismatch");
-  if (k && sodium_memcmp(mac(*k, std::string_view(b).substr(0, header_size), std::string_view(b).substr(header_size, size))
+  if (k && sodium_memcmp(mac(*k, std::string_view(b).substr(0, header_size), std::string_view(b).substr(header_size, h.size))
                              .data(),
-                         b.data() + header_size + size, tag_size) != 0)
+                         b.data() + header_size + h.size, tag_size) != 0)
     return corrupt("its signature does not match GENRE_CACHE_KEY: written with another key, or edited");
   try {
-    return deserialize(std::string_view(b).substr(header_size, size));  // not the signature after it
+    return deserialize(std::string_view(b).substr(header_size, h.size));  // not the signature after it
   } catch (const std::runtime_error& e) {
     return corrupt(e.what());
   }
